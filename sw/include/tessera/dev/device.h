@@ -1,0 +1,169 @@
+// The reference device: a C++ model of every accelerator command at command granularity, the
+// oracle the RTL is checked against.
+//
+// RefDevice holds the state the commands act on (a DRAM image, the scratchpad, the accumulator and
+// the two requantization parameter sets) and runs a command stream with its three units (load,
+// execute, store) interleaved in a random order that the dependency tokens permit: each step picks,
+// with a seeded generator, one unit whose next command may start and runs that command to
+// completion. A program that misses a dependency token therefore computes wrong results for some
+// seeds; independently of the seed, a happens-before check (vector clocks over the token edges,
+// unit order and fences) reports every pair of commands of different units that touch the same
+// scratchpad row, accumulator row, parameter set or DRAM byte (one of them writing) without being
+// ordered. A deadlock (commands left, no unit can start) ends the run with a message naming the
+// stuck commands and what each waits for.
+//
+// Arithmetic is the golden model's (tsr::ref::requantize, multiply_by_quantized_multiplier,
+// wrap_add): one implementation of each rule.
+//
+// What run() models (see docs/lowering.md, "Device model", for the full list):
+//   * Dispatch: unit commands go to their unit in stream order; a unit runs its commands in order.
+//     FENCE retires once every earlier command has finished; no later command starts before that.
+//   * Checks happen when a command reaches the head of its unit's queue, before it waits for
+//     tokens, in this order: token flags that name no neighbour (error `token`), LOAD/STORE with
+//     zero rows or row bytes (`dma_empty`), field values (`bad_field`), scratchpad and accumulator
+//     extents (`sp_range`, `acc_range`), DMA extent rounded out to the bus width (`dma_window`).
+//     Illegal opcodes and ESCAPE (`no_core`) are reported by the fetch unit when dispatch reaches
+//     them. The first failing command halts the device (code, unit, command index).
+//   * run() starts like the CSR start after a soft reset: token counters at 0; memories keep their
+//     contents (scratchpad and accumulator start as a fixed pseudo-random pattern, not zeros).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tessera/dev/isa_encode.h"
+#include "tessera/gen/config.h"
+
+namespace tsr::dev {
+
+// The variant parameters the commands depend on.
+struct DeviceParams {
+  std::string name;
+  int rows = 0;          // R: array rows = input channels per MATMUL chunk
+  int cols = 0;          // C: array columns = output lanes, accumulator lanes
+  int sp_row_bytes = 0;  // max(R, C)
+  int sp_rows = 0;
+  int sp_bank_rows = 0;  // scratchpad bank of row r = r / sp_bank_rows
+  int sp_banks = 0;
+  int acc_rows = 0;
+  int acc_bank_rows = 0;  // 2 accumulator banks
+  int bus_bytes = 0;      // DMA data width; window checks round extents out to it
+
+  static DeviceParams from_config(const gen::AccelConfig& cfg);
+  // Rows of one PARAMS block: ceil(4C / sp_row_bytes) rows of biases, as many of multipliers, one
+  // row of shifts.
+  int param_word_rows() const { return (4 * cols + sp_row_bytes - 1) / sp_row_bytes; }
+  int param_rows() const { return 2 * param_word_rows() + 1; }
+};
+
+// The three token units. Token channel k counts tokens from one unit to a neighbour.
+enum class TokenUnit { Load = 0, Execute = 1, Store = 2 };
+inline constexpr int kTokenChannels = 4;
+const char* channel_name(int channel);  // "ld->ex", "ex->ld", "ex->st", "st->ex"
+
+// `count` runs of `len` consecutive locations, run i starting at first + i * stride.
+struct Strided {
+  uint64_t first = 0;
+  uint64_t count = 0;
+  uint64_t stride = 0;
+  uint64_t len = 0;
+};
+
+// What a command reads and writes, from its fields (the command's whole extent: a strided MATMUL
+// counts every input pixel of its window as read). Empty for FENCE, ESCAPE and illegal opcodes.
+// Assumes the command passes the device's checks.
+struct Footprint {
+  std::vector<Strided> sp_read, sp_write;      // scratchpad rows
+  std::vector<Strided> acc_read, acc_write;    // accumulator rows
+  std::vector<Strided> dram_read, dram_write;  // DRAM byte addresses
+  std::array<bool, 2> pset_read{}, pset_write{};
+};
+Footprint footprint(const Command& c, const DeviceParams& p);
+
+// The token unit of a command, or -1 for dispatch-level commands (FENCE, ESCAPE, illegal).
+int token_unit(const Command& c);
+
+// Work done by one command.
+struct CommandStats {
+  uint64_t array_rows = 0;    // activation vectors fed into the array (MATMUL)
+  uint64_t macs = 0;          // R * C per array row
+  uint64_t useful_macs = 0;   // of those, products with a non-zero weight and a non-zero input
+  uint64_t vector_ops = 0;    // VECTOR: C lane operations per row
+  uint64_t dma_rd_bytes = 0;  // payload bytes read (LOAD)
+  uint64_t dma_wr_bytes = 0;  // payload bytes written (STORE)
+  uint64_t dma_rd_beats = 0;  // bus beats: each DRAM row rounded out to bus_bytes alignment
+  uint64_t dma_wr_beats = 0;
+  CommandStats& operator+=(const CommandStats& o);
+};
+
+struct RunOptions {
+  bool detect_hazards = true;  // the happens-before check (costs memory per DRAM byte)
+};
+
+struct RunResult {
+  enum class Status { Ok, Error, Deadlock };
+  Status status = Status::Ok;
+  // Error: code and unit as in the isa enums `error` and `error_unit`, and the failing command.
+  int error_code = 0;
+  std::string error;  // enumerator name, e.g. "sp_range"; "none" when no error
+  int error_unit = 0;
+  std::string unit;  // "fetch", "load", "execute", "store"
+  int64_t error_cmd = -1;
+  std::string message;  // error or deadlock description (names commands and the reason)
+  std::vector<std::string> hazards;  // unordered conflicting accesses found (capped at 32)
+  std::vector<CommandStats> stats;   // per command (zero for commands that did not run)
+  CommandStats total;
+  std::vector<size_t> order;                          // command indices in the order they ran
+  std::array<int64_t, kTokenChannels> tokens_left{};  // counters at the end
+  std::array<int64_t, kTokenChannels> tokens_max{};   // largest value each counter reached
+  uint64_t fences_irq = 0;
+  uint64_t retired = 0;
+  bool ok() const { return status == Status::Ok && hazards.empty(); }
+  std::string summary() const;  // one line: status, message, first hazards
+};
+
+class RefDevice {
+ public:
+  // DRAM image of `dram_size` bytes at [dram_base, dram_base + dram_size), zero-filled; the DMA
+  // window starts as the whole image.
+  RefDevice(const DeviceParams& p, uint64_t dram_base, uint64_t dram_size);
+
+  const DeviceParams& params() const { return p_; }
+  uint64_t dram_base() const { return base_; }
+  uint64_t dram_size() const { return dram_.size(); }
+
+  // The WIN_BASE / WIN_LIMIT registers (must lie within the image).
+  void set_window(uint64_t base, uint64_t limit);
+
+  void write(uint64_t addr, std::span<const uint8_t> bytes);  // throws outside the image
+  std::vector<uint8_t> read(uint64_t addr, uint64_t n) const;
+
+  // Direct state access (for unit tests and debugging).
+  std::span<int8_t> sp_row(int row);
+  std::span<int32_t> acc_row(int row);
+  struct ParamSet {
+    std::vector<int32_t> bias, mult;
+    std::vector<int8_t> shift;
+  };
+  const ParamSet& pset(int i) const { return pset_.at(static_cast<size_t>(i)); }
+
+  RunResult run(const std::vector<Command>& cmds, uint64_t seed, const RunOptions& opt = {});
+
+ private:
+  struct Check;
+  Check check(const Command& c) const;
+  CommandStats execute(const Command& c);  // may throw a data-dependent fault
+
+  DeviceParams p_;
+  uint64_t base_ = 0;
+  uint64_t win_base_ = 0, win_limit_ = 0;
+  std::vector<uint8_t> dram_;
+  std::vector<int8_t> sp_;
+  std::vector<int32_t> acc_;
+  std::array<ParamSet, 2> pset_;
+};
+
+}  // namespace tsr::dev

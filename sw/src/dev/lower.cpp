@@ -1,0 +1,1047 @@
+// Lowering of single int8 layers to accelerator programs (see tessera/dev/program.h and
+// docs/lowering.md for the layouts and the tiling).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "tessera/dev/program.h"
+#include "tessera/error.h"
+#include "tessera/ref/gemm.h"
+#include "tessera/ref/quant.h"
+
+namespace tsr::dev {
+
+namespace {
+
+constexpr uint64_t kAlign = 64;      // region alignment in DRAM
+constexpr uint8_t kPoison = 0xA5;    // initial bytes of the output region
+constexpr int64_t kMaxRows = 65535;  // 16-bit rows / row_bytes fields
+constexpr int64_t kMaxField4 = 15;   // 4-bit stride / pad fields
+constexpr int64_t kMaxField8 = 255;  // 8-bit kernel / chunks fields
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Geometry of a window op over an NHWC input (cout = cin for depthwise and pools).
+struct Geom {
+  int n = 1, h = 1, w = 1, cin = 1;
+  int oh = 1, ow = 1, cout = 1;
+  int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0;
+};
+
+// One output rectangle of one image and the input rectangle it reads.
+struct Tile {
+  int n = 0, oy0 = 0, oy1 = 0, ox0 = 0, ox1 = 0;  // output [oy0, oy1) x [ox0, ox1)
+  int iy0 = 0, iy1 = 0, ix0 = 0, ix1 = 0;         // input, clipped to the image
+  int pad_top = 0, pad_left = 0;                  // window padding relative to the input rect
+  int out_h() const { return oy1 - oy0; }
+  int out_w() const { return ox1 - ox0; }
+  int in_h() const { return iy1 - iy0; }
+  int in_w() const { return ix1 - ix0; }
+};
+
+// A small cache of scratchpad slots (least recently used is replaced).
+class SlotCache {
+ public:
+  explicit SlotCache(int slots)
+      : key_(static_cast<size_t>(slots), -1), used_(static_cast<size_t>(slots), -1) {}
+  // The slot holding `key` and whether it was already there.
+  std::pair<int, bool> get(int64_t key, int64_t now) {
+    for (size_t s = 0; s < key_.size(); ++s) {
+      if (key_[s] == key) {
+        used_[s] = now;
+        return {static_cast<int>(s), true};
+      }
+    }
+    size_t victim = 0;
+    for (size_t s = 1; s < key_.size(); ++s)
+      if (used_[s] < used_[victim]) victim = s;
+    key_[victim] = key;
+    used_[victim] = now;
+    return {static_cast<int>(victim), false};
+  }
+
+ private:
+  std::vector<int64_t> key_, used_;
+};
+
+// The state of one lowering: DRAM layout, commands, and the layer's name for messages.
+class Lowering {
+ public:
+  Lowering(const DeviceParams& dp, std::string name, std::string op, const LowerOptions& opt)
+      : dp_(dp) {
+    prog_.name = std::move(name);
+    prog_.op = std::move(op);
+    prog_.dram_base = opt.dram_base;
+    if (opt.dram_base % kAlign != 0)
+      err(fmt::format("DRAM base {:#x} is not 64-byte aligned", opt.dram_base));
+  }
+
+  [[noreturn]] void err(const std::string& what) const {
+    fail("{} '{}': {}", prog_.op, prog_.name, what);
+  }
+  const std::string& label() const { return label_ = fmt::format("{} '{}'", prog_.op, prog_.name); }
+  const DeviceParams& dp() const { return dp_; }
+
+  // A DRAM region holding `bytes`, followed by sp_row_bytes of slack (for over-reading LOADs).
+  uint64_t region(const std::string& name, std::span<const uint8_t> bytes) {
+    const uint64_t addr = prog_.dram_base + round_up(cursor_, kAlign);
+    prog_.regions.push_back({name, addr, bytes.size()});
+    cursor_ = addr - prog_.dram_base + bytes.size() + static_cast<uint64_t>(dp_.sp_row_bytes);
+    prog_.dram.resize(round_up(cursor_, kAlign), 0);
+    std::copy(bytes.begin(), bytes.end(),
+              prog_.dram.begin() + static_cast<ptrdiff_t>(addr - prog_.dram_base));
+    if (prog_.dram_base + prog_.dram.size() > (uint64_t{1} << 32)) {
+      err(fmt::format("DRAM image of {} bytes at {:#x} exceeds the 32-bit address space",
+                      prog_.dram.size(), prog_.dram_base));
+    }
+    return addr;
+  }
+
+  void emit(const Command& c) { cmds_.push_back(c); }
+
+  // Contiguous DRAM bytes to consecutive scratchpad rows, `elem` bytes per row (a trailing
+  // partial element gets a LOAD of its own).
+  void load_contig(uint64_t addr, int64_t nbytes, int64_t elem, int64_t sp) {
+    int64_t full = nbytes / elem;
+    const int64_t rem = nbytes % elem;
+    const int64_t per_row = std::max<int64_t>(1, std::min(full, kMaxRows / elem));
+    while (full > 0) {
+      const int64_t m = std::min(per_row, full);
+      const int64_t rows = std::min(full / m, kMaxRows);
+      emit(load({.dram_addr = addr,
+                 .dram_stride = static_cast<uint64_t>(m * elem),
+                 .rows = rows,
+                 .row_bytes = m * elem,
+                 .sp_addr = sp,
+                 .elem_bytes = elem}));
+      addr += static_cast<uint64_t>(rows * m * elem);
+      sp += rows * m;
+      full -= rows * m;
+    }
+    if (rem > 0) {
+      emit(load({.dram_addr = addr,
+                 .dram_stride = static_cast<uint64_t>(rem),
+                 .rows = 1,
+                 .row_bytes = rem,
+                 .sp_addr = sp,
+                 .elem_bytes = rem}));
+    }
+  }
+
+  // `count` DRAM rows of `row_bytes` at `stride`, one scratchpad row each.
+  void load_strided(uint64_t addr, int64_t count, int64_t row_bytes, int64_t stride, int64_t elem,
+                    int64_t sp) {
+    const int64_t per_row_elems = row_bytes / elem;
+    while (count > 0) {
+      const int64_t rows = std::min(count, kMaxRows);
+      emit(load({.dram_addr = addr,
+                 .dram_stride = static_cast<uint64_t>(stride),
+                 .rows = rows,
+                 .row_bytes = row_bytes,
+                 .sp_addr = sp,
+                 .elem_bytes = elem}));
+      addr += static_cast<uint64_t>(rows * stride);
+      sp += rows * per_row_elems;
+      count -= rows;
+    }
+  }
+
+  // Consecutive accumulator rows to contiguous DRAM bytes, `elem` bytes per row.
+  void store_contig(StoreFields f, int64_t acc, uint64_t addr, int64_t nbytes, int64_t elem) {
+    int64_t full = nbytes / elem;
+    const int64_t rem = nbytes % elem;
+    const int64_t per_row = std::max<int64_t>(1, std::min(full, kMaxRows / elem));
+    while (full > 0) {
+      const int64_t m = std::min(per_row, full);
+      const int64_t rows = std::min(full / m, kMaxRows);
+      f.dram_addr = addr;
+      f.dram_stride = static_cast<uint64_t>(m * elem);
+      f.rows = rows;
+      f.row_bytes = m * elem;
+      f.acc_addr = acc;
+      f.elem_bytes = elem;
+      emit(store(f));
+      addr += static_cast<uint64_t>(rows * m * elem);
+      acc += rows * m;
+      full -= rows * m;
+    }
+    if (rem > 0) {
+      f.dram_addr = addr;
+      f.dram_stride = static_cast<uint64_t>(rem);
+      f.rows = 1;
+      f.row_bytes = rem;
+      f.acc_addr = acc;
+      f.elem_bytes = rem;
+      emit(store(f));
+    }
+  }
+
+  // Consecutive accumulator rows to `count` DRAM rows of `elem` bytes at `stride`.
+  void store_strided(StoreFields f, int64_t acc, uint64_t addr, int64_t count, int64_t elem,
+                     int64_t stride) {
+    while (count > 0) {
+      const int64_t rows = std::min(count, kMaxRows);
+      f.dram_addr = addr;
+      f.dram_stride = static_cast<uint64_t>(stride);
+      f.rows = rows;
+      f.row_bytes = elem;
+      f.acc_addr = acc;
+      f.elem_bytes = elem;
+      emit(store(f));
+      addr += static_cast<uint64_t>(rows * stride);
+      acc += rows;
+      count -= rows;
+    }
+  }
+
+  Program finish(const ref::Shape4& out_shape, int32_t out_zp, uint64_t macs) {
+    prog_.commands = insert_tokens(cmds_, dp_);
+    prog_.output_shape = out_shape;
+    prog_.output_zero_point = out_zp;
+    prog_.layer_macs = macs;
+    write_command_region(prog_);
+    return std::move(prog_);
+  }
+
+ private:
+  const DeviceParams& dp_;
+  Program prog_;
+  std::vector<Command> cmds_;
+  uint64_t cursor_ = 0;
+  mutable std::string label_;
+};
+
+// ---- Geometry ----
+
+void check_geom(const Lowering& L, const Geom& g) {
+  if (g.sh > kMaxField4 || g.sw > kMaxField4) {
+    L.err(fmt::format("stride {}x{} exceeds the 4-bit stride fields (max 15)", g.sh, g.sw));
+  }
+  if (g.pt > kMaxField4 || g.pl > kMaxField4) {
+    L.err(
+        fmt::format("padding top {} / left {} exceeds the 4-bit pad fields (max 15)", g.pt, g.pl));
+  }
+  if (g.kh > kMaxField8 || g.kw > kMaxField8) {
+    L.err(fmt::format("kernel {}x{} exceeds the 8-bit kernel fields (max 255)", g.kh, g.kw));
+  }
+}
+
+// Input rows (cols) an output band of `t` rows (cols) reads at most.
+int band_in(int t, int stride, int k, int in) { return std::min(in, (t - 1) * stride + k); }
+
+struct TileShape {
+  int th = 0, tw = 0;
+};
+
+// The largest tile (full output width preferred) whose outputs fit `acc_rows` accumulator rows and
+// whose input, at `rpp` scratchpad rows per pixel, fits `slot_rows` rows.
+std::optional<TileShape> pick_tile(const Geom& g, int64_t rpp, int64_t slot_rows,
+                                   int64_t acc_rows) {
+  auto fits = [&](int th, int tw) {
+    return int64_t{th} * tw <= acc_rows &&
+           int64_t{band_in(th, g.sh, g.kh, g.h)} * band_in(tw, g.sw, g.kw, g.w) * rpp <= slot_rows;
+  };
+  for (int th = g.oh; th >= 1; --th)
+    if (fits(th, g.ow)) return TileShape{th, g.ow};
+  for (int tw = g.ow - 1; tw >= 1; --tw)
+    if (fits(1, tw)) return TileShape{1, tw};
+  return std::nullopt;
+}
+
+std::vector<Tile> make_tiles(const Lowering& L, const Geom& g, const TileShape& ts) {
+  std::vector<Tile> tiles;
+  for (int n = 0; n < g.n; ++n) {
+    for (int oy0 = 0; oy0 < g.oh; oy0 += ts.th) {
+      for (int ox0 = 0; ox0 < g.ow; ox0 += ts.tw) {
+        Tile t;
+        t.n = n;
+        t.oy0 = oy0;
+        t.oy1 = std::min(g.oh, oy0 + ts.th);
+        t.ox0 = ox0;
+        t.ox1 = std::min(g.ow, ox0 + ts.tw);
+        const int ylo = t.oy0 * g.sh - g.pt, yhi = (t.oy1 - 1) * g.sh - g.pt + g.kh;
+        const int xlo = t.ox0 * g.sw - g.pl, xhi = (t.ox1 - 1) * g.sw - g.pl + g.kw;
+        t.iy0 = std::max(0, ylo);
+        t.iy1 = std::min(g.h, yhi);
+        t.ix0 = std::max(0, xlo);
+        t.ix1 = std::min(g.w, xhi);
+        if (t.iy1 <= t.iy0 || t.ix1 <= t.ix0) {
+          L.err(
+              fmt::format("output rows {}..{} / cols {}..{} read only padding (padding as large "
+                          "as the kernel is not supported)",
+                          t.oy0, t.oy1 - 1, t.ox0, t.ox1 - 1));
+        }
+        t.pad_top = t.iy0 - ylo;
+        t.pad_left = t.ix0 - xlo;
+        tiles.push_back(t);
+      }
+    }
+  }
+  return tiles;
+}
+
+WindowFields window_of(const Geom& g, const Tile& t) {
+  return {.in_h = t.in_h(),
+          .in_w = t.in_w(),
+          .out_h = t.out_h(),
+          .out_w = t.out_w(),
+          .k_h = g.kh,
+          .k_w = g.kw,
+          .stride_h = g.sh,
+          .stride_w = g.sw,
+          .pad_top = t.pad_top,
+          .pad_left = t.pad_left};
+}
+
+// Scratchpad areas: activations, and weights + parameters. With several banks the weights get the
+// last bank (the array reads weights and activations in parallel from different banks).
+struct SpPlan {
+  int64_t act_base = 0, act_rows = 0;
+  int64_t w_base = 0, w_rows = 0;
+};
+
+SpPlan plan_sp(const Lowering& L, int64_t w_slot_rows, int64_t nblk, int& n_wslots) {
+  const DeviceParams& dp = L.dp();
+  SpPlan sp;
+  if (w_slot_rows == 0) {
+    n_wslots = 0;
+    sp.act_rows = dp.sp_rows;
+    return sp;
+  }
+  const int64_t w_area = dp.sp_banks > 1 ? dp.sp_bank_rows : dp.sp_rows / 2;
+  if (w_slot_rows > w_area) {
+    L.err(
+        fmt::format("weights and parameters of one output block need {} scratchpad rows; the "
+                    "weight area holds {} ({} banks of {} rows)",
+                    w_slot_rows, w_area, dp.sp_banks, dp.sp_bank_rows));
+  }
+  n_wslots = nblk > 1 && 2 * w_slot_rows <= w_area ? 2 : 1;
+  if (dp.sp_banks > 1) {
+    sp.w_base = static_cast<int64_t>(dp.sp_banks - 1) * dp.sp_bank_rows;
+    sp.w_rows = dp.sp_bank_rows;
+    sp.act_rows = sp.w_base;
+  } else {
+    sp.w_rows = n_wslots * w_slot_rows;
+    sp.w_base = dp.sp_rows - sp.w_rows;
+    sp.act_rows = sp.w_base;
+  }
+  return sp;
+}
+
+// Tile shape and activation slot count: one slot when a single tile covers the whole layer, else
+// two (double buffering), else one as a fallback.
+struct ActPlan {
+  TileShape shape;
+  int slots = 1;
+  int64_t slot_rows = 0;
+};
+
+ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
+                 bool reuse_input) {
+  const int64_t acc_bank = L.dp().acc_bank_rows;
+  if (reuse_input && g.n == 1) {
+    if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank);
+        one && one->th == g.oh && one->tw == g.ow) {
+      return {*one, 1, sp.act_rows};
+    }
+  }
+  if (auto two = pick_tile(g, rpp, sp.act_rows / 2, acc_bank)) return {*two, 2, sp.act_rows / 2};
+  if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank)) return {*one, 1, sp.act_rows};
+  L.err(
+      fmt::format("one output pixel needs {} accumulator row and {} input pixels x {} scratchpad "
+                  "rows = {} rows; the activation area holds {} rows and an accumulator bank {} "
+                  "rows",
+                  1, int64_t{band_in(1, g.sh, g.kh, g.h)} * band_in(1, g.sw, g.kw, g.w), rpp,
+                  int64_t{band_in(1, g.sh, g.kh, g.h)} * band_in(1, g.sw, g.kw, g.w) * rpp,
+                  sp.act_rows, acc_bank));
+}
+
+// Requantization parameter block of one output block of C lanes, laid out as PARAMS reads it.
+std::vector<uint8_t> param_block(const DeviceParams& dp, std::span<const int32_t> bias,
+                                 std::span<const int32_t> mult, std::span<const int8_t> shift) {
+  const size_t S = static_cast<size_t>(dp.sp_row_bytes);
+  const size_t pw = static_cast<size_t>(dp.param_word_rows());
+  std::vector<uint8_t> b(static_cast<size_t>(dp.param_rows()) * S, 0);
+  for (size_t l = 0; l < static_cast<size_t>(dp.cols); ++l) {
+    for (size_t k = 0; k < 4; ++k) {
+      b[4 * l + k] = static_cast<uint8_t>(static_cast<uint32_t>(bias[l]) >> (8 * k));
+      b[pw * S + 4 * l + k] = static_cast<uint8_t>(static_cast<uint32_t>(mult[l]) >> (8 * k));
+    }
+    b[2 * pw * S + l] = static_cast<uint8_t>(shift[l]);
+  }
+  return b;
+}
+
+// Parameter blocks for `cout` channels in blocks of C: bias[oc] (already folded), the channel's
+// requantization; lanes past cout get zeros.
+std::vector<uint8_t> param_blocks(const Lowering& L, int cout, std::span<const int32_t> bias,
+                                  const ref::OutputQuant& oq) {
+  const DeviceParams& dp = L.dp();
+  const int C = dp.cols;
+  const int nblk = static_cast<int>(ceil_div(cout, C));
+  std::vector<uint8_t> all;
+  for (int ob = 0; ob < nblk; ++ob) {
+    std::vector<int32_t> b(static_cast<size_t>(C)), m(static_cast<size_t>(C));
+    std::vector<int8_t> s(static_cast<size_t>(C));
+    for (int l = 0; l < C; ++l) {
+      const int oc = ob * C + l;
+      if (oc >= cout) continue;
+      const ref::Requant rq = oq.channel(static_cast<size_t>(oc));
+      ref::validate_requant(rq, L.label().c_str());
+      b[static_cast<size_t>(l)] = bias[static_cast<size_t>(oc)];
+      m[static_cast<size_t>(l)] = rq.multiplier;
+      s[static_cast<size_t>(l)] = static_cast<int8_t>(rq.shift);
+    }
+    const std::vector<uint8_t> blk = param_block(dp, b, m, s);
+    all.insert(all.end(), blk.begin(), blk.end());
+  }
+  return all;
+}
+
+void check_tensor(const Lowering& L, const char* what, const ref::QTensorView& t) {
+  const ref::Shape4& s = t.shape;
+  if (s.n < 1 || s.h < 1 || s.w < 1 || s.c < 1 || t.data.size() != s.elements()) {
+    L.err(fmt::format("{} shape {} with {} elements is not a valid tensor", what, ref::to_string(s),
+                      t.data.size()));
+  }
+  if (t.zero_point < ref::kInt8Min || t.zero_point > ref::kInt8Max) {
+    L.err(fmt::format("{} zero point {} is outside [-128, 127]", what, t.zero_point));
+  }
+}
+
+std::span<const uint8_t> bytes_of(std::span<const int8_t> v) {
+  return {reinterpret_cast<const uint8_t*>(v.data()), v.size()};
+}
+
+// Output region bytes (poisoned so that a byte no STORE writes shows up).
+std::vector<uint8_t> poison(size_t n) { return std::vector<uint8_t>(n, kPoison); }
+
+// Emits the STOREs of one tile of one output block: pixels (n, oy, ox) -> NHWC bytes
+// [ob*C, ob*C + nb) of each pixel.
+void store_tile(Lowering& L, const Geom& g, const Tile& t, int64_t acc, uint64_t out, int ob,
+                int nb, const StoreFields& sf) {
+  const int C = L.dp().cols;
+  auto pixels = [&](int64_t a, int64_t p0, int64_t npix) {
+    if (nb == g.cout) {
+      L.store_contig(sf, a, out + static_cast<uint64_t>(p0 * g.cout), npix * g.cout, g.cout);
+    } else {
+      L.store_strided(sf, a, out + static_cast<uint64_t>(p0 * g.cout + int64_t{ob} * C), npix, nb,
+                      g.cout);
+    }
+  };
+  if (t.ox0 == 0 && t.ox1 == g.ow) {
+    pixels(acc, (int64_t{t.n} * g.oh + t.oy0) * g.ow, int64_t{t.out_h()} * g.ow);
+  } else {
+    for (int oy = t.oy0; oy < t.oy1; ++oy) {
+      pixels(acc + int64_t{oy - t.oy0} * t.out_w(), (int64_t{t.n} * g.oh + oy) * g.ow + t.ox0,
+             t.out_w());
+    }
+  }
+}
+
+// ---- MATMUL layers (conv2d, fully connected) ----
+
+// input NHWC (g.n, g.h, g.w, g.cin); filter OHWI (g.cout, g.kh, g.kw, g.cin); bias empty or cout.
+Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, int32_t in_zp,
+                     std::span<const int8_t> filter, std::span<const int32_t> bias,
+                     const ref::OutputQuant& oq, const ref::Shape4& out_shape) {
+  const DeviceParams& dp = L.dp();
+  const int R = dp.rows, C = dp.cols, S = dp.sp_row_bytes;
+  check_geom(L, g);
+  const int chunks = static_cast<int>(ceil_div(g.cin, R));
+  if (chunks > kMaxField8) {
+    L.err(fmt::format("{} input channels need {} chunks of {}; the chunks field holds 255", g.cin,
+                      chunks, R));
+  }
+  const int nblk = static_cast<int>(ceil_div(g.cout, C));
+  const int taps = g.kh * g.kw;
+  const int64_t wrows = int64_t{chunks} * taps * R;
+  const int64_t prows = dp.param_rows();
+
+  // Weights in tile order, the zero point folded into the bias.
+  std::vector<uint8_t> wbytes(static_cast<size_t>(nblk * wrows * C), 0);
+  std::vector<int32_t> folded(static_cast<size_t>(g.cout));
+  for (int oc = 0; oc < g.cout; ++oc) {
+    int64_t wsum = 0;
+    for (int t = 0; t < taps; ++t) {
+      for (int ic = 0; ic < g.cin; ++ic) {
+        const int8_t w = filter[(static_cast<size_t>(oc) * taps + t) * g.cin + ic];
+        wsum += w;
+        const int ob = oc / C, l = oc % C, c = ic / R, j = ic % R;
+        const int64_t row = int64_t{ob} * wrows + (int64_t{c} * taps + t) * R + j;
+        wbytes[static_cast<size_t>(row * C + l)] = static_cast<uint8_t>(w);
+      }
+    }
+    const int64_t b = bias.empty() ? 0 : bias[static_cast<size_t>(oc)];
+    folded[static_cast<size_t>(oc)] = ref::wrap_i32(b - int64_t{in_zp} * wsum);
+  }
+  const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded, oq);
+
+  const uint64_t in_addr = L.region("input", bytes_of(input));
+  const uint64_t w_addr = L.region("weights", wbytes);
+  const uint64_t p_addr = L.region("params", pbytes);
+  const uint64_t out_addr = L.region("output", poison(out_shape.elements()));
+
+  int n_wslots = 0;
+  const int64_t wslot = wrows + prows;
+  const SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
+  const ActPlan ap = plan_act(L, g, chunks, sp, true);
+  const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
+  const auto ntiles = static_cast<int>(tiles.size());
+
+  // Step order: output blocks outer or tiles outer (serpentine), whichever loads fewer bytes.
+  auto order = [&](bool blocks_outer) {
+    std::vector<std::pair<int, int>> steps;
+    const int outer = blocks_outer ? nblk : ntiles, inner = blocks_outer ? ntiles : nblk;
+    for (int o = 0; o < outer; ++o) {
+      for (int k = 0; k < inner; ++k) {
+        const int i = o % 2 == 0 ? k : inner - 1 - k;
+        steps.push_back(blocks_outer ? std::pair{o, i} : std::pair{i, o});
+      }
+    }
+    return steps;
+  };
+  auto traffic = [&](const std::vector<std::pair<int, int>>& steps) {
+    SlotCache wc(n_wslots), ac(ap.slots);
+    int64_t bytes = 0, now = 0;
+    for (const auto& [ob, ti] : steps) {
+      if (!wc.get(ob, now).second) bytes += wrows * C + prows * S;
+      const Tile& t = tiles[static_cast<size_t>(ti)];
+      if (!ac.get(ti, now).second) bytes += int64_t{t.in_h()} * t.in_w() * g.cin;
+      ++now;
+    }
+    return bytes;
+  };
+  const auto by_block = order(true), by_tile = order(false);
+  const auto& steps = traffic(by_tile) < traffic(by_block) ? by_tile : by_block;
+
+  SlotCache wc(n_wslots), ac(ap.slots);
+  std::vector<int> block_pset(static_cast<size_t>(nblk), 0);
+  int params_loaded = 0;
+  int64_t step = 0;
+  for (const auto& [ob, ti] : steps) {
+    const auto [ws, whit] = wc.get(ob, step);
+    const int64_t wbase = sp.w_base + ws * wslot;
+    if (!whit) {
+      L.load_contig(w_addr + static_cast<uint64_t>(ob * wrows * C), wrows * C, C, wbase);
+      L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S, wbase + wrows);
+      // Two weight slots: the slot's own parameter set (the two resident blocks never share
+      // one). One slot: alternate, so the next block's PARAMS need not wait for this STORE.
+      block_pset[static_cast<size_t>(ob)] = n_wslots == 2 ? ws : params_loaded++ % 2;
+      L.emit(params({.pset = block_pset[static_cast<size_t>(ob)], .sp_addr = wbase + wrows}));
+    }
+    const Tile& t = tiles[static_cast<size_t>(ti)];
+    const auto [as, ahit] = ac.get(ti, step);
+    const int64_t abase = sp.act_base + as * ap.slot_rows;
+    if (!ahit) {
+      // Pixel-major, `chunks` rows per pixel, R channels per row (see docs/lowering.md).
+      auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
+        const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin);
+        if (g.cin % R == 0 || chunks == 1) {
+          L.load_contig(a, npix * g.cin, std::min(g.cin, R), spa);
+        } else {  // overlapping rows: garbage lanes above cin meet zero weight rows
+          L.load_strided(a, npix, int64_t{chunks} * R, g.cin, R, spa);
+        }
+      };
+      if (t.ix0 == 0 && t.ix1 == g.w) {
+        pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
+      } else {
+        for (int iy = t.iy0; iy < t.iy1; ++iy) {
+          pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
+                 abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
+        }
+      }
+    }
+    const int64_t acc = (step % 2) * dp.acc_bank_rows;
+    L.emit(matmul({.in_addr = abase,
+                   .w_addr = wbase,
+                   .acc_addr = acc,
+                   .in_zp = in_zp,
+                   .chunks = chunks,
+                   .win = window_of(g, t)}));
+    const int nb = std::min(C, g.cout - ob * C);
+    store_tile(L, g, t, acc, out_addr, ob, nb,
+               {.mode = StoreMode::Requant,
+                .pset = block_pset[static_cast<size_t>(ob)],
+                .out_zp = oq.zero_point,
+                .act_min = oq.act_min,
+                .act_max = oq.act_max});
+    ++step;
+  }
+  const uint64_t macs = static_cast<uint64_t>(g.n) * g.oh * g.ow * g.cout * taps * g.cin;
+  return L.finish(out_shape, oq.zero_point, macs);
+}
+
+// ---- VECTOR layers (depthwise, pools) ----
+
+enum class VecOp { Depthwise, MaxPool, AvgPool };
+
+// input NHWC; dw_filter (depthwise) 1 x kh x kw x cin; folded bias per channel (depthwise).
+Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorView& input,
+                     std::span<const int8_t> dw_filter, std::span<const int32_t> bias,
+                     const ref::OutputQuant* oq, const ref::PoolParams* pp) {
+  const DeviceParams& dp = L.dp();
+  const int C = dp.cols, S = dp.sp_row_bytes;
+  check_geom(L, g);
+  const int nblk = static_cast<int>(ceil_div(g.cin, C));
+  const int taps = g.kh * g.kw;
+  const int64_t prows = dp.param_rows();
+  const bool dw = op == VecOp::Depthwise;
+  const int32_t in_zp = input.zero_point;
+
+  std::vector<uint8_t> wbytes, pbytes;
+  if (dw) {
+    wbytes.assign(static_cast<size_t>(nblk) * taps * C, 0);
+    std::vector<int32_t> folded(static_cast<size_t>(g.cin));
+    for (int c = 0; c < g.cin; ++c) {
+      int64_t wsum = 0;
+      for (int t = 0; t < taps; ++t) {
+        const int8_t w = dw_filter[static_cast<size_t>(t) * g.cin + c];
+        wsum += w;
+        wbytes[(static_cast<size_t>(c / C) * taps + t) * C + c % C] = static_cast<uint8_t>(w);
+      }
+      const int64_t b = bias.empty() ? 0 : bias[static_cast<size_t>(c)];
+      folded[static_cast<size_t>(c)] = ref::wrap_i32(b - int64_t{in_zp} * wsum);
+    }
+    pbytes = param_blocks(L, g.cin, folded, *oq);
+  } else if (op == VecOp::MaxPool) {
+    // Identity requantization: multiply_by_quantized_multiplier(x, 2^30, 1) == x.
+    const std::vector<int32_t> b(static_cast<size_t>(C), 0), m(static_cast<size_t>(C), 1 << 30);
+    const std::vector<int8_t> s(static_cast<size_t>(C), 1);
+    pbytes = param_block(dp, b, m, s);
+  }
+
+  const uint64_t in_addr = L.region("input", bytes_of(input.data));
+  const uint64_t w_addr = dw ? L.region("weights", wbytes) : 0;
+  const uint64_t p_addr = pbytes.empty() ? 0 : L.region("params", pbytes);
+  const uint64_t out_addr =
+      L.region("output", poison(static_cast<size_t>(g.n) * g.oh * g.ow * g.cout));
+
+  const int64_t wslot = dw ? taps + prows : 0;
+  int n_wslots = 0;
+  SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
+  if (op == VecOp::MaxPool) {  // one parameter block at the top of the scratchpad
+    sp.act_rows = dp.sp_rows - prows;
+    sp.w_base = sp.act_rows;
+  }
+  const ActPlan ap = plan_act(L, g, 1, sp, false);
+  const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
+
+  AvgDivisor div;
+  if (op == VecOp::AvgPool) div = avg_divisor(taps);
+  if (op == VecOp::MaxPool) {
+    L.load_contig(p_addr, prows * S, S, sp.w_base);
+    L.emit(params({.pset = 0, .sp_addr = sp.w_base}));
+  }
+
+  SlotCache wc(std::max(1, n_wslots));
+  int params_loaded = 0;
+  int pset = 0;
+  int64_t step = 0;
+  for (int ob = 0; ob < nblk; ++ob) {
+    const int nb = std::min(C, g.cin - ob * C);
+    int64_t wbase = 0;
+    if (dw) {
+      const auto [ws, whit] = wc.get(ob, step);
+      wbase = sp.w_base + ws * wslot;
+      if (!whit) {
+        L.load_contig(w_addr + static_cast<uint64_t>(int64_t{ob} * taps * C), int64_t{taps} * C, C,
+                      wbase);
+        L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S, wbase + taps);
+        pset = n_wslots == 2 ? ws : params_loaded++ % 2;
+        L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
+      }
+    }
+    for (const Tile& t : tiles) {
+      const int64_t abase = sp.act_base + (step % ap.slots) * ap.slot_rows;
+      // One row per pixel holding channels [ob*C, ob*C + nb).
+      auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
+        const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin + int64_t{ob} * C);
+        if (nb == g.cin) {
+          L.load_contig(a, npix * g.cin, g.cin, spa);
+        } else {
+          L.load_strided(a, npix, nb, g.cin, nb, spa);
+        }
+      };
+      if (t.ix0 == 0 && t.ix1 == g.w) {
+        pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
+      } else {
+        for (int iy = t.iy0; iy < t.iy1; ++iy) {
+          pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
+                 abase + int64_t{iy - t.iy0} * t.in_w());
+        }
+      }
+      const int64_t acc = (step % 2) * dp.acc_bank_rows;
+      VectorFields vf{
+          .in_addr = abase, .w_addr = wbase, .acc_addr = acc, .pitch = 1, .win = window_of(g, t)};
+      StoreFields sf;
+      switch (op) {
+        case VecOp::Depthwise:
+          vf.mode = VectorMode::Dw;
+          vf.pad = in_zp;
+          sf = {.mode = StoreMode::Requant,
+                .pset = pset,
+                .out_zp = oq->zero_point,
+                .act_min = oq->act_min,
+                .act_max = oq->act_max};
+          break;
+        case VecOp::MaxPool:
+          vf.mode = VectorMode::Max;
+          vf.pad = ref::kInt8Min;
+          sf = {.mode = StoreMode::Requant,
+                .pset = 0,
+                .out_zp = 0,
+                .act_min = pp->act_min,
+                .act_max = pp->act_max};
+          break;
+        case VecOp::AvgPool:
+          vf.mode = VectorMode::Sum;
+          sf = {.mode = StoreMode::Avg,
+                .out_zp = 0,
+                .act_min = pp->act_min,
+                .act_max = pp->act_max,
+                .div_magic = div.magic,
+                .div_half = div.half,
+                .div_shift = div.shift};
+          break;
+      }
+      L.emit(vector(vf));
+      store_tile(L, g, t, acc, out_addr, ob, nb, sf);
+      ++step;
+    }
+  }
+  const ref::Shape4 out_shape{g.n, g.oh, g.ow, g.cout};
+  const int32_t out_zp = dw ? oq->zero_point : input.zero_point;
+  const uint64_t macs = static_cast<uint64_t>(g.n) * g.oh * g.ow * g.cout * taps;
+  return L.finish(out_shape, out_zp, macs);
+}
+
+Geom geom_of(const ref::Shape4& in, int kh, int kw, const ref::Window& win, int cout) {
+  Geom g;
+  g.n = in.n;
+  g.h = in.h;
+  g.w = in.w;
+  g.cin = in.c;
+  g.oh = win.out_h;
+  g.ow = win.out_w;
+  g.cout = cout;
+  g.kh = kh;
+  g.kw = kw;
+  g.sh = win.stride_h;
+  g.sw = win.stride_w;
+  g.pt = win.pad_top;
+  g.pl = win.pad_left;
+  return g;
+}
+
+void check_window(const Lowering& L, const ref::Window& win) {
+  if (win.dilation_h != 1 || win.dilation_w != 1) {
+    L.err(fmt::format("dilation {}x{} is not supported (the window has no dilation fields)",
+                      win.dilation_h, win.dilation_w));
+  }
+  if (win.stride_h < 1 || win.stride_w < 1 || win.pad_top < 0 || win.pad_left < 0 ||
+      win.out_h < 1 || win.out_w < 1) {
+    L.err(fmt::format("window stride {}x{}, padding {}/{}, output {}x{} is not valid", win.stride_h,
+                      win.stride_w, win.pad_top, win.pad_left, win.out_h, win.out_w));
+  }
+}
+
+void check_bias(const Lowering& L, std::span<const int32_t> bias, int cout) {
+  if (!bias.empty() && bias.size() != static_cast<size_t>(cout)) {
+    L.err(fmt::format("bias has {} entries for {} output channels", bias.size(), cout));
+  }
+}
+
+void check_oq(const Lowering& L, const ref::OutputQuant& oq, int cout) {
+  if (oq.multiplier.size() != oq.shift.size() ||
+      (oq.multiplier.size() != 1 && oq.multiplier.size() != static_cast<size_t>(cout))) {
+    L.err(fmt::format("{} multipliers / {} shifts for {} output channels (need 1 or {})",
+                      oq.multiplier.size(), oq.shift.size(), cout, cout));
+  }
+}
+
+}  // namespace
+
+// ---- Public lowerings ----
+
+Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref::QTensorView& input,
+                     const ref::QTensorView& filter, std::span<const int32_t> bias,
+                     const ref::Window& win, const ref::OutputQuant& oq, const LowerOptions& opt) {
+  Lowering L(dp, name, "conv2d", opt);
+  check_tensor(L, "input", input);
+  check_tensor(L, "filter", filter);
+  check_window(L, win);
+  if (filter.zero_point != 0)
+    L.err(fmt::format("filter zero point {} is not 0", filter.zero_point));
+  if (filter.shape.c != input.shape.c) {
+    L.err(fmt::format("filter depth {} != input depth {} (grouped convolution is not supported)",
+                      filter.shape.c, input.shape.c));
+  }
+  const int cout = filter.shape.n;
+  check_bias(L, bias, cout);
+  check_oq(L, oq, cout);
+  const Geom g = geom_of(input.shape, filter.shape.h, filter.shape.w, win, cout);
+  return lower_matmul(L, g, input.data, input.zero_point, filter.data, bias, oq,
+                      {input.shape.n, win.out_h, win.out_w, cout});
+}
+
+Program lower_depthwise_conv2d(const DeviceParams& dp, const std::string& name,
+                               const ref::QTensorView& input, const ref::QTensorView& filter,
+                               std::span<const int32_t> bias, int depth_multiplier,
+                               const ref::Window& win, const ref::OutputQuant& oq,
+                               const LowerOptions& opt) {
+  Lowering L(dp, name, "depthwise_conv2d", opt);
+  check_tensor(L, "input", input);
+  check_tensor(L, "filter", filter);
+  check_window(L, win);
+  if (depth_multiplier != 1) {
+    L.err(fmt::format("depth multiplier {} is not supported (only 1)", depth_multiplier));
+  }
+  if (filter.shape.n != 1 || filter.shape.c != input.shape.c) {
+    L.err(fmt::format("filter shape {} does not match input depth {}", ref::to_string(filter.shape),
+                      input.shape.c));
+  }
+  if (filter.zero_point != 0)
+    L.err(fmt::format("filter zero point {} is not 0", filter.zero_point));
+  check_bias(L, bias, input.shape.c);
+  check_oq(L, oq, input.shape.c);
+  const Geom g = geom_of(input.shape, filter.shape.h, filter.shape.w, win, input.shape.c);
+  return lower_vector(L, g, VecOp::Depthwise, input, filter.data, bias, &oq, nullptr);
+}
+
+Program lower_fully_connected(const DeviceParams& dp, const std::string& name,
+                              const ref::QTensorView& input, const ref::QTensorView& filter,
+                              std::span<const int32_t> bias, const ref::OutputQuant& oq,
+                              const LowerOptions& opt) {
+  Lowering L(dp, name, "fully_connected", opt);
+  check_tensor(L, "input", input);
+  check_tensor(L, "filter", filter);
+  if (filter.shape.h != 1 || filter.shape.w != 1) {
+    L.err(fmt::format("filter shape {} must be Ox1x1xK", ref::to_string(filter.shape)));
+  }
+  if (filter.zero_point != 0) {
+    L.err(
+        fmt::format("filter zero point {} is not 0 (the array multiplies raw int8 weights; "
+                    "-filter_zp * sum(input) depends on the input and cannot be folded)",
+                    filter.zero_point));
+  }
+  const int k = filter.shape.c, cout = filter.shape.n;
+  if (input.data.size() % static_cast<size_t>(k) != 0) {
+    L.err(fmt::format("input {} is not a whole number of rows of {}", ref::to_string(input.shape),
+                      k));
+  }
+  const int rows = static_cast<int>(input.data.size() / static_cast<size_t>(k));
+  check_bias(L, bias, cout);
+  check_oq(L, oq, cout);
+  Geom g;
+  g.w = rows;
+  g.ow = rows;
+  g.cin = k;
+  g.cout = cout;
+  return lower_matmul(L, g, input.data, input.zero_point, filter.data, bias, oq,
+                      {rows, 1, 1, cout});
+}
+
+Program lower_average_pool2d(const DeviceParams& dp, const std::string& name,
+                             const ref::QTensorView& input, const ref::PoolParams& pp,
+                             const LowerOptions& opt) {
+  Lowering L(dp, name, "average_pool2d", opt);
+  check_tensor(L, "input", input);
+  check_window(L, pp.window);
+  const Geom g = geom_of(input.shape, pp.filter_h, pp.filter_w, pp.window, input.shape.c);
+  const int64_t taps = int64_t{g.kh} * g.kw;
+  if (taps > 4096) {
+    L.err(fmt::format("window {}x{} has {} taps; STORE avg divides exactly only up to 4096", g.kh,
+                      g.kw, taps));
+  }
+  if (g.pt != 0 || g.pl != 0 || (g.oh - 1) * g.sh + g.kh > g.h || (g.ow - 1) * g.sw + g.kw > g.w) {
+    L.err(
+        fmt::format("windows reach into padding (pad top {}, left {}, {}x{} output of a {}x{} "
+                    "input): TFLite divides by the in-bounds tap count, the device by one "
+                    "constant; only VALID windows are supported",
+                    g.pt, g.pl, g.oh, g.ow, g.h, g.w));
+  }
+  return lower_vector(L, g, VecOp::AvgPool, input, {}, {}, nullptr, &pp);
+}
+
+Program lower_max_pool2d(const DeviceParams& dp, const std::string& name,
+                         const ref::QTensorView& input, const ref::PoolParams& pp,
+                         const LowerOptions& opt) {
+  Lowering L(dp, name, "max_pool2d", opt);
+  check_tensor(L, "input", input);
+  check_window(L, pp.window);
+  const Geom g = geom_of(input.shape, pp.filter_h, pp.filter_w, pp.window, input.shape.c);
+  return lower_vector(L, g, VecOp::MaxPool, input, {}, {}, nullptr, &pp);
+}
+
+Program lower_add(const DeviceParams& dp, const std::string& name, const ref::QTensorView& a,
+                  const ref::QTensorView& b, const ref::AddParams& ap, const LowerOptions& opt) {
+  Lowering L(dp, name, "add", opt);
+  check_tensor(L, "input1", a);
+  check_tensor(L, "input2", b);
+  if (!(a.shape == b.shape)) {
+    L.err(fmt::format("input shapes {} and {} differ (broadcasting is not supported)",
+                      ref::to_string(a.shape), ref::to_string(b.shape)));
+  }
+  const int C = dp.cols, S = dp.sp_row_bytes;
+  const int64_t prows = dp.param_rows();
+  for (const auto* qm : {&ap.input1, &ap.input2}) {
+    if (qm->multiplier < 0 || qm->shift < -31 || qm->shift > 30) {
+      L.err(fmt::format("input multiplier {} / shift {} does not fit the VECTOR scale fields",
+                        qm->multiplier, qm->shift));
+    }
+  }
+  if (ap.left_shift < 0 || ap.left_shift > 31) {
+    L.err(fmt::format("left shift {} does not fit the lshift field", ap.left_shift));
+  }
+  // Every lane: bias 0, the output multiplier.
+  const std::vector<int32_t> pb(static_cast<size_t>(C), 0),
+      pm(static_cast<size_t>(C), ap.output.multiplier);
+  const std::vector<int8_t> ps(static_cast<size_t>(C), static_cast<int8_t>(ap.output.shift));
+  ref::validate_requant(
+      {ap.output.multiplier, ap.output.shift, ap.output_zero_point, ap.act_min, ap.act_max},
+      L.label().c_str());
+  const std::vector<uint8_t> pbytes = param_block(dp, pb, pm, ps);
+
+  const int64_t total = static_cast<int64_t>(a.data.size());
+  const uint64_t a_addr = L.region("input", bytes_of(a.data));
+  const uint64_t b_addr = L.region("input2", bytes_of(b.data));
+  const uint64_t p_addr = L.region("params", pbytes);
+  const uint64_t out_addr = L.region("output", poison(static_cast<size_t>(total)));
+
+  // Flat: C bytes per scratchpad row; a tile of tp rows of each input per slot, two slots.
+  const int64_t act_rows = dp.sp_rows - prows;
+  const int64_t tp = std::min<int64_t>({dp.acc_bank_rows, act_rows / 4, ceil_div(total, C)});
+  if (tp < 1) L.err("the scratchpad holds no tile");
+  L.load_contig(p_addr, prows * S, S, act_rows);
+  L.emit(params({.pset = 0, .sp_addr = act_rows}));
+  int64_t step = 0;
+  for (int64_t off = 0; off < total; off += tp * C, ++step) {
+    const int64_t nbytes = std::min(tp * C, total - off);
+    const int64_t npix = ceil_div(nbytes, C);
+    const int64_t abase = (step % 2) * 2 * tp, bbase = abase + tp;
+    L.load_contig(a_addr + static_cast<uint64_t>(off), nbytes, C, abase);
+    L.load_contig(b_addr + static_cast<uint64_t>(off), nbytes, C, bbase);
+    const int64_t acc = (step % 2) * dp.acc_bank_rows;
+    const WindowFields win{.in_h = 1, .in_w = npix, .out_h = 1, .out_w = npix};
+    L.emit(vector({.mode = VectorMode::Scale,
+                   .in_addr = abase,
+                   .acc_addr = acc,
+                   .win = win,
+                   .offset = -a.zero_point,
+                   .lshift = ap.left_shift,
+                   .shift = ap.input1.shift,
+                   .mult = static_cast<uint64_t>(ap.input1.multiplier)}));
+    L.emit(vector({.mode = VectorMode::Scale,
+                   .accumulate = true,
+                   .in_addr = bbase,
+                   .acc_addr = acc,
+                   .win = win,
+                   .offset = -b.zero_point,
+                   .lshift = ap.left_shift,
+                   .shift = ap.input2.shift,
+                   .mult = static_cast<uint64_t>(ap.input2.multiplier)}));
+    L.store_contig({.mode = StoreMode::Requant,
+                    .pset = 0,
+                    .out_zp = ap.output_zero_point,
+                    .act_min = ap.act_min,
+                    .act_max = ap.act_max},
+                   acc, out_addr + static_cast<uint64_t>(off), nbytes, C);
+  }
+  return L.finish(a.shape, ap.output_zero_point, 0);
+}
+
+// ---- Average-pool divisor ----
+
+AvgDivisor avg_divisor(int count) {
+  if (count < 1 || count > 4096) fail("avg_divisor: window count {} outside 1..4096", count);
+  // Claim: with L = ceil(log2 count), s = 20 + L, m = ceil(2^s / count), e = m * count - 2^s
+  // (0 <= e < count <= 2^L), every n < 2^20 has floor(n * m / 2^s) = floor(n / count).
+  // Proof: write n = q * count + r (0 <= r < count). n * m / 2^s = n / count + n * e / (count 2^s)
+  // = q + (r + n * e / 2^s) / count. Since n * e < 2^20 * 2^L = 2^s, the second term is
+  // (r + f) / count with 0 <= f < 1 and r <= count - 1, so it lies in [0, 1): the floor is q.
+  // m <= 2^s / count + 1 <= 2^21 + 1 fits 32 bits; s <= 32 fits the 6-bit field.
+  int lg = 0;
+  while ((int64_t{1} << lg) < count) ++lg;
+  const int s = 20 + lg;
+  const uint64_t two_s = uint64_t{1} << s;
+  const uint64_t m = (two_s + static_cast<uint64_t>(count) - 1) / static_cast<uint64_t>(count);
+  const uint64_t e = m * static_cast<uint64_t>(count) - two_s;
+  // Verify the premises, then the worst case of every quotient (r = count - 1) exhaustively.
+  if (e >= static_cast<uint64_t>(count) || ((uint64_t{1} << 20) - 1) * e >= two_s ||
+      m > std::numeric_limits<uint32_t>::max()) {
+    fail("avg_divisor: internal: reciprocal of {} does not satisfy the exactness bound", count);
+  }
+  const auto c = static_cast<uint64_t>(count);
+  for (uint64_t q = 0; q * c < (uint64_t{1} << 20); ++q) {
+    for (uint64_t n : {q * c, std::min(q * c + c - 1, (uint64_t{1} << 20) - 1)}) {
+      if ((n * m) >> s != n / c) {
+        fail("avg_divisor: internal: reciprocal of {} is wrong at n = {}", count, n);
+      }
+    }
+  }
+  return {static_cast<uint32_t>(m), s, count / 2};
+}
+
+// ---- Programs ----
+
+const Region& Program::region(std::string_view region_name) const {
+  for (const Region& r : regions)
+    if (r.name == region_name) return r;
+  fail("program '{}': no region '{}'", name, region_name);
+}
+
+void write_command_region(Program& p) {
+  const std::vector<uint8_t> bytes = to_bytes(p.commands);
+  auto it = std::find_if(p.regions.begin(), p.regions.end(),
+                         [](const Region& r) { return r.name == "commands"; });
+  if (it != p.regions.end() && it + 1 != p.regions.end()) {
+    fail("program '{}': the commands region must be the last region", p.name);
+  }
+  if (it == p.regions.end()) {  // after everything else, slack included
+    p.regions.push_back({"commands", p.dram_base + round_up(p.dram.size(), kAlign), 0});
+    it = p.regions.end() - 1;
+  }
+  it->size = bytes.size();
+  const uint64_t off = it->addr - p.dram_base;
+  p.dram.resize(std::max<uint64_t>(p.dram.size(), round_up(off + bytes.size(), kAlign)), 0);
+  std::copy(bytes.begin(), bytes.end(), p.dram.begin() + static_cast<ptrdiff_t>(off));
+}
+
+RefDevice make_device(const DeviceParams& dp, const Program& p) {
+  RefDevice dev(dp, p.dram_base, p.dram.size());
+  dev.write(p.dram_base, p.dram);
+  dev.set_window(p.window_base(), p.window_limit());
+  return dev;
+}
+
+ref::QTensor output_from_bytes(const Program& p, std::span<const uint8_t> bytes) {
+  const Region& r = p.region("output");
+  if (bytes.size() != r.size || r.size != p.output_shape.elements()) {
+    fail("program '{}': {} output bytes for an output region of {} ({} elements of shape {})",
+         p.name, bytes.size(), r.size, p.output_shape.elements(), ref::to_string(p.output_shape));
+  }
+  ref::QTensor t;
+  t.shape = p.output_shape;
+  t.zero_point = p.output_zero_point;
+  t.data.resize(bytes.size());
+  std::transform(bytes.begin(), bytes.end(), t.data.begin(),
+                 [](uint8_t b) { return static_cast<int8_t>(b); });
+  return t;
+}
+
+ProgramRun run_program(const DeviceParams& dp, const Program& p, uint64_t seed,
+                       const RunOptions& opt) {
+  RefDevice dev = make_device(dp, p);
+  ProgramRun r;
+  r.result = dev.run(p.commands, seed, opt);
+  const Region& out = p.region("output");
+  r.output = output_from_bytes(p, dev.read(out.addr, out.size));
+  return r;
+}
+
+}  // namespace tsr::dev
