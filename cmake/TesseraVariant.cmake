@@ -32,16 +32,22 @@ function(tsr_add_variant name)
   endforeach()
 
   add_custom_command(
-    OUTPUT ${out}/manifest.json ${rtl} ${out}/include/tsr_params.h
+    OUTPUT ${out}/manifest.json
+    BYPRODUCTS ${rtl} ${out}/include/tsr_params.h ${out}/include/tsr_isa.h ${out}/rtl/tsr_isa.vh
     COMMAND ${TSR_HOST_GEN} ${args}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     DEPENDS ${TSR_HOST_STAMP} ${PROJECT_SOURCE_DIR}/${preset}
     COMMENT "Generating variant ${name}")
 
+  # The array model needs only the array's own files; the accelerator's leaves (top variants) are
+  # verilated by tb/top, so editing them does not rebuild every array model.
+  set(array_rtl ${rtl})
+  list(FILTER array_rtl INCLUDE REGEX "/tsr_(array|delay|fifo|pe_ws|pe_os|ws_ctrl|os_ctrl)\\.v$")
   verilate(${V_TARGET}
     PREFIX Vtsr_${name}
     TOP_MODULE tsr_array
-    SOURCES ${rtl}
+    SOURCES ${array_rtl}
+    INCLUDE_DIRS ${out}/rtl
     TRACE_FST
     VERILATOR_ARGS --x-assign unique --x-initial unique -O3
     OPT_SLOW -O0 -g0
@@ -55,6 +61,7 @@ function(tsr_add_variant name)
   target_sources(${V_TARGET} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/variant_${name}.cpp)
   set_property(GLOBAL APPEND PROPERTY TSR_VARIANTS ${name})
   set_property(GLOBAL PROPERTY TSR_VARIANT_DIR_${name} ${out})
+  set_property(GLOBAL PROPERTY TSR_VARIANT_RTL_${name} ${rtl})
 endfunction()
 
 # Writes the registry source that maps variant names to their factories.

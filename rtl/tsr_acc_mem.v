@@ -1,7 +1,8 @@
 // tessera: accumulator memory. Depth rows of Lanes int32 values.
 //
 // Write port (from the array): each beat either overwrites a row or adds to it lane by lane
-// (wrapping int32, the rule of tsr::ref::wrap_add), one beat per cycle, never stalling. Adding is a
+// (wrapping int32, the rule of tsr::ref::wrap_add) or keeps the lane-wise signed maximum (max
+// pooling), one beat per cycle, never stalling. Adding is a
 // read-modify-write over two cycles; a beat that reads a row the previous beat is writing in the
 // same cycle gets the new value forwarded, so back-to-back accumulation into one row is exact.
 // Read port (to post-processing): a request is accepted when no accumulate needs the memory's read
@@ -16,6 +17,7 @@ module tsr_acc_mem #(
   // write / accumulate
   input  wire                wr_valid_i,
   input  wire                wr_accum_i,
+  input  wire                wr_max_i,    // with wr_accum_i: keep the lane-wise signed maximum
   input  wire [AddrW-1:0]    wr_addr_i,
   input  wire [32*Lanes-1:0] wr_data_i,
   // read
@@ -29,7 +31,7 @@ module tsr_acc_mem #(
   localparam W = 32 * Lanes;
 
   // Stage 1 registers: the beat whose old row is being read this cycle.
-  reg              s1_valid_q, s1_accum_q, rd_valid_q;
+  reg              s1_valid_q, s1_accum_q, s1_max_q, rd_valid_q;
   reg  [AddrW-1:0] s1_addr_q, rd_addr_q;
   reg  [W-1:0]     s1_data_q;
   // The write committed at the end of the previous cycle (for forwarding).
@@ -53,8 +55,13 @@ module tsr_acc_mem #(
   genvar l;
   generate
     for (l = 0; l < Lanes; l = l + 1) begin : g_lane
-      assign new_row[32*l +: 32] = s1_accum_q ? old_row[32*l +: 32] + s1_data_q[32*l +: 32]
-                                              : s1_data_q[32*l +: 32];
+      wire [31:0] old_l, in_l;
+      wire        keep_old;
+      assign old_l    = old_row[32*l +: 32];
+      assign in_l     = s1_data_q[32*l +: 32];
+      assign keep_old = $signed(old_l) > $signed(in_l);
+      assign new_row[32*l +: 32] = !s1_accum_q ? in_l :
+                                   s1_max_q    ? (keep_old ? old_l : in_l) : old_l + in_l;
     end
   endgenerate
 
@@ -90,6 +97,7 @@ module tsr_acc_mem #(
 
   always @(posedge clk_i) begin
     s1_accum_q  <= wr_accum_i;
+    s1_max_q    <= wr_max_i;
     s1_addr_q   <= wr_addr_i;
     s1_data_q   <= wr_data_i;
     rd_addr_q   <= rd_addr_i;

@@ -23,7 +23,8 @@ module tsr_requant (
   input  wire [7:0]  act_min_i,  // signed
   input  wire [7:0]  act_max_i,  // signed
   output wire        valid_o,
-  output wire [7:0]  data_o
+  output wire [7:0]  data_o,
+  output wire [31:0] wide_o      // y + out_zp before the clamp (int32, wrapping)
 );
 
   // ---- stage 1: bias add and left shift --------------------------------------------------------
@@ -83,6 +84,7 @@ module tsr_requant (
   // ---- stage 4: output zero point and clamp ---------------------------------------------------
   reg         s4_valid_q;
   reg  [7:0]  s4_out_q;
+  reg  [31:0] s4_wide_q;
   wire [31:0] with_zp, lo, hi;
   wire        below, above;
   wire [7:0]  s4_out_d;
@@ -96,6 +98,7 @@ module tsr_requant (
 
   assign valid_o = s4_valid_q;
   assign data_o  = s4_out_q;
+  assign wide_o  = s4_wide_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -131,6 +134,7 @@ module tsr_requant (
       s3_min_q    <= s2_min_q;
       s3_max_q    <= s2_max_q;
       s4_out_q    <= s4_out_d;
+      s4_wide_q   <= with_zp;
     end
   end
 

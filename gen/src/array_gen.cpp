@@ -57,8 +57,31 @@ ExprRef lane(const std::string& bus, int index, int width) {
 
 }  // namespace
 
+// Ports of tsr_accel, which tsr_top repeats one for one.
+std::vector<Port> accel_ports(int bus_bytes) {
+  return {in("clk_i"), in("rst_ni"), out("irq_o"), out("unit_state_o", 8),
+          in("s_awvalid_i"), out("s_awready_o"), in("s_awaddr_i", 12),
+          in("s_wvalid_i"), out("s_wready_o"), in("s_wdata_i", 32), in("s_wstrb_i", 4),
+          out("s_bvalid_o"), in("s_bready_i"), out("s_bresp_o", 2),
+          in("s_arvalid_i"), out("s_arready_o"), in("s_araddr_i", 12),
+          out("s_rvalid_o"), in("s_rready_i"), out("s_rdata_o", 32), out("s_rresp_o", 2),
+          out("m_arvalid_o"), in("m_arready_i"), out("m_araddr_o", 32), out("m_arlen_o", 8),
+          out("m_arsize_o", 3), out("m_arburst_o", 2),
+          in("m_rvalid_i"), out("m_rready_o"), in("m_rdata_i", 8 * bus_bytes),
+          in("m_rresp_i", 2), in("m_rlast_i"),
+          out("m_awvalid_o"), in("m_awready_i"), out("m_awaddr_o", 32), out("m_awlen_o", 8),
+          out("m_awsize_o", 3), out("m_awburst_o", 2),
+          out("m_wvalid_o"), in("m_wready_i"), out("m_wdata_o", 8 * bus_bytes),
+          out("m_wstrb_o", bus_bytes), out("m_wlast_o"),
+          in("m_bvalid_i"), out("m_bready_o"), in("m_bresp_i", 2)};
+}
+
 std::vector<ExternModule> leaf_modules() {
   std::vector<ExternModule> v;
+  v.push_back({"tsr_accel",
+               {{"Rows", 4}, {"Cols", 4}, {"RowBytes", 4}, {"SpBankRows", 256}, {"SpBanks", 2},
+                {"AccBankRows", 64}, {"BusBytes", 8}, {"Hash", 0}},
+               [](const ParamMap& m) { return accel_ports(p(m, "BusBytes")); }});
   v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}}, [](const ParamMap& m) {
                  return std::vector<Port>{in("clk_i"), in("rst_ni"), in("en_i"),
                                           in("d_i", p(m, "Width")), out("q_o", p(m, "Width"))};
@@ -108,7 +131,11 @@ std::vector<ExternModule> leaf_modules() {
 
 std::vector<std::string> leaf_files(const AccelConfig& cfg) {
   if (cfg.dataflow == Dataflow::WeightStationary) {
-    return {"tsr_delay", "tsr_fifo", "tsr_pe_ws", "tsr_ws_ctrl"};
+    return {"tsr_delay",    "tsr_fifo",      "tsr_pe_ws",   "tsr_ws_ctrl", "tsr_sram_1r1w",
+            "tsr_spad",     "tsr_acc_mem",   "tsr_acc_banks", "tsr_divu",  "tsr_requant",
+            "tsr_post_lane", "tsr_unit_seq", "tsr_dma_agen", "tsr_dma_rd", "tsr_dma_wr",
+            "tsr_ld",       "tsr_ex",        "tsr_st",      "tsr_fetch",   "tsr_csr",
+            "tsr_accel"};
   }
   return {"tsr_delay", "tsr_fifo", "tsr_pe_os", "tsr_os_ctrl"};
 }
@@ -322,8 +349,36 @@ ir::Design build_array(const AccelConfig& cfg) {
 
   Design d;
   d.modules.push_back(std::move(m));
+  if (ws) d.modules.push_back(build_top(cfg));
   d.externs = leaf_modules();
   return d;
+}
+
+ir::Module build_top(const AccelConfig& cfg) {
+  Module t;
+  t.name = "tsr_top";
+  t.comment = fmt::format(
+      "tessera accelerator '{}': {}x{} weight-stationary array, scratchpad {} rows x {} B in {} "
+      "bank(s),\naccumulator {} rows x {} int32 in 2 banks, {}-bit AXI4 DMA master, AXI4-Lite "
+      "CSRs.\nCommand set and CSR map: docs/commands.md; block diagram: docs/architecture.md.",
+      cfg.name, cfg.rows, cfg.cols, cfg.sp_rows, cfg.sp_row_bytes, cfg.sp_banks, cfg.acc_rows,
+      cfg.cols, cfg.bus_bits);
+  t.ports = accel_ports(cfg.bus_bytes);
+  Instance inst;
+  inst.module = "tsr_accel";
+  inst.name = "u_accel";
+  inst.params = {{"Rows", cfg.rows},
+                 {"Cols", cfg.cols},
+                 {"RowBytes", cfg.sp_row_bytes},
+                 {"SpBankRows", cfg.sp_bank_rows},
+                 {"SpBanks", cfg.sp_banks},
+                 {"AccBankRows", cfg.acc_bank_rows},
+                 {"BusBytes", cfg.bus_bytes},
+                 {"Hash", static_cast<int64_t>(std::stoull(cfg.hash.substr(8), nullptr, 16) &
+                                               0x7fffffffu)}};
+  for (const auto& port : t.ports) inst.conns.push_back({port.name, ir::ref(port.name)});
+  t.instances.push_back(std::move(inst));
+  return t;
 }
 
 }  // namespace tsr::gen

@@ -1,5 +1,6 @@
 #include "tessera/gen/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 
@@ -116,6 +117,8 @@ void flatten(const toml::table& tbl, const std::string& prefix, const std::strin
              type_name(node));
       }
       text = std::to_string(node.as_integer()->get());
+    } else if (spec->kind == ParamKind::Enum && node.is_integer()) {
+      text = std::to_string(node.as_integer()->get());  // numeric choices, e.g. bus_bits = 128
     } else {
       if (!node.is_string()) {
         fail("{}: key '{}': expected {}, got a {}", where, key, allowed(*spec),
@@ -151,6 +154,20 @@ const std::vector<ParamSpec>& param_specs() {
        "TSR_ARRAY_DATAFLOW_OS"},
       {"clock.freq_mhz", ParamKind::Int, 1, 2000, {},
        "Target clock frequency in MHz (timing constraints, latency reports).", "TSR_CLOCK_MHZ"},
+      {"memory.sp_kib", ParamKind::Int, 1, 4096, {},
+       "Scratchpad size in KiB (int8 rows of max(R, C) bytes). Each bank is rounded down to a "
+       "power of two rows; the derived TSR_SP_ROWS is what is built.",
+       "TSR_SP_KIB"},
+      {"memory.sp_banks", ParamKind::Enum, 0, 0, {"1", "2", "4"},
+       "Scratchpad banks (by high address bits); the array's weight and activation reads run in "
+       "parallel when they hit different banks.",
+       "TSR_SP_BANKS"},
+      {"memory.acc_kib", ParamKind::Int, 1, 1024, {},
+       "Accumulator size in KiB (rows of C int32 lanes, two banks so stores overlap compute). "
+       "Each bank is rounded down to a power of two rows.",
+       "TSR_ACC_KIB"},
+      {"dma.bus_bits", ParamKind::Enum, 0, 0, {"64", "128"},
+       "AXI4 data width of the DMA master in bits.", "TSR_DMA_BUS_BITS"},
   };
   return specs;
 }
@@ -199,6 +216,10 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   c.dataflow = canon["array.dataflow"] == "os" ? Dataflow::OutputStationary
                                                 : Dataflow::WeightStationary;
   c.freq_mhz = std::stoi(canon["clock.freq_mhz"]);
+  c.sp_kib = std::stoi(canon["memory.sp_kib"]);
+  c.sp_banks = std::stoi(canon["memory.sp_banks"]);
+  c.acc_kib = std::stoi(canon["memory.acc_kib"]);
+  c.bus_bits = std::stoi(canon["dma.bus_bits"]);
 
   c.macs = c.rows * c.cols;
   c.a_width = c.rows * AccelConfig::kInBits;
@@ -208,6 +229,34 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   // (column c waits C-1-c) and one cycle through the PE row: R + C - 1. OS: the same wave plus the
   // drain chain, counted per tile by the driver; the wave part is identical.
   c.fill_latency = c.rows + c.cols - 1;
+
+  const auto floor_pow2 = [](int64_t v) {
+    int64_t p = 1;
+    while (p * 2 <= v) p *= 2;
+    return p;
+  };
+  c.sp_row_bytes = std::max(c.rows, c.cols);
+  c.bus_bytes = c.bus_bits / 8;
+  const int64_t sp_bank = int64_t{c.sp_kib} * 1024 / c.sp_row_bytes / c.sp_banks;
+  const int64_t acc_bank = int64_t{c.acc_kib} * 1024 / (4 * c.cols) / AccelConfig::kAccBanks;
+  const auto where = [&](const char* key) {
+    auto it = values.find(key);
+    return it == values.end() ? origin : it->second.where;
+  };
+  if (sp_bank < 16 || sp_bank * c.sp_banks > 65536) {
+    fail("{}: memory.sp_kib = {} gives {} scratchpad rows of {} bytes per bank; each bank needs "
+         "16 .. {} rows (16-bit row addresses)",
+         where("memory.sp_kib"), c.sp_kib, sp_bank, c.sp_row_bytes, 65536 / c.sp_banks);
+  }
+  if (acc_bank < 16 || acc_bank * AccelConfig::kAccBanks > 65536) {
+    fail("{}: memory.acc_kib = {} gives {} accumulator rows of {} bytes per bank; each bank "
+         "needs 16 .. 32768 rows",
+         where("memory.acc_kib"), c.acc_kib, acc_bank, 4 * c.cols);
+  }
+  c.sp_bank_rows = static_cast<int>(floor_pow2(sp_bank));
+  c.sp_rows = c.sp_bank_rows * c.sp_banks;
+  c.acc_bank_rows = static_cast<int>(floor_pow2(acc_bank));
+  c.acc_rows = c.acc_bank_rows * AccelConfig::kAccBanks;
 
   // FNV-1a 64 over the canonical listing.
   uint64_t h = 1469598103934665603ull;
@@ -225,6 +274,10 @@ std::string param_value(const AccelConfig& cfg, const std::string& key) {
   if (key == "array.cols") return std::to_string(cfg.cols);
   if (key == "array.dataflow") return cfg.dataflow_name();
   if (key == "clock.freq_mhz") return std::to_string(cfg.freq_mhz);
+  if (key == "memory.sp_kib") return std::to_string(cfg.sp_kib);
+  if (key == "memory.sp_banks") return std::to_string(cfg.sp_banks);
+  if (key == "memory.acc_kib") return std::to_string(cfg.acc_kib);
+  if (key == "dma.bus_bits") return std::to_string(cfg.bus_bits);
   fail("internal: no value accessor for parameter '{}'", key);
 }
 

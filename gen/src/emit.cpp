@@ -11,6 +11,7 @@
 
 #include "tessera/error.h"
 #include "tessera/gen/array_gen.h"
+#include "tessera/gen/isa_emit.h"
 #include "tessera/gen/legalize.h"
 #include "tessera/gen/printer.h"
 #include "tessera/gen/rtl_sources.h"
@@ -193,6 +194,17 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
                "Cycles through the skewed PE grid (R+C-1), unstalled."});
   v.push_back({"TSR_ARRAY_OUT_FIFO_DEPTH", std::to_string(AccelConfig::kOutFifoDepth),
                "Depth of the output FIFO whose full flag stalls the array."});
+  v.push_back({"TSR_SP_ROW_BYTES", std::to_string(cfg.sp_row_bytes),
+               "Scratchpad row width in bytes (max(R, C) int8 lanes)."});
+  v.push_back({"TSR_SP_BANK_ROWS", std::to_string(cfg.sp_bank_rows), "Rows per scratchpad bank."});
+  v.push_back({"TSR_SP_ROWS", std::to_string(cfg.sp_rows), "Scratchpad rows (all banks)."});
+  v.push_back({"TSR_ACC_BANK_ROWS", std::to_string(cfg.acc_bank_rows),
+               "Rows per accumulator bank (2 banks)."});
+  v.push_back({"TSR_ACC_ROWS", std::to_string(cfg.acc_rows),
+               "Accumulator rows of C int32 lanes (both banks)."});
+  v.push_back({"TSR_DMA_BUS_BYTES", std::to_string(cfg.bus_bytes), "AXI4 data width in bytes."});
+  v.push_back({"TSR_HAS_TOP", cfg.dataflow == Dataflow::WeightStationary ? "1" : "0",
+               "1 when the variant has the accelerator top tsr_top (weight-stationary)."});
   return v;
 }
 
@@ -220,12 +232,14 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
     rtl_order.push_back(m.name + ".v");
   }
   files.push_back({"rtl/tsr_params.vh", "rtl-include", verilog_include(cfg, banner)});
+  files.push_back({"rtl/tsr_isa.vh", "rtl-include", isa::verilog_include(banner)});
 
   std::string filelist = comment_block(banner, "//");
   for (const auto& f : rtl_order) filelist += f + "\n";
   files.push_back({"rtl/files.f", "filelist", filelist});
 
   files.push_back({"include/tsr_params.h", "header", c_header(cfg, banner)});
+  files.push_back({"include/tsr_isa.h", "header", isa::c_header(banner)});
   files.push_back({"waves/tsr_array.gtkw", "gtkwave", gtkw_file(cfg, banner)});
 
   files.push_back({"docs/config.md", "doc", config_doc(cfg, banner, files)});
@@ -236,7 +250,7 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   j["variant"] = cfg.name;
   j["config_hash"] = cfg.hash;
   j["command"] = command;
-  j["top"] = "tsr_array";
+  j["top"] = cfg.dataflow == Dataflow::WeightStationary ? "tsr_top" : "tsr_array";
   nlohmann::ordered_json params;
   for (const auto& p : param_specs()) {
     if (p.kind == ParamKind::Int) params[p.key] = std::stoll(param_value(cfg, p.key));
@@ -287,6 +301,14 @@ void write_output(const std::vector<GeneratedFile>& files, const std::string& ou
     const fs::path target = out / f.path;
     fs::create_directories(target.parent_path(), ec);
     if (ec) fail("--out {}: cannot create directory '{}': {}", out_dir, target.parent_path().string(), ec.message());
+    // A file whose bytes would not change keeps its timestamp, so builds that depend on it
+    // (verilated models) are not redone. The manifest is always rewritten.
+    if (f.kind != "manifest" && fs::exists(target, ec)) {
+      std::ifstream in(target, std::ios::binary);
+      std::stringstream old;
+      old << in.rdbuf();
+      if (in && old.str() == f.text) continue;
+    }
     const fs::path tmp = target.string() + ".tsr-tmp";
     {
       std::ofstream o(tmp, std::ios::binary | std::ios::trunc);

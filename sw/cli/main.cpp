@@ -11,6 +11,7 @@
 #include "tessera/error.h"
 #include "tessera/gen/config.h"
 #include "tessera/gen/emit.h"
+#include "tessera/gen/isa_emit.h"
 
 #ifdef TSR_WITH_SIM
 #include "tessera/sim/bench.h"
@@ -46,6 +47,8 @@ int run(int argc, char** argv) {
   gen->add_flag("--force", force, "Overwrite files in --out that tessera did not write");
 
   auto* ref = app.add_subcommand("config-reference", "Print the configuration reference (markdown)");
+  auto* isa_ref = app.add_subcommand(
+      "isa-reference", "Print the command set, CSR map and counters (markdown, docs/commands.md)");
 
 #ifdef TSR_WITH_SIM
   auto* bench = app.add_subcommand("bench", "Benchmarks that print tables of cycles and ratios");
@@ -113,6 +116,10 @@ int run(int argc, char** argv) {
   }
   if (ref->parsed()) {
     fmt::print("{}", tsr::gen::config_reference());
+    return 0;
+  }
+  if (isa_ref->parsed()) {
+    fmt::print("{}", tsr::gen::isa::reference_markdown());
     return 0;
   }
 #ifdef TSR_WITH_SIM

@@ -13,6 +13,7 @@
 #include "tessera/error.h"
 #include "tessera/gen/config.h"
 #include "tessera/gen/emit.h"
+#include "tessera/gen/isa_emit.h"
 #include "tessera/tb/harness.h"
 
 #ifndef TSR_SOURCE_DIR
@@ -46,7 +47,13 @@ const char* kValid =
     "cols = 8\n"
     "dataflow = \"ws\"\n"
     "[clock]\n"
-    "freq_mhz = 500\n";
+    "freq_mhz = 500\n"
+    "[memory]\n"
+    "sp_kib = 16\n"
+    "sp_banks = 2\n"
+    "acc_kib = 8\n"
+    "[dma]\n"
+    "bus_bits = 64\n";
 
 // Replaces `from` by `to` in the valid preset (expects exactly one occurrence).
 std::string variant_of(const std::string& from, const std::string& to) {
@@ -110,8 +117,8 @@ TEST(ConfigErrors, UnknownKeyNamesFileLineAndKey) {
 }
 
 TEST(ConfigErrors, UnknownSection) {
-  const std::string e = error_of(std::string(kValid) + "[memory]\nsize = 4\n");
-  EXPECT_NE(e.find("unknown section 'memory'"), std::string::npos) << e;
+  const std::string e = error_of(std::string(kValid) + "[cache]\nsize = 4\n");
+  EXPECT_NE(e.find("unknown section 'cache'"), std::string::npos) << e;
 }
 
 TEST(ConfigErrors, MissingKey) {
@@ -174,7 +181,7 @@ TEST(Generate, ExtremeArraySizesLegalize) {
     for (auto [r, c] : {std::pair{64, 64}, std::pair{1, 64}, std::pair{64, 1}}) {
       const AccelConfig cfg = load_config(
           path, {fmt::format("array.rows={}", r), fmt::format("array.cols={}", c),
-                 fmt::format("array.dataflow={}", df)});
+                 fmt::format("array.dataflow={}", df), "memory.sp_kib=64", "memory.acc_kib=64"});
       const auto files = generate(cfg, "test");
       bool found = false;
       for (const auto& f : files) {
@@ -246,6 +253,12 @@ TEST(Docs, ConfigReferenceIsCurrent) {
   EXPECT_EQ(read_file(kSrc / "docs/config-reference.md"), config_reference())
       << "docs/config-reference.md is stale; regenerate: " << TSR_CLI
       << " config-reference > docs/config-reference.md";
+}
+
+TEST(Docs, CommandReferenceIsCurrent) {
+  EXPECT_EQ(read_file(kSrc / "docs/commands.md"), tsr::gen::isa::reference_markdown())
+      << "docs/commands.md is stale; regenerate: " << TSR_CLI
+      << " isa-reference > docs/commands.md";
 }
 
 // ---- through the CLI ----------------------------------------------------------------------------

@@ -19,4 +19,7 @@ std::vector<std::string> leaf_files(const AccelConfig& cfg);
 
 ir::Design build_array(const AccelConfig& cfg);
 
+// The accelerator top (weight-stationary variants): tsr_accel with the variant's parameters.
+ir::Module build_top(const AccelConfig& cfg);
+
 }  // namespace tsr::gen

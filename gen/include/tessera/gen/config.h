@@ -19,6 +19,10 @@ struct AccelConfig {
   int cols = 0;
   Dataflow dataflow = Dataflow::WeightStationary;
   int freq_mhz = 0;
+  int sp_kib = 0;     // requested scratchpad size
+  int sp_banks = 0;
+  int acc_kib = 0;    // requested accumulator size
+  int bus_bits = 0;   // AXI4 data width of the DMA master
 
   // --- fixed architecture constants ---
   static constexpr int kInBits = 8;    // int8 operands
@@ -31,6 +35,13 @@ struct AccelConfig {
   int b_width = 0;       // weight / B-step bus width, bits
   int c_width = 0;       // result bus width, bits
   int fill_latency = 0;  // cycles from an accepted input beat to its output beat, unstalled
+  int sp_row_bytes = 0;   // scratchpad row: max(R, C) int8 lanes
+  int sp_bank_rows = 0;   // rows per scratchpad bank (power of two)
+  int sp_rows = 0;        // sp_banks * sp_bank_rows
+  int acc_bank_rows = 0;  // rows per accumulator bank (power of two; 2 banks)
+  int acc_rows = 0;       // 2 * acc_bank_rows, each row C int32 lanes
+  int bus_bytes = 0;      // bus_bits / 8
+  static constexpr int kAccBanks = 2;
   std::string hash;      // 16 hex digits over the canonical parameter list
 
   std::string dataflow_name() const;  // "ws" or "os"

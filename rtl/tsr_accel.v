@@ -1,0 +1,654 @@
+// tessera: the accelerator around a weight-stationary tsr_array: AXI4-Lite CSRs, command fetch and
+// dispatch, decoupled load / execute / store units with dependency tokens, banked scratchpad,
+// two-bank accumulator, post-processing and an AXI4 DMA master. docs/architecture.md has the
+// block diagram; docs/commands.md (generated) the command set and CSR map.
+//
+// Reset: rst_ni resets everything. CTRL.soft_reset resets everything but the CSR block once both
+// DMA engines are idle, so no AXI transaction is ever cut.
+module tsr_accel #(
+  parameter Rows        = 4,
+  parameter Cols        = 4,
+  parameter RowBytes    = 4,      // max(Rows, Cols)
+  parameter SpBankRows  = 256,
+  parameter SpBanks     = 2,
+  parameter AccBankRows = 64,
+  parameter BusBytes    = 8,
+  parameter [31:0] Hash = 32'd0
+) (
+  input  wire                  clk_i,
+  input  wire                  rst_ni,
+  output wire                  irq_o,
+  output wire [7:0]            unit_state_o,  // debug: {st wait, st run, ex wait, ex run,
+                                              //         ld wait, ld run, fetching, halted}
+  // AXI4-Lite CSR slave
+  input  wire                  s_awvalid_i,
+  output wire                  s_awready_o,
+  input  wire [11:0]           s_awaddr_i,
+  input  wire                  s_wvalid_i,
+  output wire                  s_wready_o,
+  input  wire [31:0]           s_wdata_i,
+  input  wire [3:0]            s_wstrb_i,
+  output wire                  s_bvalid_o,
+  input  wire                  s_bready_i,
+  output wire [1:0]            s_bresp_o,
+  input  wire                  s_arvalid_i,
+  output wire                  s_arready_o,
+  input  wire [11:0]           s_araddr_i,
+  output wire                  s_rvalid_o,
+  input  wire                  s_rready_i,
+  output wire [31:0]           s_rdata_o,
+  output wire [1:0]            s_rresp_o,
+  // AXI4 DMA master
+  output wire                  m_arvalid_o,
+  input  wire                  m_arready_i,
+  output wire [31:0]           m_araddr_o,
+  output wire [7:0]            m_arlen_o,
+  output wire [2:0]            m_arsize_o,
+  output wire [1:0]            m_arburst_o,
+  input  wire                  m_rvalid_i,
+  output wire                  m_rready_o,
+  input  wire [8*BusBytes-1:0] m_rdata_i,
+  input  wire [1:0]            m_rresp_i,
+  input  wire                  m_rlast_i,
+  output wire                  m_awvalid_o,
+  input  wire                  m_awready_i,
+  output wire [31:0]           m_awaddr_o,
+  output wire [7:0]            m_awlen_o,
+  output wire [2:0]            m_awsize_o,
+  output wire [1:0]            m_awburst_o,
+  output wire                  m_wvalid_o,
+  input  wire                  m_wready_i,
+  output wire [8*BusBytes-1:0] m_wdata_o,
+  output wire [BusBytes-1:0]   m_wstrb_o,
+  output wire                  m_wlast_o,
+  input  wire                  m_bvalid_i,
+  output wire                  m_bready_o,
+  input  wire [1:0]            m_bresp_i
+);
+
+`include "tsr_isa.vh"
+
+  localparam integer SpRows  = SpBankRows * SpBanks;
+  localparam integer AccRows = 2 * AccBankRows;
+  localparam integer SpAW    = $clog2(SpRows);
+  localparam integer AccAW   = $clog2(AccRows);
+  localparam integer RdElem  = (RowBytes > 32) ? RowBytes : 32;
+  localparam integer IdxW    = 16;
+  localparam integer NumCnt  = TSR_CNT_NUM;
+  localparam integer QW      = 256 + IdxW;
+
+  // ---- reset --------------------------------------------------------------------------------
+  wire soft_req, soft_ack, core_rst_n, rd_busy, wr_busy;
+  reg  soft_q;
+  assign soft_ack   = soft_q;
+  assign core_rst_n = rst_ni && !soft_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) soft_q <= 1'b0;
+    else         soft_q <= soft_req && !soft_q && !rd_busy && !wr_busy;
+  end
+
+  // ---- CSRs ---------------------------------------------------------------------------------
+  wire             start, push, push_ready, drained, units_idle, halt, fence_irq;
+  wire [31:0]      cmd_base, cmd_count, win_base, win_limit;
+  wire [255:0]     push_cmd;
+  wire             err_any;
+  wire [7:0]       err_code;
+  wire [3:0]       err_unit;
+  wire [IdxW-1:0]  err_idx;
+  wire             retire_any;
+  wire [2:0]       retire_n;
+  wire [16*NumCnt-1:0] cnt_inc;
+  wire             csr_active;
+
+  tsr_csr #(
+    .AddrW    (32),
+    .BusBytes (BusBytes),
+    .IdxW     (IdxW),
+    .NumCnt   (NumCnt),
+    .Hash     (Hash)
+  ) u_csr (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .s_awvalid_i      (s_awvalid_i),
+    .s_awready_o      (s_awready_o),
+    .s_awaddr_i       (s_awaddr_i),
+    .s_wvalid_i       (s_wvalid_i),
+    .s_wready_o       (s_wready_o),
+    .s_wdata_i        (s_wdata_i),
+    .s_wstrb_i        (s_wstrb_i),
+    .s_bvalid_o       (s_bvalid_o),
+    .s_bready_i       (s_bready_i),
+    .s_bresp_o        (s_bresp_o),
+    .s_arvalid_i      (s_arvalid_i),
+    .s_arready_o      (s_arready_o),
+    .s_araddr_i       (s_araddr_i),
+    .s_rvalid_o       (s_rvalid_o),
+    .s_rready_i       (s_rready_i),
+    .s_rdata_o        (s_rdata_o),
+    .s_rresp_o        (s_rresp_o),
+    .start_o          (start),
+    .soft_reset_req_o (soft_req),
+    .soft_reset_ack_i (soft_ack),
+    .cmd_base_o       (cmd_base),
+    .cmd_count_o      (cmd_count),
+    .win_base_o       (win_base),
+    .win_limit_o      (win_limit),
+    .push_o           (push),
+    .push_ready_i     (push_ready),
+    .push_cmd_o       (push_cmd),
+    .drained_i        (drained),
+    .units_idle_i     (units_idle),
+    .retire_i         (retire_any),
+    .retire_n_i       (retire_n),
+    .fence_irq_i      (fence_irq),
+    .err_i            (err_any),
+    .err_code_i       (err_code),
+    .err_unit_i       (err_unit),
+    .err_idx_i        (err_idx),
+    .halt_o           (halt),
+    .irq_o            (irq_o),
+    .active_o         (csr_active),
+    .cnt_inc_i        (cnt_inc)
+  );
+
+  wire stop;  // no new command may start
+  assign stop = halt || soft_req;
+
+  // ---- fetch / dispatch ---------------------------------------------------------------------
+  wire             f_desc_valid, f_desc_ready, f_el_valid, f_dma_done;
+  wire [31:0]      f_desc_addr;
+  wire [15:0]      f_desc_bytes;
+  wire             q_ld_valid, q_ld_ready, q_ex_valid, q_ex_ready, q_st_valid, q_st_ready;
+  wire [255:0]     d_cmd;
+  wire [IdxW-1:0]  d_idx;
+  wire             f_retire, f_err;
+  wire [7:0]       f_err_code;
+  wire [IdxW-1:0]  f_err_idx;
+  wire [8*RdElem-1:0] rd_el_data;
+  wire             rd_err;
+  wire [2:0]       rd_err_code;
+
+  tsr_fetch #(.AddrW (32), .IdxW (IdxW)) u_fetch (
+    .clk_i            (clk_i),
+    .rst_ni           (core_rst_n),
+    .halt_i           (stop),
+    .start_i          (start),
+    .base_i           (cmd_base),
+    .count_i          (cmd_count),
+    .push_i           (push),
+    .push_cmd_i       (push_cmd),
+    .desc_valid_o     (f_desc_valid),
+    .desc_ready_i     (f_desc_ready),
+    .desc_addr_o      (f_desc_addr),
+    .desc_row_bytes_o (f_desc_bytes),
+    .el_valid_i       (f_el_valid),
+    .el_data_i        (rd_el_data[255:0]),
+    .dma_done_i       (f_dma_done),
+    .dma_err_i        (rd_err),
+    .dma_err_code_i   (rd_err_code),
+    .ld_valid_o       (q_ld_valid),
+    .ld_ready_i       (q_ld_ready),
+    .ex_valid_o       (q_ex_valid),
+    .ex_ready_i       (q_ex_ready),
+    .st_valid_o       (q_st_valid),
+    .st_ready_i       (q_st_ready),
+    .cmd_o            (d_cmd),
+    .idx_o            (d_idx),
+    .units_idle_i     (units_idle),
+    .retire_o         (f_retire),
+    .fence_irq_o      (fence_irq),
+    .err_o            (f_err),
+    .err_code_o       (f_err_code),
+    .err_idx_o        (f_err_idx),
+    .drained_o        (drained),
+    .push_ready_o     (push_ready)
+  );
+
+  // ---- unit queues and sequencers -----------------------------------------------------------
+  // Index 0 load, 1 execute, 2 store. Tokens: t_le load->ex, t_el ex->load, t_es ex->store,
+  // t_se store->ex.
+  wire [2:0]      qv, qr, sv, sr, s_start, s_done, s_err, s_retire, s_idle, s_wait, s_active;
+  wire [QW-1:0]   qd [0:2];
+  wire [255:0]    s_cmd [0:2];
+  wire [IdxW-1:0] s_idx [0:2];
+  wire [7:0]      s_err_code [0:2];
+  wire [7:0]      u_err_code [0:2];
+  wire [2:0]      u_err;
+  wire [2:0]      prev_avail, next_avail, prev_take, next_take, prev_give, next_give;
+  wire [2:0]      q_empty;
+
+  assign qv = {q_st_valid, q_ex_valid, q_ld_valid};
+  assign q_ld_ready = qr[0];
+  assign q_ex_ready = qr[1];
+  assign q_st_ready = qr[2];
+
+  genvar u;
+  generate
+    for (u = 0; u < 3; u = u + 1) begin : g_unit
+      wire unused_full;
+      tsr_fifo #(.Width (QW), .Depth (4)) u_queue (
+        .clk_i        (clk_i),
+        .rst_ni       (core_rst_n),
+        .push_valid_i (qv[u]),
+        .push_ready_o (qr[u]),
+        .push_data_i  ({d_idx, d_cmd}),
+        .pop_valid_o  (sv[u]),
+        .pop_ready_i  (sr[u]),
+        .pop_data_o   (qd[u]),
+        .full_o       (unused_full)
+      );
+      assign q_empty[u] = !sv[u];
+      tsr_unit_seq #(
+        .HasPrev (u != 0),
+        .HasNext (u != 2),
+        .IdxW    (IdxW)
+      ) u_seq (
+        .clk_i        (clk_i),
+        .rst_ni       (core_rst_n),
+        .halt_i       (stop),
+        .cmd_valid_i  (sv[u]),
+        .cmd_ready_o  (sr[u]),
+        .cmd_i        (qd[u][255:0]),
+        .idx_i        (qd[u][QW-1:256]),
+        .prev_avail_i (prev_avail[u]),
+        .next_avail_i (next_avail[u]),
+        .prev_take_o  (prev_take[u]),
+        .next_take_o  (next_take[u]),
+        .prev_give_o  (prev_give[u]),
+        .next_give_o  (next_give[u]),
+        .start_o      (s_start[u]),
+        .cmd_o        (s_cmd[u]),
+        .idx_o        (s_idx[u]),
+        .done_i       (s_done[u]),
+        .err_i        (u_err[u]),
+        .err_code_i   (u_err_code[u]),
+        .err_o        (s_err[u]),
+        .err_code_o   (s_err_code[u]),
+        .retire_o     (s_retire[u]),
+        .idle_o       (s_idle[u]),
+        .wait_o       (s_wait[u]),
+        .active_o     (s_active[u])
+      );
+    end
+  endgenerate
+
+  // Token counters.
+  reg  [15:0] t_le_q, t_el_q, t_es_q, t_se_q;
+  assign prev_avail = {t_es_q != 16'd0, t_le_q != 16'd0, 1'b0};
+  assign next_avail = {1'b0, t_se_q != 16'd0, t_el_q != 16'd0};
+  always @(posedge clk_i or negedge core_rst_n) begin
+    if (!core_rst_n) begin
+      t_le_q <= 16'd0;
+      t_el_q <= 16'd0;
+      t_es_q <= 16'd0;
+      t_se_q <= 16'd0;
+    end else begin
+      t_le_q <= t_le_q + {15'd0, next_give[0]} - {15'd0, prev_take[1]};
+      t_el_q <= t_el_q + {15'd0, prev_give[1]} - {15'd0, next_take[0]};
+      t_es_q <= t_es_q + {15'd0, next_give[1]} - {15'd0, prev_take[2]};
+      t_se_q <= t_se_q + {15'd0, prev_give[2]} - {15'd0, next_take[1]};
+    end
+  end
+  wire [1:0] unused_tok;
+  assign unused_tok = {prev_take[0], prev_give[0]} ^ {next_take[2], next_give[2]};
+
+  assign units_idle = &s_idle && &q_empty;
+  assign retire_any = f_retire || (|s_retire);
+  assign retire_n   = {2'd0, f_retire} + {2'd0, s_retire[0]} + {2'd0, s_retire[1]} +
+                      {2'd0, s_retire[2]};
+
+  assign err_any  = f_err || (|s_err);
+  assign err_code = f_err ? f_err_code : s_err[0] ? s_err_code[0] : s_err[1] ? s_err_code[1]
+                  : s_err_code[2];
+  assign err_unit = f_err ? 4'd0 : s_err[0] ? 4'd1 : s_err[1] ? 4'd2 : 4'd3;
+  assign err_idx  = f_err ? f_err_idx : s_err[0] ? s_idx[0] : s_err[1] ? s_idx[1] : s_idx[2];
+
+  // ---- DMA read engine, shared by fetch and load ------------------------------------------
+  wire             l_desc_valid, l_desc_ready, l_el_valid, l_dma_done;
+  wire [31:0]      l_desc_addr, l_desc_stride;
+  wire [15:0]      l_desc_rows, l_desc_bytes, l_desc_elem;
+  wire             rd_desc_valid, rd_desc_ready, rd_el_valid, rd_el_last, rd_done;
+  reg  [1:0]       rd_owner_q;  // 0 none, 1 fetch, 2 load
+  wire             grant_ld, grant_f;
+
+  assign grant_ld      = (rd_owner_q == 2'd0) && l_desc_valid;
+  assign grant_f       = (rd_owner_q == 2'd0) && !l_desc_valid && f_desc_valid;
+  assign rd_desc_valid = grant_ld || grant_f;
+  assign l_desc_ready  = grant_ld && rd_desc_ready;
+  assign f_desc_ready  = grant_f && rd_desc_ready;
+  assign l_el_valid    = rd_el_valid && (rd_owner_q == 2'd2);
+  assign f_el_valid    = rd_el_valid && (rd_owner_q == 2'd1);
+  assign l_dma_done    = rd_done && (rd_owner_q == 2'd2);
+  assign f_dma_done    = rd_done && (rd_owner_q == 2'd1);
+
+  always @(posedge clk_i or negedge core_rst_n) begin
+    if (!core_rst_n) rd_owner_q <= 2'd0;
+    else if (l_desc_ready) rd_owner_q <= 2'd2;
+    else if (f_desc_ready) rd_owner_q <= 2'd1;
+    else if (rd_done) rd_owner_q <= 2'd0;
+  end
+
+  wire unused_rd_last;
+  assign unused_rd_last = rd_el_last;
+
+  tsr_dma_rd #(
+    .AddrW     (32),
+    .DataBytes (BusBytes),
+    .MaxBurst  (16),
+    .ElemBytes (RdElem)
+  ) u_dma_rd (
+    .clk_i             (clk_i),
+    .rst_ni            (core_rst_n),
+    .win_base_i        (win_base),
+    .win_limit_i       (win_limit),
+    .desc_valid_i      (rd_desc_valid),
+    .desc_ready_o      (rd_desc_ready),
+    .desc_addr_i       (grant_ld ? l_desc_addr : f_desc_addr),
+    .desc_stride_i     (grant_ld ? l_desc_stride : 32'd0),
+    .desc_rows_i       (grant_ld ? l_desc_rows : 16'd1),
+    .desc_row_bytes_i  (grant_ld ? l_desc_bytes : f_desc_bytes),
+    .desc_elem_bytes_i (grant_ld ? l_desc_elem : 16'd32),
+    .out_valid_o       (rd_el_valid),
+    .out_ready_i       (1'b1),
+    .out_data_o        (rd_el_data),
+    .out_last_o        (rd_el_last),
+    .m_arvalid_o       (m_arvalid_o),
+    .m_arready_i       (m_arready_i),
+    .m_araddr_o        (m_araddr_o),
+    .m_arlen_o         (m_arlen_o),
+    .m_arsize_o        (m_arsize_o),
+    .m_arburst_o       (m_arburst_o),
+    .m_rvalid_i        (m_rvalid_i),
+    .m_rready_o        (m_rready_o),
+    .m_rdata_i         (m_rdata_i),
+    .m_rresp_i         (m_rresp_i),
+    .m_rlast_i         (m_rlast_i),
+    .busy_o            (rd_busy),
+    .done_o            (rd_done),
+    .err_o             (rd_err),
+    .err_code_o        (rd_err_code)
+  );
+
+  // ---- memories ---------------------------------------------------------------------------------
+  wire                  sp_we, sp_a_req, sp_a_gnt, sp_w_req, sp_w_gnt;
+  wire [SpAW-1:0]       sp_waddr, sp_a_addr, sp_w_addr;
+  wire [8*RowBytes-1:0] sp_wdata, sp_a_rdata, sp_w_rdata;
+
+  tsr_spad #(
+    .RowBytes (RowBytes),
+    .BankRows (SpBankRows),
+    .Banks    (SpBanks),
+    .AddrW    (SpAW)
+  ) u_spad (
+    .clk_i     (clk_i),
+    .we_i      (sp_we),
+    .waddr_i   (sp_waddr),
+    .wdata_i   (sp_wdata),
+    .a_req_i   (sp_a_req),
+    .a_addr_i  (sp_a_addr),
+    .a_gnt_o   (sp_a_gnt),
+    .a_rdata_o (sp_a_rdata),
+    .w_req_i   (sp_w_req),
+    .w_addr_i  (sp_w_addr),
+    .w_gnt_o   (sp_w_gnt),
+    .w_rdata_o (sp_w_rdata)
+  );
+
+  wire                 acc_wr_valid, acc_wr_accum, acc_wr_max, acc_rd_valid, acc_rd_ready;
+  wire                 acc_rd_vout;
+  wire [AccAW-1:0]     acc_wr_addr, acc_rd_addr;
+  wire [32*Cols-1:0]   acc_wr_data, acc_rd_data;
+
+  tsr_acc_banks #(
+    .Lanes    (Cols),
+    .BankRows (AccBankRows),
+    .AddrW    (AccAW)
+  ) u_acc (
+    .clk_i      (clk_i),
+    .rst_ni     (core_rst_n),
+    .wr_valid_i (acc_wr_valid),
+    .wr_accum_i (acc_wr_accum),
+    .wr_max_i   (acc_wr_max),
+    .wr_addr_i  (acc_wr_addr),
+    .wr_data_i  (acc_wr_data),
+    .rd_valid_i (acc_rd_valid),
+    .rd_ready_o (acc_rd_ready),
+    .rd_addr_i  (acc_rd_addr),
+    .rd_valid_o (acc_rd_vout),
+    .rd_data_o  (acc_rd_data)
+  );
+
+  // ---- load unit ----------------------------------------------------------------------------
+  wire ld_busy;
+  tsr_ld #(
+    .RowBytes  (RowBytes),
+    .SpRows    (SpRows),
+    .ElemBytes (RdElem),
+    .AddrW     (32),
+    .SpAW      (SpAW)
+  ) u_ld (
+    .clk_i             (clk_i),
+    .rst_ni            (core_rst_n),
+    .start_i           (s_start[0]),
+    .cmd_i             (s_cmd[0]),
+    .done_o            (s_done[0]),
+    .err_o             (u_err[0]),
+    .err_code_o        (u_err_code[0]),
+    .busy_o            (ld_busy),
+    .desc_valid_o      (l_desc_valid),
+    .desc_ready_i      (l_desc_ready),
+    .desc_addr_o       (l_desc_addr),
+    .desc_stride_o     (l_desc_stride),
+    .desc_rows_o       (l_desc_rows),
+    .desc_row_bytes_o  (l_desc_bytes),
+    .desc_elem_bytes_o (l_desc_elem),
+    .el_valid_i        (l_el_valid),
+    .el_data_i         (rd_el_data),
+    .dma_done_i        (l_dma_done),
+    .dma_err_i         (rd_err),
+    .dma_err_code_i    (rd_err_code),
+    .sp_we_o           (sp_we),
+    .sp_waddr_o        (sp_waddr),
+    .sp_wdata_o        (sp_wdata)
+  );
+
+  // ---- execute unit and array ---------------------------------------------------------------
+  wire               ex_busy, ex_array_row, ex_vec_row;
+  wire               arr_a_valid, arr_a_ready, arr_a_last, arr_b_valid, arr_b_ready;
+  wire               arr_c_valid, arr_c_ready;
+  wire [8*Rows-1:0]  arr_a_data;
+  wire [8*Cols-1:0]  arr_b_data;
+  wire [32*Cols-1:0] arr_c_data;
+  wire               pw_valid, pw_set;
+  wire [1:0]         pw_kind;
+  wire [7:0]         pw_idx;
+  wire [8*RowBytes-1:0] pw_data;
+
+  tsr_ex #(
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .RowBytes (RowBytes),
+    .SpRows   (SpRows),
+    .AccRows  (AccRows),
+    .SpAW     (SpAW),
+    .AccAW    (AccAW)
+  ) u_ex (
+    .clk_i          (clk_i),
+    .rst_ni         (core_rst_n),
+    .start_i        (s_start[1]),
+    .cmd_i          (s_cmd[1]),
+    .done_o         (s_done[1]),
+    .err_o          (u_err[1]),
+    .err_code_o     (u_err_code[1]),
+    .busy_o         (ex_busy),
+    .array_row_o    (ex_array_row),
+    .vec_row_o      (ex_vec_row),
+    .a_req_o        (sp_a_req),
+    .a_addr_o       (sp_a_addr),
+    .a_gnt_i        (sp_a_gnt),
+    .a_rdata_i      (sp_a_rdata),
+    .w_req_o        (sp_w_req),
+    .w_addr_o       (sp_w_addr),
+    .w_gnt_i        (sp_w_gnt),
+    .w_rdata_i      (sp_w_rdata),
+    .arr_a_valid_o  (arr_a_valid),
+    .arr_a_ready_i  (arr_a_ready),
+    .arr_a_last_o   (arr_a_last),
+    .arr_a_data_o   (arr_a_data),
+    .arr_b_valid_o  (arr_b_valid),
+    .arr_b_ready_i  (arr_b_ready),
+    .arr_b_data_o   (arr_b_data),
+    .arr_c_valid_i  (arr_c_valid),
+    .arr_c_ready_o  (arr_c_ready),
+    .arr_c_data_i   (arr_c_data),
+    .acc_wr_valid_o (acc_wr_valid),
+    .acc_wr_accum_o (acc_wr_accum),
+    .acc_wr_max_o   (acc_wr_max),
+    .acc_wr_addr_o  (acc_wr_addr),
+    .acc_wr_data_o  (acc_wr_data),
+    .pw_valid_o     (pw_valid),
+    .pw_set_o       (pw_set),
+    .pw_kind_o      (pw_kind),
+    .pw_idx_o       (pw_idx),
+    .pw_data_o      (pw_data)
+  );
+
+  tsr_array u_array (
+    .clk_i     (clk_i),
+    .rst_ni    (core_rst_n),
+    .a_valid_i (arr_a_valid),
+    .a_ready_o (arr_a_ready),
+    .a_last_i  (arr_a_last),
+    .a_data_i  (arr_a_data),
+    .b_valid_i (arr_b_valid),
+    .b_ready_o (arr_b_ready),
+    .b_data_i  (arr_b_data),
+    .c_valid_o (arr_c_valid),
+    .c_ready_i (arr_c_ready),
+    .c_data_o  (arr_c_data)
+  );
+
+  // ---- store unit and DMA write engine ------------------------------------------------------
+  wire               st_busy, wd_valid, wd_ready, we_valid, we_ready, wr_done, wr_err;
+  wire [31:0]        wd_addr, wd_stride;
+  wire [15:0]        wd_rows, wd_bytes, wd_elem;
+  wire [32*Cols-1:0] we_data;
+  wire [2:0]         wr_err_code;
+
+  tsr_st #(
+    .Cols     (Cols),
+    .RowBytes (RowBytes),
+    .AccRows  (AccRows),
+    .AccAW    (AccAW),
+    .AddrW    (32)
+  ) u_st (
+    .clk_i             (clk_i),
+    .rst_ni            (core_rst_n),
+    .start_i           (s_start[2]),
+    .cmd_i             (s_cmd[2]),
+    .done_o            (s_done[2]),
+    .err_o             (u_err[2]),
+    .err_code_o        (u_err_code[2]),
+    .busy_o            (st_busy),
+    .pw_valid_i        (pw_valid),
+    .pw_set_i          (pw_set),
+    .pw_kind_i         (pw_kind),
+    .pw_idx_i          (pw_idx),
+    .pw_data_i         (pw_data),
+    .acc_rd_valid_o    (acc_rd_valid),
+    .acc_rd_ready_i    (acc_rd_ready),
+    .acc_rd_addr_o     (acc_rd_addr),
+    .acc_rd_valid_i    (acc_rd_vout),
+    .acc_rd_data_i     (acc_rd_data),
+    .desc_valid_o      (wd_valid),
+    .desc_ready_i      (wd_ready),
+    .desc_addr_o       (wd_addr),
+    .desc_stride_o     (wd_stride),
+    .desc_rows_o       (wd_rows),
+    .desc_row_bytes_o  (wd_bytes),
+    .desc_elem_bytes_o (wd_elem),
+    .el_valid_o        (we_valid),
+    .el_ready_i        (we_ready),
+    .el_data_o         (we_data),
+    .dma_done_i        (wr_done),
+    .dma_err_i         (wr_err),
+    .dma_err_code_i    (wr_err_code)
+  );
+
+  tsr_dma_wr #(
+    .AddrW     (32),
+    .DataBytes (BusBytes),
+    .MaxBurst  (16),
+    .ElemBytes (4 * Cols)
+  ) u_dma_wr (
+    .clk_i             (clk_i),
+    .rst_ni            (core_rst_n),
+    .win_base_i        (win_base),
+    .win_limit_i       (win_limit),
+    .desc_valid_i      (wd_valid),
+    .desc_ready_o      (wd_ready),
+    .desc_addr_i       (wd_addr),
+    .desc_stride_i     (wd_stride),
+    .desc_rows_i       (wd_rows),
+    .desc_row_bytes_i  (wd_bytes),
+    .desc_elem_bytes_i (wd_elem),
+    .in_valid_i        (we_valid),
+    .in_ready_o        (we_ready),
+    .in_data_i         (we_data),
+    .m_awvalid_o       (m_awvalid_o),
+    .m_awready_i       (m_awready_i),
+    .m_awaddr_o        (m_awaddr_o),
+    .m_awlen_o         (m_awlen_o),
+    .m_awsize_o        (m_awsize_o),
+    .m_awburst_o       (m_awburst_o),
+    .m_wvalid_o        (m_wvalid_o),
+    .m_wready_i        (m_wready_i),
+    .m_wdata_o         (m_wdata_o),
+    .m_wstrb_o         (m_wstrb_o),
+    .m_wlast_o         (m_wlast_o),
+    .m_bvalid_i        (m_bvalid_i),
+    .m_bready_o        (m_bready_o),
+    .m_bresp_i         (m_bresp_i),
+    .busy_o            (wr_busy),
+    .done_o            (wr_done),
+    .err_o             (wr_err),
+    .err_code_o        (wr_err_code)
+  );
+
+  // ---- performance counters -----------------------------------------------------------------
+  reg [15:0] inc [0:NumCnt-1];
+  integer b;
+  reg [15:0] wr_bytes;
+  always @(*) begin
+    wr_bytes = 16'd0;
+    for (b = 0; b < BusBytes; b = b + 1) wr_bytes = wr_bytes + {15'd0, m_wstrb_o[b]};
+  end
+  always @(*) begin
+    for (b = 0; b < NumCnt; b = b + 1) inc[b] = 16'd0;
+    inc[TSR_CNT_CYCLES]       = {15'd0, csr_active};
+    inc[TSR_CNT_LD_BUSY]      = {15'd0, ld_busy};
+    inc[TSR_CNT_LD_STALL]     = {15'd0, (s_active[0] && !ld_busy) || s_wait[0]};
+    inc[TSR_CNT_LD_IDLE]      = {15'd0, s_idle[0]};
+    inc[TSR_CNT_EX_BUSY]      = {15'd0, ex_busy};
+    inc[TSR_CNT_EX_STALL]     = {15'd0, (s_active[1] && !ex_busy) || s_wait[1]};
+    inc[TSR_CNT_EX_IDLE]      = {15'd0, s_idle[1]};
+    inc[TSR_CNT_ST_BUSY]      = {15'd0, st_busy};
+    inc[TSR_CNT_ST_STALL]     = {15'd0, (s_active[2] && !st_busy) || s_wait[2]};
+    inc[TSR_CNT_ST_IDLE]      = {15'd0, s_idle[2]};
+    inc[TSR_CNT_ARRAY_ROWS]   = {15'd0, ex_array_row};
+    inc[TSR_CNT_ARRAY_MACS]   = ex_array_row ? Rows * Cols : 16'd0;
+    inc[TSR_CNT_VECTOR_OPS]   = ex_vec_row ? Cols : 16'd0;
+    inc[TSR_CNT_DMA_RD_BYTES] = (m_rvalid_i && m_rready_o) ? BusBytes : 16'd0;
+    inc[TSR_CNT_DMA_WR_BYTES] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
+    inc[TSR_CNT_CMDS]         = {13'd0, retire_n};
+  end
+  generate
+    for (u = 0; u < NumCnt; u = u + 1) begin : g_cnt
+      assign cnt_inc[16*u +: 16] = inc[u];
+    end
+  endgenerate
+
+  assign unit_state_o = {s_wait[2], s_active[2], s_wait[1], s_active[1], s_wait[0], s_active[0],
+                         !drained, halt};
+
+endmodule

@@ -1,0 +1,530 @@
+// tessera: execute unit. Runs MATMUL on the weight-stationary array, VECTOR on C vector lanes and
+// PARAMS into the store unit's requantization parameter sets.
+//
+// One window walker serves MATMUL and VECTOR: for every pass (MATMUL: chunk c, tap ky, kx;
+// VECTOR: tap ky, kx) it walks the output pixels in row-major order with incremental input
+// coordinates and scratchpad addresses (no multiplier on the per-pixel path). A pixel inside the
+// input reads its scratchpad row through port a; a padded pixel reads nothing and becomes a vector
+// of the pad value, one cycle later, in order. MATMUL: the vectors feed the array's activation
+// stream (a_last on each pass's last pixel), a separate feeder streams each pass's weight tile
+// (rows R-1 .. 0) through port w, and the results, which leave the array in input order, are
+// written or added to accumulator rows by an output counter. VECTOR: the lanes compute and write
+// the accumulator four cycles later; nothing downstream can stall them. Commands are checked
+// (fields, scratchpad and accumulator extents) before the first read.
+module tsr_ex #(
+  parameter Rows     = 4,
+  parameter Cols     = 4,
+  parameter RowBytes = 4,   // scratchpad row bytes, max(Rows, Cols)
+  parameter SpRows   = 256,
+  parameter AccRows  = 64,
+  parameter SpAW     = 16,
+  parameter AccAW    = 16
+) (
+  input  wire                  clk_i,
+  input  wire                  rst_ni,
+  input  wire                  start_i,
+  input  wire [255:0]          cmd_i,
+  output wire                  done_o,
+  output wire                  err_o,
+  output wire [7:0]            err_code_o,
+  output wire                  busy_o,      // issued a row (array, lanes or params) this cycle
+  output wire                  array_row_o, // an activation vector entered the array
+  output wire                  vec_row_o,   // a row entered the vector lanes
+  // scratchpad read ports
+  output wire                  a_req_o,
+  output wire [SpAW-1:0]       a_addr_o,
+  input  wire                  a_gnt_i,
+  input  wire [8*RowBytes-1:0] a_rdata_i,
+  output wire                  w_req_o,
+  output wire [SpAW-1:0]       w_addr_o,
+  input  wire                  w_gnt_i,
+  input  wire [8*RowBytes-1:0] w_rdata_i,
+  // array
+  output wire                  arr_a_valid_o,
+  input  wire                  arr_a_ready_i,
+  output wire                  arr_a_last_o,
+  output wire [8*Rows-1:0]     arr_a_data_o,
+  output wire                  arr_b_valid_o,
+  input  wire                  arr_b_ready_i,
+  output wire [8*Cols-1:0]     arr_b_data_o,
+  input  wire                  arr_c_valid_i,
+  output wire                  arr_c_ready_o,
+  input  wire [32*Cols-1:0]    arr_c_data_i,
+  // accumulator write port
+  output wire                  acc_wr_valid_o,
+  output wire                  acc_wr_accum_o,
+  output wire                  acc_wr_max_o,
+  output wire [AccAW-1:0]      acc_wr_addr_o,
+  output wire [32*Cols-1:0]    acc_wr_data_o,
+  // parameter writes to the store unit
+  output wire                  pw_valid_o,
+  output wire                  pw_set_o,
+  output wire [1:0]            pw_kind_o,   // 0 bias, 1 multiplier, 2 shift
+  output wire [7:0]            pw_idx_o,    // row within the kind
+  output wire [8*RowBytes-1:0] pw_data_o
+);
+
+`include "tsr_isa.vh"
+
+  localparam integer NB       = (4 * Cols + RowBytes - 1) / RowBytes;  // rows per int32 vector
+  localparam integer ParRows  = 2 * NB + 1;
+  localparam integer FifoD    = 4;
+  localparam integer VecLat   = 4;   // lane pipeline depth (tsr_requant)
+  localparam integer SpRowsI  = SpRows;
+  localparam integer AccRowsI = AccRows;
+  localparam integer RowsI    = Rows;
+  localparam [47:0]  SpRows48 = {16'd0, SpRowsI[31:0]};
+
+  localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
+                   StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
+                   StParams = 4'd9, StParDrain = 4'd10;
+
+  // ---- command fields ---------------------------------------------------------------------------
+  wire [7:0]  opcode;
+  wire        is_mm, is_vec, is_par;
+  wire        accumulate;
+  wire [2:0]  vmode;
+  wire [15:0] in_addr, w_addr, acc_addr, in_h, in_w, out_h, out_w;
+  wire [7:0]  k_h, k_w, pad_val, chunks, pitch_f;
+  wire [3:0]  s_h, s_w, p_t, p_l;
+  wire [15:0] par_addr;
+  wire        par_set;
+  wire [7:0]  pitch;
+  wire [15:0] nchunks;
+
+  assign opcode     = cmd_i[TSR_F_OPCODE_LSB +: 8];
+  assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
+  assign is_vec     = (opcode == TSR_OP_VECTOR[7:0]);
+  assign is_par     = (opcode == TSR_OP_PARAMS[7:0]);
+  assign accumulate = cmd_i[TSR_F_MATMUL_ACCUMULATE_LSB];
+  assign vmode      = cmd_i[TSR_F_VECTOR_VMODE_LSB +: 3];
+  assign in_addr    = cmd_i[TSR_F_MATMUL_IN_ADDR_LSB +: 16];
+  assign w_addr     = cmd_i[TSR_F_MATMUL_W_ADDR_LSB +: 16];
+  assign acc_addr   = cmd_i[TSR_F_MATMUL_ACC_ADDR_LSB +: 16];
+  assign pad_val    = cmd_i[TSR_F_MATMUL_IN_ZP_LSB +: 8];
+  assign chunks     = cmd_i[TSR_F_MATMUL_CHUNKS_LSB +: 8];
+  assign pitch_f    = cmd_i[TSR_F_VECTOR_PITCH_LSB +: 8];
+  assign in_h       = cmd_i[TSR_F_MATMUL_IN_H_LSB +: 16];
+  assign in_w       = cmd_i[TSR_F_MATMUL_IN_W_LSB +: 16];
+  assign out_h      = cmd_i[TSR_F_MATMUL_OUT_H_LSB +: 16];
+  assign out_w      = cmd_i[TSR_F_MATMUL_OUT_W_LSB +: 16];
+  assign k_h        = cmd_i[TSR_F_MATMUL_K_H_LSB +: 8];
+  assign k_w        = cmd_i[TSR_F_MATMUL_K_W_LSB +: 8];
+  assign s_h        = cmd_i[TSR_F_MATMUL_STRIDE_H_LSB +: 4];
+  assign s_w        = cmd_i[TSR_F_MATMUL_STRIDE_W_LSB +: 4];
+  assign p_t        = cmd_i[TSR_F_MATMUL_PAD_TOP_LSB +: 4];
+  assign p_l        = cmd_i[TSR_F_MATMUL_PAD_LEFT_LSB +: 4];
+  assign par_addr   = cmd_i[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
+  assign par_set    = cmd_i[TSR_F_PARAMS_PSET_LSB];
+  assign pitch      = is_mm ? chunks : pitch_f;
+  assign nchunks    = is_mm ? {8'd0, chunks} : 16'd1;
+
+  // ---- state --------------------------------------------------------------------------------------
+  reg  [3:0]  state_q, state_d;
+  // setup products
+  reg  [31:0] npix_q, m_q, taps_q, stepx_q, syw_q;
+  reg  [47:0] in_ext_q, w_ext_q;
+  reg  [31:0] stepy_q, passes_q;
+  // pass counters
+  reg  [15:0] c_q, ky_q, kx_q;
+  reg  [31:0] pass_q;
+  reg  [31:0] t_q;            // iy0 * in_w + ix0 (signed)
+  reg  [31:0] base_q;         // scratchpad address of pixel (0, 0) of this pass (signed)
+  // pixel walker
+  reg  [15:0] oy_q, ox_q;
+  reg  [31:0] iy_q, ix_q, rowaddr_q, addr_q, m_idx_q;
+  // weight feeder
+  reg  [31:0] wrow_q, wleft_q;
+  reg  [15:0] wj_q;
+  // output side
+  reg  [31:0] out_m_q, out_pass_q, outs_q, total_q;
+  // params
+  reg  [7:0]  prow_q;
+  // error
+  reg  [7:0]  err_code_d;
+  reg         err_d, done_d;
+
+  // ---- setup arithmetic -----------------------------------------------------------------------------
+  wire [31:0] iy0, ix0;
+  wire        last_m, last_pass, px_valid, issue, pass_end;
+  wire        fields_bad, sp_bad, acc_bad;
+  wire [47:0] in_end, w_end;
+  wire [31:0] acc_end;
+
+  assign iy0 = {16'd0, ky_q} - {28'd0, p_t};
+  assign ix0 = {16'd0, kx_q} - {28'd0, p_l};
+
+  assign fields_bad = (in_h == 16'd0) || (in_w == 16'd0) || (out_h == 16'd0) ||
+                      (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
+                      (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3));
+  assign in_end  = {32'd0, in_addr} + in_ext_q;
+  assign w_end   = {32'd0, w_addr} + w_ext_q;
+  assign acc_end = {16'd0, acc_addr} + m_q;
+  assign sp_bad  = (in_end > SpRows48) || (w_end > SpRows48);
+  assign acc_bad = (acc_end > AccRowsI);
+
+  // ---- activation issue -------------------------------------------------------------------------
+  // Credits bound what is in flight towards the array FIFO (MATMUL only).
+  reg  [3:0] a_cred_q;
+  wire [3:0] a_cred_d;
+  wire       a_fifo_pop, a_fifo_push, a_fifo_ready, a_fifo_valid, unused_a_full;
+  reg        s1_valid_q, s1_pad_q, s1_last_q;
+  reg  [31:0] s1_m_q, s1_pass_q;
+
+  assign px_valid  = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ix_q[31] && (ix_q < {16'd0, in_w});
+  assign last_m    = (m_idx_q == m_q - 32'd1);
+  assign last_pass = (pass_q == passes_q - 32'd1);
+  wire can_issue   = (state_q == StStream) && (!is_mm || (a_cred_q != 4'd0));
+  assign a_req_o   = can_issue && px_valid;
+  assign a_addr_o  = addr_q[SpAW-1:0];
+  assign issue     = can_issue && (!px_valid || a_gnt_i);
+  assign pass_end  = issue && last_m;
+
+  wire [8*RowBytes-1:0] s1_data;
+  assign s1_data = s1_pad_q ? {RowBytes{pad_val}} : a_rdata_i;
+
+  // ---- MATMUL: array streams ---------------------------------------------------------------------
+  wire [8*Rows:0] a_fifo_out;
+  assign a_fifo_push = s1_valid_q && is_mm;
+  tsr_fifo #(.Width (8 * Rows + 1), .Depth (FifoD)) u_a_fifo (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .push_valid_i (a_fifo_push),
+    .push_ready_o (a_fifo_ready),
+    .push_data_i  ({s1_last_q, s1_data[8*Rows-1:0]}),
+    .pop_valid_o  (a_fifo_valid),
+    .pop_ready_i  (arr_a_ready_i),
+    .pop_data_o   (a_fifo_out),
+    .full_o       (unused_a_full)
+  );
+  assign a_fifo_pop    = a_fifo_valid && arr_a_ready_i;
+  assign arr_a_valid_o = a_fifo_valid;
+  assign arr_a_last_o  = a_fifo_out[8*Rows];
+  assign arr_a_data_o  = a_fifo_out[8*Rows-1:0];
+  assign array_row_o   = a_fifo_pop;
+  assign a_cred_d      = a_cred_q - {3'd0, issue && is_mm} + {3'd0, a_fifo_pop};
+
+  // Weight feeder: all passes' tiles in order, rows R-1 .. 0 of each.
+  reg  [3:0] w_cred_q;
+  wire [3:0] w_cred_d;
+  reg        w1_valid_q;
+  wire       w_issue, w_fifo_valid, w_fifo_ready, w_fifo_pop, unused_w_full;
+  wire       w_run, par_issue;
+  assign w_run   = is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
+                             state_q == StStream || state_q == StDrain);
+  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0);
+  tsr_fifo #(.Width (8 * Cols), .Depth (FifoD)) u_w_fifo (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .push_valid_i (w1_valid_q),
+    .push_ready_o (w_fifo_ready),
+    .push_data_i  (w_rdata_i[8*Cols-1:0]),
+    .pop_valid_o  (w_fifo_valid),
+    .pop_ready_i  (arr_b_ready_i),
+    .pop_data_o   (arr_b_data_o),
+    .full_o       (unused_w_full)
+  );
+  assign w_fifo_pop    = w_fifo_valid && arr_b_ready_i;
+  assign arr_b_valid_o = w_fifo_valid;
+  assign w_cred_d      = w_cred_q - {3'd0, w_issue} + {3'd0, w_fifo_pop};
+
+  // Port w: weight rows (MATMUL), the tap's weight row (VECTOR dw, in StPass2), parameter rows.
+  wire dw_fetch;
+  assign dw_fetch  = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (state_q == StPass2);
+  assign par_issue = (state_q == StParams);
+  assign w_req_o   = w_issue || dw_fetch || par_issue;
+  assign w_addr_o  = par_issue ? (par_addr[SpAW-1:0] + {{(SpAW-8){1'b0}}, prow_q}) :
+                     dw_fetch  ? (w_addr[SpAW-1:0] + pass_q[SpAW-1:0]) :
+                                 (wrow_q[SpAW-1:0] + {wj_q[SpAW-1:0]});
+
+  // Array results: written in the order they left, counted per pass.
+  wire mm_out;
+  assign arr_c_ready_o = 1'b1;
+  assign mm_out        = arr_c_valid_i && is_mm;
+
+  // ---- VECTOR lanes -----------------------------------------------------------------------------
+  reg  [8*Cols-1:0] dw_w_q;
+  reg               dw_latch_q;
+  wire [32*Cols-1:0] lane_simple, lane_scale;
+  wire [Cols-1:0]    unused_rq_valid;
+  wire [8*Cols-1:0]  unused_rq_data;
+  wire               vec_in;
+  wire [15:0] offset;
+  wire [4:0]  lshift;
+  wire [5:0]  vshift;
+  wire [31:0] vmult;
+  assign vec_in = s1_valid_q && is_vec;
+  assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
+  assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
+  assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
+  assign vmult  = cmd_i[TSR_F_VECTOR_MULT_LSB +: 32];
+
+  genvar l;
+  generate
+    for (l = 0; l < Cols; l = l + 1) begin : g_lane
+      wire [7:0]  x, w;
+      wire [15:0] prod;
+      wire [31:0] xs, ys, scaled_in;
+      assign x    = s1_data[8*l +: 8];
+      assign w    = dw_w_q[8*l +: 8];
+      assign prod = $signed(x) * $signed(w);
+      assign xs   = {{24{x[7]}}, x};
+      assign ys   = (vmode == TSR_VECTOR_MODE_DW[2:0]) ? {{16{prod[15]}}, prod} : xs;
+      assign scaled_in = (xs + {{16{offset[15]}}, offset}) << lshift;
+      tsr_delay #(.Width (32), .Depth (VecLat), .Reset (0)) u_simple (
+        .clk_i  (clk_i),
+        .rst_ni (rst_ni),
+        .en_i   (1'b1),
+        .d_i    (ys),
+        .q_o    (lane_simple[32*l +: 32])
+      );
+      tsr_requant u_scale (
+        .clk_i     (clk_i),
+        .rst_ni    (rst_ni),
+        .en_i      (1'b1),
+        .valid_i   (vec_in),
+        .acc_i     (scaled_in),
+        .bias_i    (32'd0),
+        .mult_i    (vmult),
+        .shift_i   (vshift),
+        .out_zp_i  (8'd0),
+        .act_min_i (8'h80),
+        .act_max_i (8'h7f),
+        .valid_o   (unused_rq_valid[l]),
+        .data_o    (unused_rq_data[8*l +: 8]),
+        .wide_o    (lane_scale[32*l +: 32])
+      );
+    end
+  endgenerate
+
+  // Control delayed with the lanes: valid, row, first-pass flag.
+  wire [AccAW+1:0] vec_ctl_in, vec_ctl_out;
+  wire             vec_first;
+  wire [31:0]      vec_row;
+  assign vec_row    = {16'd0, acc_addr} + s1_m_q;
+  // Rows past AccAW bits are excluded by the range check before the command starts.
+  wire [31:0] unused_rows;
+  assign unused_rows = vec_row ^ mm_row ^ {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
+  assign vec_first  = (s1_pass_q == 32'd0) && !accumulate;
+  assign vec_ctl_in = {vec_in, vec_first, vec_row[AccAW-1:0]};
+  tsr_delay #(.Width (AccAW + 2), .Depth (VecLat), .Reset (1)) u_vec_ctl (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (1'b1),
+    .d_i    (vec_ctl_in),
+    .q_o    (vec_ctl_out)
+  );
+
+  // ---- accumulator writes -----------------------------------------------------------------------
+  wire [31:0] mm_row;
+  wire        vec_out;
+  assign mm_row         = {16'd0, acc_addr} + out_m_q;
+  assign vec_out        = vec_ctl_out[AccAW+1];
+  assign acc_wr_valid_o = mm_out || vec_out;
+  assign acc_wr_accum_o = mm_out ? (accumulate || (out_pass_q != 32'd0)) : !vec_ctl_out[AccAW];
+  assign acc_wr_max_o   = vec_out && (vmode == TSR_VECTOR_MODE_MAX[2:0]);
+  assign acc_wr_addr_o  = mm_out ? mm_row[AccAW-1:0] : vec_ctl_out[AccAW-1:0];
+  assign acc_wr_data_o  = mm_out ? arr_c_data_i :
+                          (vmode == TSR_VECTOR_MODE_SCALE[2:0]) ? lane_scale : lane_simple;
+
+  // ---- parameters -------------------------------------------------------------------------------
+  reg        pw1_valid_q;
+  reg  [7:0] pw1_row_q;
+  assign pw_valid_o = pw1_valid_q;
+  assign pw_set_o   = par_set;
+  localparam [7:0] NB8 = NB[7:0];
+  assign pw_kind_o  = (pw1_row_q < NB8) ? 2'd0 : ((pw1_row_q < 2 * NB8) ? 2'd1 : 2'd2);
+  assign pw_idx_o   = (pw1_row_q < NB8) ? pw1_row_q :
+                      ((pw1_row_q < 2 * NB8) ? pw1_row_q - NB8 : 8'd0);
+  assign pw_data_o  = w_rdata_i;
+
+  // ---- control ----------------------------------------------------------------------------------
+  wire outs_total_done;
+  assign outs_total_done = (outs_q == total_q);
+
+  always @(*) begin
+    state_d    = state_q;
+    err_d      = 1'b0;
+    err_code_d = TSR_ERROR_NONE[7:0];
+    done_d     = 1'b0;
+    case (state_q)
+      StIdle:  if (start_i) state_d = is_par ? StCheck : StSet1;
+      StSet1:  state_d = StSet2;
+      StSet2:  state_d = StCheck;
+      StCheck: begin
+        if (is_par) begin
+          if ({16'd0, par_addr} + ParRows > SpRowsI) begin
+            err_d = 1'b1; err_code_d = TSR_ERROR_SP_RANGE[7:0]; state_d = StIdle;
+          end else begin
+            state_d = StParams;
+          end
+        end else if (fields_bad) begin
+          err_d = 1'b1; err_code_d = TSR_ERROR_BAD_FIELD[7:0]; state_d = StIdle;
+        end else if (sp_bad) begin
+          err_d = 1'b1; err_code_d = TSR_ERROR_SP_RANGE[7:0]; state_d = StIdle;
+        end else if (acc_bad) begin
+          err_d = 1'b1; err_code_d = TSR_ERROR_ACC_RANGE[7:0]; state_d = StIdle;
+        end else begin
+          state_d = StPass1;
+        end
+      end
+      StPass1: state_d = StPass2;
+      StPass2: state_d = StPass3;
+      StPass3: state_d = StStream;
+      StStream: if (pass_end) state_d = last_pass ? StDrain : StPass1;
+      StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
+        done_d = 1'b1; state_d = StIdle;
+      end
+      StParams: if (prow_q == ParRows[7:0] - 8'd1) state_d = StParDrain;
+      StParDrain: if (!pw1_valid_q) begin
+        done_d = 1'b1; state_d = StIdle;
+      end
+      default: state_d = StIdle;
+    endcase
+  end
+
+  assign done_o     = done_d;
+  assign err_o      = err_d;
+  assign err_code_o = err_code_d;
+  assign busy_o     = issue || w_issue || par_issue;
+  assign vec_row_o  = issue && is_vec;
+
+  // Output counting: VECTOR counts lane writes, MATMUL counts array results.
+  wire out_fire;
+  assign out_fire = mm_out || vec_out;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= StIdle;
+      a_cred_q    <= FifoD[3:0];
+      w_cred_q    <= FifoD[3:0];
+      s1_valid_q  <= 1'b0;
+      w1_valid_q  <= 1'b0;
+      pw1_valid_q <= 1'b0;
+      dw_latch_q  <= 1'b0;
+    end else begin
+      state_q     <= state_d;
+      a_cred_q    <= a_cred_d;
+      w_cred_q    <= w_cred_d;
+      s1_valid_q  <= issue;
+      w1_valid_q  <= w_issue;
+      pw1_valid_q <= par_issue;
+      dw_latch_q  <= dw_fetch;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    // setup products (two cycles)
+    if (state_q == StSet1) begin
+      npix_q  <= {16'd0, in_h} * {16'd0, in_w};
+      m_q     <= {16'd0, out_h} * {16'd0, out_w};
+      taps_q  <= {24'd0, k_h} * {24'd0, k_w};
+      stepx_q <= {28'd0, s_w} * {24'd0, pitch};
+      syw_q   <= {28'd0, s_h} * {16'd0, in_w};
+    end
+    if (state_q == StSet2) begin
+      // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only.
+      in_ext_q <= is_mm ? {16'd0, npix_q} * {40'd0, pitch}
+                        : {16'd0, npix_q - 32'd1} * {40'd0, pitch} + 48'd1;
+      w_ext_q  <= is_mm ? ({16'd0, taps_q} * {40'd0, chunks}) * RowsI :
+                  ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
+      stepy_q  <= syw_q * {24'd0, pitch};
+      passes_q <= taps_q * {16'd0, nchunks};
+    end
+    // pass and pixel walk
+    if (state_q == StCheck) begin
+      c_q    <= 16'd0;
+      ky_q   <= 16'd0;
+      kx_q   <= 16'd0;
+      pass_q <= 32'd0;
+      wrow_q <= {16'd0, w_addr};
+      wleft_q <= is_mm ? passes_q * RowsI : 32'd0;
+      wj_q   <= RowsI[15:0] - 16'd1;
+      out_m_q    <= 32'd0;
+      out_pass_q <= 32'd0;
+      outs_q     <= 32'd0;
+      total_q    <= passes_q * m_q;
+      prow_q     <= 8'd0;
+    end
+    if (state_q == StPass1) begin
+      t_q <= iy0 * {16'd0, in_w} + ix0;
+    end
+    if (state_q == StPass2) begin
+      base_q <= {16'd0, in_addr} + {16'd0, c_q} + t_q * {24'd0, pitch};
+    end
+    if (state_q == StPass3) begin
+      oy_q      <= 16'd0;
+      ox_q      <= 16'd0;
+      iy_q      <= iy0;
+      ix_q      <= ix0;
+      rowaddr_q <= base_q;
+      addr_q    <= base_q;
+      m_idx_q   <= 32'd0;
+    end
+    if (state_q == StStream && issue) begin
+      m_idx_q <= m_idx_q + 32'd1;
+      if (ox_q == out_w - 16'd1) begin
+        ox_q      <= 16'd0;
+        oy_q      <= oy_q + 16'd1;
+        ix_q      <= ix0;
+        iy_q      <= iy_q + {28'd0, s_h};
+        rowaddr_q <= rowaddr_q + stepy_q;
+        addr_q    <= rowaddr_q + stepy_q;
+      end else begin
+        ox_q   <= ox_q + 16'd1;
+        ix_q   <= ix_q + {28'd0, s_w};
+        addr_q <= addr_q + stepx_q;
+      end
+      if (last_m) begin
+        pass_q <= pass_q + 32'd1;
+        if (kx_q == {8'd0, k_w} - 16'd1) begin
+          kx_q <= 16'd0;
+          if (ky_q == {8'd0, k_h} - 16'd1) begin
+            ky_q <= 16'd0;
+            c_q  <= c_q + 16'd1;
+          end else begin
+            ky_q <= ky_q + 16'd1;
+          end
+        end else begin
+          kx_q <= kx_q + 16'd1;
+        end
+      end
+    end
+    s1_pad_q  <= !px_valid;
+    s1_last_q <= last_m;
+    s1_m_q    <= m_idx_q;
+    s1_pass_q <= pass_q;
+    // weight feeder
+    if (w_issue) begin
+      wleft_q <= wleft_q - 32'd1;
+      if (wj_q == 16'd0) begin
+        wj_q   <= RowsI[15:0] - 16'd1;
+        wrow_q <= wrow_q + RowsI;
+      end else begin
+        wj_q <= wj_q - 16'd1;
+      end
+    end
+    // depthwise tap weights
+    if (dw_latch_q) begin
+      dw_w_q <= w_rdata_i[8*Cols-1:0];
+    end
+    // outputs
+    if (out_fire) begin
+      outs_q <= outs_q + 32'd1;
+    end
+    if (mm_out) begin
+      if (out_m_q == m_q - 32'd1) begin
+        out_m_q    <= 32'd0;
+        out_pass_q <= out_pass_q + 32'd1;
+      end else begin
+        out_m_q <= out_m_q + 32'd1;
+      end
+    end
+    // parameters
+    if (par_issue) begin
+      prow_q <= prow_q + 8'd1;
+    end
+    pw1_row_q <= prow_q;
+  end
+
+endmodule

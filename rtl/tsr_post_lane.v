@@ -1,0 +1,109 @@
+// tessera: one post-processing lane of the store unit, four register stages in every mode.
+//   requant: clamp(MultiplyByQuantizedMultiplier(acc + bias, mult, shift) + zp)   (tsr_requant)
+//   raw:     acc unchanged
+//   avg:     q = (|acc| + half) * magic >> dshift with the sign of acc (TFLite's rounding division
+//            of the average pool when magic/dshift are an exact reciprocal), clamp(q + zp)
+module tsr_post_lane (
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        valid_i,
+  input  wire [1:0]  mode_i,
+  input  wire [31:0] acc_i,
+  input  wire [31:0] bias_i,
+  input  wire [31:0] mult_i,
+  input  wire [5:0]  shift_i,
+  input  wire [7:0]  out_zp_i,
+  input  wire [7:0]  act_min_i,
+  input  wire [7:0]  act_max_i,
+  input  wire [31:0] magic_i,
+  input  wire [15:0] half_i,
+  input  wire [5:0]  dshift_i,
+  output wire [31:0] data_o        // int8 result in bits 7:0 (sign-extended), or the raw int32
+);
+
+`include "tsr_isa.vh"
+
+  wire        rq_valid;
+  wire [7:0]  rq_data;
+  wire [31:0] rq_wide, raw_q;
+  wire [1:0]  mode_q;
+
+  tsr_requant u_rq (
+    .clk_i     (clk_i),
+    .rst_ni    (rst_ni),
+    .en_i      (1'b1),
+    .valid_i   (valid_i),
+    .acc_i     (acc_i),
+    .bias_i    (bias_i),
+    .mult_i    (mult_i),
+    .shift_i   (shift_i),
+    .out_zp_i  (out_zp_i),
+    .act_min_i (act_min_i),
+    .act_max_i (act_max_i),
+    .valid_o   (rq_valid),
+    .data_o    (rq_data),
+    .wide_o    (rq_wide)
+  );
+
+  tsr_delay #(.Width (34), .Depth (4), .Reset (0)) u_raw (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (1'b1),
+    .d_i    ({mode_i, acc_i}),
+    .q_o    ({mode_q, raw_q})
+  );
+
+  // ---- average: rounding division by reciprocal multiply ----
+  reg         a1_neg_q, a2_neg_q, a3_neg_q;
+  reg  [31:0] a1_u_q, a1_magic_q;
+  reg  [5:0]  a1_sh_q, a2_sh_q;
+  reg  [63:0] a2_prod_q;
+  reg  [31:0] a3_q_q;
+  reg  [7:0]  a1_zp_q, a2_zp_q, a3_zp_q, a1_min_q, a2_min_q, a3_min_q, a1_max_q, a2_max_q,
+              a3_max_q, a4_out_q;
+  wire [31:0] mag, q_signed, with_zp, lo, hi;
+  wire [63:0] shifted;
+  wire [7:0]  a4_out_d;
+  wire [31:0] unused_rq_wide;
+  wire        unused_rq_valid;
+  wire [31:0] unused_shifted;
+  assign unused_shifted = shifted[63:32];
+
+  assign mag      = acc_i[31] ? (~acc_i + 32'd1) : acc_i;
+  assign shifted  = a2_prod_q >> a2_sh_q;
+  assign q_signed = a3_neg_q ? (~a3_q_q + 32'd1) : a3_q_q;
+  assign with_zp  = q_signed + {{24{a3_zp_q[7]}}, a3_zp_q};
+  assign lo       = {{24{a3_min_q[7]}}, a3_min_q};
+  assign hi       = {{24{a3_max_q[7]}}, a3_max_q};
+  assign a4_out_d = ($signed(with_zp) < $signed(lo)) ? a3_min_q :
+                    (($signed(with_zp) > $signed(hi)) ? a3_max_q : with_zp[7:0]);
+  assign unused_rq_wide  = rq_wide;
+  assign unused_rq_valid = rq_valid;
+
+  always @(posedge clk_i) begin
+    a1_neg_q   <= acc_i[31];
+    a1_u_q     <= mag + {16'd0, half_i};
+    a1_magic_q <= magic_i;
+    a1_sh_q    <= dshift_i;
+    a1_zp_q    <= out_zp_i;
+    a1_min_q   <= act_min_i;
+    a1_max_q   <= act_max_i;
+    a2_neg_q   <= a1_neg_q;
+    a2_prod_q  <= {32'd0, a1_u_q} * {32'd0, a1_magic_q};
+    a2_sh_q    <= a1_sh_q;
+    a2_zp_q    <= a1_zp_q;
+    a2_min_q   <= a1_min_q;
+    a2_max_q   <= a1_max_q;
+    a3_neg_q   <= a2_neg_q;
+    a3_q_q     <= shifted[31:0];
+    a3_zp_q    <= a2_zp_q;
+    a3_min_q   <= a2_min_q;
+    a3_max_q   <= a2_max_q;
+    a4_out_q   <= a4_out_d;
+  end
+
+  assign data_o = (mode_q == TSR_STORE_MODE_RAW[1:0]) ? raw_q :
+                  (mode_q == TSR_STORE_MODE_AVG[1:0]) ? {{24{a4_out_q[7]}}, a4_out_q} :
+                                                        {{24{rq_data[7]}}, rq_data};
+
+endmodule

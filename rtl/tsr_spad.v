@@ -1,0 +1,85 @@
+// tessera: banked scratchpad. Banks of BankRows rows of RowBytes int8 lanes, selected by the high
+// row-address bits; each bank is one tsr_sram_1r1w (the foundry-replaceable primitive).
+//
+// One write port (the load unit; never stalls) and two read ports (a: activations, w: weights and
+// parameters, both from the execute unit). A read is granted in the cycle it is requested
+// (a_gnt_o / w_gnt_o, combinational) unless both ports hit the same bank, where w wins; the data
+// of a granted read is valid one cycle later. A read and a write of the same row in one cycle
+// return the old row.
+module tsr_spad #(
+  parameter RowBytes = 4,
+  parameter BankRows = 64,
+  parameter Banks    = 2,
+  parameter AddrW    = 16
+) (
+  input  wire                  clk_i,
+  input  wire                  we_i,
+  input  wire [AddrW-1:0]      waddr_i,
+  input  wire [8*RowBytes-1:0] wdata_i,
+  input  wire                  a_req_i,
+  input  wire [AddrW-1:0]      a_addr_i,
+  output wire                  a_gnt_o,
+  output wire [8*RowBytes-1:0] a_rdata_o,
+  input  wire                  w_req_i,
+  input  wire [AddrW-1:0]      w_addr_i,
+  output wire                  w_gnt_o,
+  output wire [8*RowBytes-1:0] w_rdata_o
+);
+
+  localparam RowW  = (BankRows <= 2) ? 1 : $clog2(BankRows);
+  localparam BankW = (Banks <= 1) ? 1 : $clog2(Banks);
+  localparam W     = 8 * RowBytes;
+
+  wire [BankW-1:0] a_bank, w_bank, wr_bank;
+  reg  [BankW-1:0] a_bank_q, w_bank_q;
+  wire [W-1:0]     rdata [0:Banks-1];
+  wire [AddrW-1:0] unused_addr;
+
+  generate
+    if (Banks > 1) begin : g_bank_sel
+      assign a_bank  = a_addr_i[RowW +: BankW];
+      assign w_bank  = w_addr_i[RowW +: BankW];
+      assign wr_bank = waddr_i[RowW +: BankW];
+    end else begin : g_one_bank
+      assign a_bank  = 1'b0;
+      assign w_bank  = 1'b0;
+      assign wr_bank = 1'b0;
+    end
+  endgenerate
+  // Bits above the scratchpad are checked by the units before they issue an address.
+  assign unused_addr = a_addr_i ^ w_addr_i ^ waddr_i;
+
+  assign w_gnt_o   = w_req_i;
+  assign a_gnt_o   = a_req_i && !(w_req_i && (w_bank == a_bank));
+  assign a_rdata_o = rdata[a_bank_q];
+  assign w_rdata_o = rdata[w_bank_q];
+
+  genvar b;
+  generate
+    for (b = 0; b < Banks; b = b + 1) begin : g_bank
+      wire re, use_w, we;
+      assign use_w = w_req_i && (w_bank == b);
+      assign re    = use_w || (a_gnt_o && (a_bank == b));
+      assign we    = we_i && (wr_bank == b);
+      tsr_sram_1r1w #(
+        .Width (W),
+        .Depth (BankRows),
+        .AddrW (RowW)
+      ) u_sram (
+        .clk_i   (clk_i),
+        .re_i    (re),
+        .raddr_i (use_w ? w_addr_i[RowW-1:0] : a_addr_i[RowW-1:0]),
+        .rdata_o (rdata[b]),
+        .we_i    (we),
+        .waddr_i (waddr_i[RowW-1:0]),
+        .wdata_i (wdata_i)
+      );
+    end
+  endgenerate
+
+  always @(posedge clk_i) begin
+    a_bank_q <= a_bank;
+    w_bank_q <= w_bank;
+  end
+
+endmodule

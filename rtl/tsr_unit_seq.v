@@ -1,0 +1,114 @@
+// tessera: command sequencing shared by the load, execute and store units.
+//
+// Takes the unit's next command from its queue, checks its dependency-token flags (a flag naming a
+// neighbour the unit does not have is error `token`), waits until every token it pops is
+// available, takes them, and starts the unit (start_o, one cycle, with cmd_o / idx_o held until
+// the next command). When the unit reports done_i the tokens it pushes are given and the command
+// retires. err_i stops the sequencer for good (until reset); halt_i (another unit failed, or a
+// soft reset is pending) stops it from starting anything new, so a halt is always clean: the
+// command in flight completes, nothing else starts.
+module tsr_unit_seq #(
+  parameter HasPrev = 1,
+  parameter HasNext = 1,
+  parameter IdxW    = 16
+) (
+  input  wire            clk_i,
+  input  wire            rst_ni,
+  input  wire            halt_i,
+  // command queue
+  input  wire            cmd_valid_i,
+  output wire            cmd_ready_o,
+  input  wire [255:0]    cmd_i,
+  input  wire [IdxW-1:0] idx_i,
+  // dependency tokens
+  input  wire            prev_avail_i,
+  input  wire            next_avail_i,
+  output wire            prev_take_o,
+  output wire            next_take_o,
+  output wire            prev_give_o,
+  output wire            next_give_o,
+  // to / from the unit
+  output wire            start_o,
+  output wire [255:0]    cmd_o,
+  output wire [IdxW-1:0] idx_o,
+  input  wire            done_i,
+  input  wire            err_i,
+  input  wire [7:0]      err_code_i,
+  // status
+  output wire            err_o,       // one-cycle pulse with err_code_o / idx_o
+  output wire [7:0]      err_code_o,
+  output wire            retire_o,
+  output wire            idle_o,      // no command
+  output wire            wait_o,      // waiting for tokens
+  output wire            active_o     // running
+);
+
+`include "tsr_isa.vh"
+
+  localparam [1:0] StIdle = 2'd0, StWait = 2'd1, StRun = 2'd2, StDead = 2'd3;
+  localparam integer ErrTokenI = TSR_ERROR_TOKEN;
+  localparam [7:0] ErrToken = ErrTokenI[7:0];
+
+  reg  [1:0]      state_q, state_d;
+  reg  [255:0]    cmd_q;
+  reg  [IdxW-1:0] idx_q;
+  wire            pop_prev, pop_next, push_prev, push_next, bad_flags, tokens_ok, take;
+  wire            accept;
+
+  assign pop_prev  = cmd_q[TSR_F_POP_PREV_LSB];
+  assign pop_next  = cmd_q[TSR_F_POP_NEXT_LSB];
+  assign push_prev = cmd_q[TSR_F_PUSH_PREV_LSB];
+  assign push_next = cmd_q[TSR_F_PUSH_NEXT_LSB];
+  assign bad_flags = ((pop_prev || push_prev) && (HasPrev == 0)) ||
+                     ((pop_next || push_next) && (HasNext == 0));
+  assign tokens_ok = (!pop_prev || prev_avail_i) && (!pop_next || next_avail_i);
+  assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok;
+
+  assign accept      = (state_q == StIdle) && !halt_i && cmd_valid_i;
+  assign cmd_ready_o = accept;
+  assign prev_take_o = take && pop_prev;
+  assign next_take_o = take && pop_next;
+  assign start_o     = take;
+  assign prev_give_o = (state_q == StRun) && done_i && push_prev;
+  assign next_give_o = (state_q == StRun) && done_i && push_next;
+  assign retire_o    = (state_q == StRun) && done_i;
+  assign cmd_o       = cmd_q;
+  assign idx_o       = idx_q;
+
+  assign err_o      = ((state_q == StWait) && !halt_i && bad_flags) ||
+                      ((state_q == StRun) && err_i);
+  assign err_code_o = (state_q == StWait) ? ErrToken : err_code_i;
+
+  assign idle_o   = (state_q == StIdle) || (state_q == StDead);
+  assign wait_o   = (state_q == StWait);
+  assign active_o = (state_q == StRun);
+
+  always @(*) begin
+    state_d = state_q;
+    case (state_q)
+      StIdle:  if (accept) state_d = StWait;
+      StWait:  if (halt_i) state_d = StIdle;
+               else if (bad_flags) state_d = StDead;
+               else if (tokens_ok) state_d = StRun;
+      StRun:   if (err_i) state_d = StDead;
+               else if (done_i) state_d = StIdle;
+      default: state_d = StDead;
+    endcase
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+    end else begin
+      state_q <= state_d;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (accept) begin
+      cmd_q <= cmd_i;
+      idx_q <= idx_i;
+    end
+  end
+
+endmodule

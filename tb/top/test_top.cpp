@@ -1,0 +1,443 @@
+// Whole-accelerator tests of one built-in variant (TSR_TOP_VARIANT): TFLite-semantics layers lowered
+// by tsr::dev into command streams and run on the verilated tsr_top, bit-exact against the
+// tsr::ref kernels; every error code; CSR behaviour; counters; the hang watchdog.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tessera/dev/program.h"
+#include "tessera/gen/config.h"
+#include "tessera/ref/kernels.h"
+#include "tessera/tb/harness.h"
+#include "top_bench.h"
+
+namespace {
+
+using tsr::dev::Command;
+using tsr::dev::DeviceParams;
+using tsr::dev::Program;
+using tsr::tb::AxiMemory;
+using tsr::tb::TopBench;
+using tsr::tb::TopRun;
+namespace ref = tsr::ref;
+
+DeviceParams device() {
+  DeviceParams p;
+  p.rows = TSR_ARRAY_ROWS;
+  p.cols = TSR_ARRAY_COLS;
+  p.sp_row_bytes = TSR_SP_ROW_BYTES;
+  p.sp_rows = TSR_SP_ROWS;
+  p.sp_bank_rows = TSR_SP_BANK_ROWS;
+  p.sp_banks = TSR_SP_BANKS;
+  p.name = TSR_VARIANT;
+  p.acc_rows = TSR_ACC_ROWS;
+  p.acc_bank_rows = TSR_ACC_BANK_ROWS;
+  p.bus_bytes = TSR_DMA_BUS_BYTES;
+  return p;
+}
+
+AxiMemory::Config mem_config(std::mt19937_64& rng) {
+  AxiMemory::Config c;
+  c.base = 0x1000'0000;
+  c.size = 4u << 20;
+  c.latency_cycles = static_cast<int>(rng() % 40) + 1;
+  c.bytes_per_cycle = TSR_DMA_BUS_BYTES;
+  c.ready_percent = (rng() % 2) ? 100 : 60;
+  c.seed = rng();
+  return c;
+}
+
+// Runs a program on the RTL; returns the output tensor and the run status.
+struct RtlResult {
+  TopRun run;
+  ref::QTensor output;
+};
+
+RtlResult run_rtl(const Program& p, std::mt19937_64& rng) {
+  TopBench bench(mem_config(rng));
+  bench.mem().write(p.dram_base, p.dram);
+  bench.set_window(p.window_base(), p.window_limit());
+  RtlResult r;
+  r.run = bench.run_list(p.region("commands").addr, static_cast<uint32_t>(p.commands.size()));
+  const auto& out = p.region("output");
+  const auto bytes = bench.mem().read(out.addr, out.size);
+  r.output = tsr::dev::output_from_bytes(p, bytes);
+  EXPECT_FALSE(bench.mem().written_outside(p.window_base(), p.window_limit()));
+  return r;
+}
+
+ref::QTensor random_tensor(std::mt19937_64& rng, ref::Shape4 s, int zp, int lo = -128,
+                           int hi = 127) {
+  ref::QTensor t;
+  t.shape = s;
+  t.zero_point = zp;
+  std::uniform_int_distribution<int> d(lo, hi);
+  t.data.resize(s.elements());
+  for (auto& v : t.data) v = static_cast<int8_t>(d(rng));
+  return t;
+}
+
+std::vector<int32_t> random_bias(std::mt19937_64& rng, int n) {
+  std::uniform_int_distribution<int32_t> d(-20000, 20000);
+  std::vector<int32_t> b(static_cast<size_t>(n));
+  for (auto& v : b) v = d(rng);
+  return b;
+}
+
+ref::OutputQuant random_oq(std::mt19937_64& rng, int channels, float acc_scale) {
+  std::uniform_real_distribution<float> f(0.5F, 2.0F);
+  std::vector<float> fs(static_cast<size_t>(channels));
+  for (auto& v : fs) v = f(rng) / acc_scale;
+  ref::QuantParams out{1.0F, static_cast<int32_t>(rng() % 41) - 20};
+  const auto act = (rng() % 2) ? ref::Activation::Relu : ref::Activation::None;
+  return ref::conv_output_quant(1.0F, fs, out, act);
+}
+
+void expect_same(const ref::QTensor& got, const ref::QTensor& want, const std::string& what) {
+  ASSERT_EQ(got.shape, want.shape) << what;
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < want.data.size(); ++i) {
+    if (got.data[i] != want.data[i] && bad++ == 0) first = i;
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << want.data.size()
+                     << " elements differ, first at flat index " << first << ": got "
+                     << int(got.data[first]) << " want " << int(want.data[first]);
+}
+
+// Runs a lowered program on the RTL and on the reference device and compares both with `want`.
+void check_program(const Program& p, const ref::QTensor& want, std::mt19937_64& rng,
+                   const std::string& what) {
+  const auto dev = tsr::dev::run_program(device(), p, rng());
+  ASSERT_TRUE(dev.result.ok()) << what << ": reference device: " << dev.result.summary();
+  expect_same(dev.output, want, what + " (reference device)");
+  const auto rtl = run_rtl(p, rng);
+  ASSERT_TRUE(rtl.run.done) << what << ": RTL error code " << rtl.run.err_code << " unit "
+                            << rtl.run.err_unit << " command " << rtl.run.err_cmd;
+  expect_same(rtl.output, want, what + " (RTL)");
+  EXPECT_EQ(rtl.run.counter(TSR_CNT_CMDS), p.commands.size()) << what;
+  EXPECT_EQ(rtl.run.counter(TSR_CNT_ARRAY_MACS),
+            rtl.run.counter(TSR_CNT_ARRAY_ROWS) * TSR_ARRAY_ROWS * TSR_ARRAY_COLS)
+      << what;
+}
+
+class Top : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    seed_ = tsr::tb::test_seed();
+    rng_.seed(seed_);
+    RecordProperty("seed", std::to_string(seed_));
+  }
+  uint64_t seed_ = 0;
+  std::mt19937_64 rng_;
+};
+
+// ---- layers ---------------------------------------------------------------------------------
+
+struct ConvCase {
+  int h, w, cin, cout, k, stride;
+  ref::Padding pad;
+};
+
+void run_conv(const ConvCase& cc, std::mt19937_64& rng) {
+  const std::string what = fmt::format("conv {}x{}x{} -> {} k{} s{} {}", cc.h, cc.w, cc.cin,
+                                       cc.cout, cc.k, cc.stride,
+                                       cc.pad == ref::Padding::Same ? "same" : "valid");
+  const auto in = random_tensor(rng, {1, cc.h, cc.w, cc.cin}, static_cast<int>(rng() % 21) - 10);
+  const auto filt = random_tensor(rng, {cc.cout, cc.k, cc.k, cc.cin}, 0, -127, 127);
+  const auto bias = random_bias(rng, cc.cout);
+  const auto win = ref::make_window(cc.pad, in.shape, cc.k, cc.k, cc.stride, cc.stride);
+  const auto oq = random_oq(rng, cc.cout, 60.0F * std::sqrt(float(cc.k * cc.k * cc.cin)));
+  const auto want = ref::conv2d(in, filt, bias, win, oq);
+  const Program p = tsr::dev::lower_conv2d(device(), "conv", in, filt, bias, win, oq);
+  check_program(p, want, rng, what);
+}
+
+TEST_F(Top, Conv1x1) {
+  for (int i = 0; i < 3; ++i) {
+    run_conv({int(rng_() % 6) + 2, int(rng_() % 6) + 2, int(rng_() % 20) + 1,
+              int(rng_() % 20) + 1, 1, 1, ref::Padding::Valid},
+             rng_);
+  }
+}
+
+TEST_F(Top, Conv3x3Stride1Same) {
+  for (int i = 0; i < 2; ++i) {
+    run_conv({int(rng_() % 6) + 3, int(rng_() % 6) + 3, int(rng_() % 18) + 1,
+              int(rng_() % 18) + 1, 3, 1, ref::Padding::Same},
+             rng_);
+  }
+}
+
+TEST_F(Top, Conv3x3Stride2) {
+  run_conv({9, 8, int(rng_() % 10) + 3, int(rng_() % 10) + 3, 3, 2, ref::Padding::Same}, rng_);
+  run_conv({9, 7, int(rng_() % 10) + 3, int(rng_() % 10) + 3, 3, 2, ref::Padding::Valid}, rng_);
+}
+
+TEST_F(Top, Conv5x5) {
+  run_conv({7, 6, int(rng_() % 6) + 1, int(rng_() % 10) + 1, 5, 1, ref::Padding::Same}, rng_);
+  run_conv({9, 9, int(rng_() % 6) + 1, int(rng_() % 10) + 1, 5, 2, ref::Padding::Valid}, rng_);
+}
+
+TEST_F(Top, DepthwiseConv) {
+  for (int s = 1; s <= 2; ++s) {
+    const int c = int(rng_() % 20) + 1;
+    const auto in = random_tensor(rng_, {1, 7, 6, c}, static_cast<int>(rng_() % 21) - 10);
+    const auto filt = random_tensor(rng_, {1, 3, 3, c}, 0, -127, 127);
+    const auto bias = random_bias(rng_, c);
+    const auto win = ref::make_window(ref::Padding::Same, in.shape, 3, 3, s, s);
+    const auto oq = random_oq(rng_, c, 60.0F * 3.0F);
+    const auto want = ref::depthwise_conv2d(in, filt, bias, 1, win, oq);
+    const Program p =
+        tsr::dev::lower_depthwise_conv2d(device(), "dw", in, filt, bias, 1, win, oq);
+    check_program(p, want, rng_, fmt::format("depthwise c{} s{}", c, s));
+  }
+}
+
+TEST_F(Top, FullyConnected) {
+  for (int i = 0; i < 2; ++i) {
+    const int k = int(rng_() % 60) + 1, o = int(rng_() % 20) + 1, rows = int(rng_() % 3) + 1;
+    const auto in = random_tensor(rng_, {rows, 1, 1, k}, static_cast<int>(rng_() % 21) - 10);
+    const auto filt = random_tensor(rng_, {o, 1, 1, k}, 0, -127, 127);
+    const auto bias = random_bias(rng_, o);
+    const auto oq = random_oq(rng_, o, 60.0F * std::sqrt(float(k)));
+    const auto want = ref::fully_connected(in, filt, bias, oq);
+    const Program p = tsr::dev::lower_fully_connected(device(), "fc", in, filt, bias, oq);
+    check_program(p, want, rng_, fmt::format("fc {}x{} -> {}", rows, k, o));
+  }
+}
+
+TEST_F(Top, AveragePool) {
+  const int c = int(rng_() % 20) + 1;
+  const auto in = random_tensor(rng_, {1, 8, 6, c}, 3);
+  auto pp = ref::make_pool_params(ref::Padding::Valid, in.shape, 2, 3, 2, 1);
+  check_program(tsr::dev::lower_average_pool2d(device(), "avg", in, pp),
+                ref::average_pool2d(in, pp), rng_, "avgpool 2x3");
+  // Global average pool (ResNet-8 / DS-CNN style).
+  pp = ref::make_pool_params(ref::Padding::Valid, in.shape, 8, 6, 1, 1, {-100, 100});
+  check_program(tsr::dev::lower_average_pool2d(device(), "gap", in, pp),
+                ref::average_pool2d(in, pp), rng_, "global avgpool");
+}
+
+TEST_F(Top, MaxPool) {
+  const int c = int(rng_() % 20) + 1;
+  const auto in = random_tensor(rng_, {1, 7, 7, c}, -5);
+  for (auto pad : {ref::Padding::Valid, ref::Padding::Same}) {
+    const auto pp = ref::make_pool_params(pad, in.shape, 3, 3, 2, 2);
+    check_program(tsr::dev::lower_max_pool2d(device(), "max", in, pp), ref::max_pool2d(in, pp),
+                  rng_, "maxpool 3x3 s2");
+  }
+}
+
+TEST_F(Top, Add) {
+  const int c = int(rng_() % 30) + 1;
+  const auto a = random_tensor(rng_, {1, 5, 4, c}, 7);
+  const auto b = random_tensor(rng_, {1, 5, 4, c}, -12);
+  const auto ap = ref::add_params({0.05F, 7}, {0.08F, -12}, {0.1F, 3}, ref::Activation::Relu);
+  check_program(tsr::dev::lower_add(device(), "add", a, b, ap), ref::add(a, b, ap), rng_, "add");
+}
+
+// ---- CSRs ---------------------------------------------------------------------------------------
+
+TEST_F(Top, CsrIdentityWindowAndData) {
+  TopBench bench(mem_config(rng_));
+  EXPECT_EQ(bench.read_csr(TSR_CSR_ID), TSR_ID_VALUE);
+  const std::string hash = TSR_CONFIG_HASH;
+  EXPECT_EQ(bench.read_csr(TSR_CSR_HASH), std::stoull(hash.substr(8), nullptr, 16) & 0x7fffffffu);
+  bench.set_window(0x1000'0003, 0x1000'1fff);
+  EXPECT_EQ(bench.read_csr(TSR_CSR_WIN_BASE), 0x1000'0000u & ~uint32_t(TSR_DMA_BUS_BYTES - 1));
+  EXPECT_EQ(bench.read_csr(TSR_CSR_WIN_LIMIT), 0x1000'1fffu & ~uint32_t(TSR_DMA_BUS_BYTES - 1));
+  for (uint32_t i = 0; i < 8; ++i) bench.write_csr(TSR_CSR_CMD_DATA0 + 4 * i, 0x1111'0000u * i + i);
+  for (uint32_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(bench.read_csr(TSR_CSR_CMD_DATA0 + 4 * i), 0x1111'0000u * i + i);
+  }
+  EXPECT_EQ(bench.read_csr(0xFFC), 0u);  // unmapped
+  EXPECT_EQ(bench.read_csr(TSR_CSR_STATUS) & 0x7u, 0u);
+}
+
+// A conv layer pushed command by command over CSRs instead of fetched from DRAM.
+TEST_F(Top, CommandsPushedOverCsrs) {
+  const auto in = random_tensor(rng_, {1, 4, 4, 3}, 2);
+  const auto filt = random_tensor(rng_, {5, 3, 3, 3}, 0, -127, 127);
+  const auto bias = random_bias(rng_, 5);
+  const auto win = ref::make_window(ref::Padding::Same, in.shape, 3, 3, 1, 1);
+  const auto oq = random_oq(rng_, 5, 60.0F * 5.0F);
+  const Program p = tsr::dev::lower_conv2d(device(), "conv", in, filt, bias, win, oq);
+  TopBench bench(mem_config(rng_));
+  bench.mem().write(p.dram_base, p.dram);
+  bench.set_window(p.window_base(), p.window_limit());
+  for (const Command& c : p.commands) {
+    for (uint32_t i = 0; i < 8; ++i) bench.write_csr(TSR_CSR_CMD_DATA0 + 4 * i, c[i]);
+    bench.write_csr(TSR_CSR_CMD_PUSH, 1);
+  }
+  const TopRun r = bench.wait_finish();
+  ASSERT_TRUE(r.done) << "error " << r.err_code;
+  EXPECT_EQ(bench.read_csr(TSR_CSR_CMD_RETIRED), p.commands.size());
+  const auto& out = p.region("output");
+  expect_same(tsr::dev::output_from_bytes(p, bench.mem().read(out.addr, out.size)),
+              ref::conv2d(in, filt, bias, win, oq), "pushed conv");
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+constexpr uint64_t kBase = 0x1000'0000;
+constexpr uint64_t kLimit = 0x1004'0000;
+
+struct ErrCase {
+  const char* name;
+  uint32_t code;
+  uint32_t unit;
+};
+
+// Runs `cmds` (placed at kBase + 0x100) with the window [kBase, kLimit); expects an error.
+TopRun run_error(std::mt19937_64& rng, const std::vector<Command>& cmds,
+                 uint64_t error_lo = 0, uint64_t error_hi = 0, bool irq = true) {
+  TopBench bench(mem_config(rng));
+  bench.mem().fill_random(kBase, kLimit - kBase);
+  const auto bytes = tsr::dev::to_bytes(cmds);
+  bench.mem().write(kBase + 0x100, bytes);
+  if (error_hi > error_lo) bench.mem().add_error_range(error_lo, error_hi);
+  bench.set_window(kBase, kLimit);
+  if (irq) bench.write_csr(TSR_CSR_IRQ_EN, 7);
+  TopRun r = bench.run_list(kBase + 0x100, static_cast<uint32_t>(cmds.size()));
+  EXPECT_FALSE(bench.mem().written_outside(kBase, kLimit));
+  // The halt is clean: nothing else starts and the accelerator stays quiet.
+  const uint64_t reads = bench.mem().stats().read_beats, writes = bench.mem().stats().write_beats;
+  for (int i = 0; i < 2000; ++i) bench.step();
+  EXPECT_EQ(bench.mem().stats().read_beats, reads);
+  EXPECT_EQ(bench.mem().stats().write_beats, writes);
+  EXPECT_EQ(bench.read_csr(TSR_CSR_STATUS) & 4u, 4u);
+  EXPECT_EQ(bench.read_csr(TSR_CSR_IRQ) & 2u, 2u);
+  return r;
+}
+
+tsr::dev::LoadFields good_load() {
+  tsr::dev::LoadFields l;
+  l.dram_addr = kBase + 0x1000;
+  l.dram_stride = TSR_SP_ROW_BYTES;
+  l.rows = 4;
+  l.row_bytes = TSR_SP_ROW_BYTES;
+  l.elem_bytes = TSR_SP_ROW_BYTES;
+  return l;
+}
+
+tsr::dev::StoreFields good_store() {
+  tsr::dev::StoreFields s;
+  s.mode = tsr::dev::StoreMode::Raw;
+  s.dram_addr = kBase + 0x8000;
+  s.dram_stride = 4 * TSR_ARRAY_COLS;
+  s.rows = 2;
+  s.row_bytes = 4 * TSR_ARRAY_COLS;
+  s.elem_bytes = 4 * TSR_ARRAY_COLS;
+  return s;
+}
+
+void expect_error(const TopRun& r, const char* code_name, uint32_t unit, uint32_t cmd) {
+  const auto code = static_cast<uint32_t>(tsr::gen::isa::enum_value("error", code_name));
+  EXPECT_TRUE(r.error);
+  EXPECT_FALSE(r.done);
+  EXPECT_EQ(r.err_code, code) << "expected error " << code_name;
+  EXPECT_EQ(r.err_unit, unit) << code_name;
+  EXPECT_EQ(r.err_cmd, cmd) << code_name;
+  EXPECT_TRUE(r.irq) << code_name;
+}
+
+TEST_F(Top, ErrorIllegalOpcodeAndEscape) {
+  Command bad{};
+  bad[0] = 0x3f;
+  expect_error(run_error(rng_, {tsr::dev::load(good_load()), bad}), "illegal_opcode", 0, 1);
+  expect_error(run_error(rng_, {tsr::dev::escape()}), "no_core", 0, 0);
+}
+
+TEST_F(Top, ErrorDmaWindow) {
+  auto l = good_load();
+  l.dram_addr = kLimit - 3 * TSR_SP_ROW_BYTES - 1;  // the last row ends one byte past the limit
+  expect_error(run_error(rng_, {tsr::dev::load(l)}), "dma_window", 1, 0);
+  auto s = good_store();
+  s.dram_addr = kBase - 1;
+  expect_error(run_error(rng_, {tsr::dev::fence(), tsr::dev::store(s)}), "dma_window", 3, 1);
+}
+
+TEST_F(Top, ErrorScratchpadAndAccumulatorRange) {
+  auto l = good_load();
+  l.sp_addr = TSR_SP_ROWS - 3;  // 4 rows from here pass the end
+  expect_error(run_error(rng_, {tsr::dev::load(l)}), "sp_range", 1, 0);
+  tsr::dev::MatmulFields m;
+  m.acc_addr = TSR_ACC_ROWS - 1;
+  m.win.out_w = 2;
+  m.win.in_w = 2;
+  expect_error(run_error(rng_, {tsr::dev::matmul(m)}), "acc_range", 2, 0);
+  auto s = good_store();
+  s.acc_addr = TSR_ACC_ROWS - 1;
+  expect_error(run_error(rng_, {tsr::dev::store(s)}), "acc_range", 3, 0);
+}
+
+TEST_F(Top, ErrorBadFieldAndTokens) {
+  auto l = good_load();
+  l.row_bytes = TSR_SP_ROW_BYTES + 1;  // not a multiple of elem_bytes (unless 1 byte rows)
+  l.elem_bytes = 2;
+  if (TSR_SP_ROW_BYTES < 2) l.elem_bytes = 1;
+  if ((TSR_SP_ROW_BYTES + 1) % l.elem_bytes != 0) {
+    expect_error(run_error(rng_, {tsr::dev::load(l)}), "bad_field", 1, 0);
+  }
+  tsr::dev::MatmulFields m;
+  m.win.stride_h = 0;
+  expect_error(run_error(rng_, {tsr::dev::matmul(m)}), "bad_field", 2, 0);
+  auto l2 = good_load();
+  l2.tokens.pop_prev = true;  // the load unit has no previous unit
+  expect_error(run_error(rng_, {tsr::dev::load(l2)}), "token", 1, 0);
+}
+
+TEST_F(Top, ErrorAxiResponses) {
+  expect_error(run_error(rng_, {tsr::dev::load(good_load())}, kBase + 0x1000, kBase + 0x1001),
+               "axi_read", 1, 0);
+  expect_error(run_error(rng_, {tsr::dev::store(good_store())}, kBase + 0x8000, kBase + 0x8001),
+               "axi_write", 3, 0);
+  // A fetch that fails: the command list itself lies in an error range.
+  expect_error(run_error(rng_, {tsr::dev::fence()}, kBase + 0x100, kBase + 0x101), "axi_read", 0,
+               0);
+}
+
+TEST_F(Top, SoftResetRecoversAfterAnError) {
+  TopBench bench(mem_config(rng_));
+  bench.set_window(kBase, kLimit);
+  Command bad{};
+  bad[0] = 0xee;
+  bench.mem().write(kBase + 0x100, tsr::dev::to_bytes(std::vector<Command>{bad}));
+  TopRun r = bench.run_list(kBase + 0x100, 1);
+  ASSERT_TRUE(r.error);
+  bench.write_csr(TSR_CSR_CTRL, 2);  // soft reset
+  for (int i = 0; i < 10; ++i) bench.step();
+  EXPECT_EQ(bench.read_csr(TSR_CSR_STATUS) & 0x7u, 0u);
+  bench.mem().write(kBase + 0x100,
+                    tsr::dev::to_bytes(std::vector<Command>{tsr::dev::load(good_load()),
+                                                            tsr::dev::fence(true)}));
+  r = bench.run_list(kBase + 0x100, 2);
+  EXPECT_TRUE(r.done);
+  EXPECT_EQ(bench.read_csr(TSR_CSR_FENCES), 1u);
+  EXPECT_EQ(r.counter(TSR_CNT_CMDS), 2u);
+  EXPECT_EQ(r.counter(TSR_CNT_LD_BUSY), 4u);  // four scratchpad rows written
+}
+
+// The watchdog turns a hang (a token that never comes) into an error naming the unit.
+TEST_F(Top, WatchdogNamesTheStuckUnit) {
+  TopBench bench(mem_config(rng_));
+  bench.set_window(kBase, kLimit);
+  tsr::dev::MatmulFields m;
+  m.tokens.pop_prev = true;  // waits for a load that never pushes
+  bench.mem().write(kBase + 0x100, tsr::dev::to_bytes(std::vector<Command>{tsr::dev::matmul(m)}));
+  try {
+    bench.run_list(kBase + 0x100, 1, 1'000'000, 2000);
+    FAIL() << "a deadlocked stream finished";
+  } catch (const tsr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("execute unit waits for a dependency token"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
