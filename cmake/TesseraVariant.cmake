@@ -38,6 +38,10 @@ function(tsr_add_variant name)
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     DEPENDS ${TSR_HOST_STAMP} ${PROJECT_SOURCE_DIR}/${preset}
     COMMENT "Generating variant ${name}")
+  # Byproducts keep their timestamps when their bytes do not change (restat), so only models whose
+  # sources really changed are verilated again. Targets using the files depend on tsr_gen_<name>.
+  add_custom_target(tsr_gen_${name} DEPENDS ${out}/manifest.json)
+  add_dependencies(${V_TARGET} tsr_gen_${name})
 
   # The array model needs only the array's own files; the accelerator's leaves (top variants) are
   # verilated by tb/top, so editing them does not rebuild every array model.

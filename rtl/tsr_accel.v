@@ -335,7 +335,8 @@ module tsr_accel #(
     .AddrW     (32),
     .DataBytes (BusBytes),
     .MaxBurst  (16),
-    .ElemBytes (RdElem)
+    .ElemBytes (RdElem),
+    .MaxOutstanding (32)
   ) u_dma_rd (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -579,7 +580,8 @@ module tsr_accel #(
     .AddrW     (32),
     .DataBytes (BusBytes),
     .MaxBurst  (16),
-    .ElemBytes (4 * Cols)
+    .ElemBytes (4 * Cols),
+    .MaxOutstanding (32)
   ) u_dma_wr (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -616,7 +618,7 @@ module tsr_accel #(
   );
 
   // ---- performance counters -----------------------------------------------------------------
-  reg [15:0] inc [0:NumCnt-1];
+  reg [16*NumCnt-1:0] inc;  // counter i's increment in bits [16 i +: 16]
   integer b;
   reg [15:0] wr_bytes;
   always @(*) begin
@@ -624,29 +626,25 @@ module tsr_accel #(
     for (b = 0; b < BusBytes; b = b + 1) wr_bytes = wr_bytes + {15'd0, m_wstrb_o[b]};
   end
   always @(*) begin
-    for (b = 0; b < NumCnt; b = b + 1) inc[b] = 16'd0;
-    inc[TSR_CNT_CYCLES]       = {15'd0, csr_active};
-    inc[TSR_CNT_LD_BUSY]      = {15'd0, ld_busy};
-    inc[TSR_CNT_LD_STALL]     = {15'd0, (s_active[0] && !ld_busy) || s_wait[0]};
-    inc[TSR_CNT_LD_IDLE]      = {15'd0, s_idle[0]};
-    inc[TSR_CNT_EX_BUSY]      = {15'd0, ex_busy};
-    inc[TSR_CNT_EX_STALL]     = {15'd0, (s_active[1] && !ex_busy) || s_wait[1]};
-    inc[TSR_CNT_EX_IDLE]      = {15'd0, s_idle[1]};
-    inc[TSR_CNT_ST_BUSY]      = {15'd0, st_busy};
-    inc[TSR_CNT_ST_STALL]     = {15'd0, (s_active[2] && !st_busy) || s_wait[2]};
-    inc[TSR_CNT_ST_IDLE]      = {15'd0, s_idle[2]};
-    inc[TSR_CNT_ARRAY_ROWS]   = {15'd0, ex_array_row};
-    inc[TSR_CNT_ARRAY_MACS]   = ex_array_row ? Rows * Cols : 16'd0;
-    inc[TSR_CNT_VECTOR_OPS]   = ex_vec_row ? Cols : 16'd0;
-    inc[TSR_CNT_DMA_RD_BYTES] = (m_rvalid_i && m_rready_o) ? BusBytes : 16'd0;
-    inc[TSR_CNT_DMA_WR_BYTES] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
-    inc[TSR_CNT_CMDS]         = {13'd0, retire_n};
+    inc = {(16*NumCnt){1'b0}};
+    inc[16*TSR_CNT_CYCLES +: 16]       = {15'd0, csr_active};
+    inc[16*TSR_CNT_LD_BUSY +: 16]      = {15'd0, ld_busy};
+    inc[16*TSR_CNT_LD_STALL +: 16]     = {15'd0, (s_active[0] && !ld_busy) || s_wait[0]};
+    inc[16*TSR_CNT_LD_IDLE +: 16]      = {15'd0, s_idle[0]};
+    inc[16*TSR_CNT_EX_BUSY +: 16]      = {15'd0, ex_busy};
+    inc[16*TSR_CNT_EX_STALL +: 16]     = {15'd0, (s_active[1] && !ex_busy) || s_wait[1]};
+    inc[16*TSR_CNT_EX_IDLE +: 16]      = {15'd0, s_idle[1]};
+    inc[16*TSR_CNT_ST_BUSY +: 16]      = {15'd0, st_busy};
+    inc[16*TSR_CNT_ST_STALL +: 16]     = {15'd0, (s_active[2] && !st_busy) || s_wait[2]};
+    inc[16*TSR_CNT_ST_IDLE +: 16]      = {15'd0, s_idle[2]};
+    inc[16*TSR_CNT_ARRAY_ROWS +: 16]   = {15'd0, ex_array_row};
+    inc[16*TSR_CNT_ARRAY_MACS +: 16]   = ex_array_row ? Rows * Cols : 16'd0;
+    inc[16*TSR_CNT_VECTOR_OPS +: 16]   = ex_vec_row ? Cols : 16'd0;
+    inc[16*TSR_CNT_DMA_RD_BYTES +: 16] = (m_rvalid_i && m_rready_o) ? BusBytes : 16'd0;
+    inc[16*TSR_CNT_DMA_WR_BYTES +: 16] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
+    inc[16*TSR_CNT_CMDS +: 16]         = {13'd0, retire_n};
   end
-  generate
-    for (u = 0; u < NumCnt; u = u + 1) begin : g_cnt
-      assign cnt_inc[16*u +: 16] = inc[u];
-    end
-  endgenerate
+  assign cnt_inc = inc;
 
   assign unit_state_o = {s_wait[2], s_active[2], s_wait[1], s_active[1], s_wait[0], s_active[0],
                          !drained, halt};

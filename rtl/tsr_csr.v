@@ -73,8 +73,8 @@ module tsr_csr #(
   reg  [7:0]       err_code_q;
   reg  [3:0]       err_unit_q;
   reg  [IdxW-1:0]  err_idx_q;
-  reg  [31:0]      data_q [0:7];
-  reg  [63:0]      cnt_q [0:NumCnt-1];
+  reg  [255:0]          data_q;   // CMD_DATA0..7
+  reg  [64*NumCnt-1:0]  cnt_q;    // counter i in bits [64 i +: 64]
   reg  [31:0]      hi_q;
 
   // ---- write channel --------------------------------------------------------------------------
@@ -109,12 +109,7 @@ module tsr_csr #(
   assign cmd_count_o      = count_q;
   assign win_base_o       = win_base_q;
   assign win_limit_o      = win_limit_q;
-  genvar i;
-  generate
-    for (i = 0; i < 8; i = i + 1) begin : g_data
-      assign push_cmd_o[32*i +: 32] = data_q[i];
-    end
-  endgenerate
+  assign push_cmd_o = data_q;
 
   // ---- status -----------------------------------------------------------------------------------
   wire finished, clear;
@@ -156,11 +151,11 @@ module tsr_csr #(
       TSR_CSR_FENCES[11:0]:      rdata_d = fences_q;
       default: begin
         if (ra >= TSR_CSR_CMD_DATA0[11:0] && ra <= TSR_CSR_CMD_DATA7[11:0]) begin
-          rdata_d = data_q[ra[4:2]];
+          rdata_d = data_q[32*ra[4:2] +: 32];
         end
         for (c = 0; c < NumCnt; c = c + 1) begin
           if ({20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) begin
-            rdata_d = cnt_q[c][31:0];
+            rdata_d = cnt_q[64*c +: 32];
           end
           if ({20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c + 4) rdata_d = hi_q;
         end
@@ -173,7 +168,7 @@ module tsr_csr #(
   always @(*) begin
     hi_d = hi_q;
     for (c = 0; c < NumCnt; c = c + 1) begin
-      if (rd_take && {20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) hi_d = cnt_q[c][63:32];
+      if (rd_take && {20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) hi_d = cnt_q[64*c+32 +: 32];
     end
   end
 
@@ -240,18 +235,25 @@ module tsr_csr #(
   end
 
   // Data words and counters.
+  reg  [255:0]         data_d;
+  reg  [64*NumCnt-1:0] cnt_d;
   integer d;
+  always @(*) begin
+    data_d = data_q;
+    if (wr_take && wa >= TSR_CSR_CMD_DATA0[11:0] && wa <= TSR_CSR_CMD_DATA7[11:0]) begin
+      data_d[32*wa[4:2] +: 32] = s_wdata_i;
+    end
+    for (d = 0; d < NumCnt; d = d + 1) begin
+      cnt_d[64*d +: 64] = clear ? 64'd0 : cnt_q[64*d +: 64] + {48'd0, cnt_inc_i[16*d +: 16]};
+    end
+  end
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      for (d = 0; d < 8; d = d + 1) data_q[d] <= 32'd0;
-      for (d = 0; d < NumCnt; d = d + 1) cnt_q[d] <= 64'd0;
+      data_q <= 256'd0;
+      cnt_q  <= {(64*NumCnt){1'b0}};
     end else begin
-      if (wr_take && wa >= TSR_CSR_CMD_DATA0[11:0] && wa <= TSR_CSR_CMD_DATA7[11:0]) begin
-        data_q[wa[4:2]] <= s_wdata_i;
-      end
-      for (d = 0; d < NumCnt; d = d + 1) begin
-        cnt_q[d] <= clear ? 64'd0 : cnt_q[d] + {48'd0, cnt_inc_i[16*d +: 16]};
-      end
+      data_q <= data_d;
+      cnt_q  <= cnt_d;
     end
   end
 

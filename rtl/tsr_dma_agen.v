@@ -1,134 +1,213 @@
 // tessera: DMA address generator shared by the read and write engines.
 //
-// A descriptor moves `rows` rows of `row_beats` bus beats each; row i starts at addr + i * stride.
-// The generator first checks the whole descriptor once (one cycle): non-zero sizes, addr and stride
-// aligned to the bus width, and every byte in_window the DMA window [win_base, win_limit). A descriptor
-// that fails is rejected with err_o (error code ErrWindow / ErrAlign) and generates no burst at all,
-// so no access outside the window is ever issued. Otherwise it emits INCR bursts of at most
-// MaxBurst beats that never cross a 4 KiB boundary (AXI rule), in address order. abort_i stops the
-// generation at the next burst handshake (used when a response reports an error): a burst already
-// presented is never withdrawn, since AXI forbids dropping VALID before READY.
+// A descriptor moves `rows` rows of `row_bytes` bytes; row i covers the bytes
+// [addr + i * stride, addr + i * stride + row_bytes), at any byte alignment, and is cut into
+// elements of `elem_bytes` bytes. The generator checks the whole descriptor once, in the two cycles
+// after it is accepted, before any burst:
+//   * code 2 (bad descriptor): rows, row_bytes or elem_bytes zero, elem_bytes > ElemBytes, or
+//     row_bytes not a multiple of elem_bytes (a restoring division, 8 quotient bits per cycle);
+//   * code 1 (window): the bus-aligned extent [floor(addr), ceil(addr + (rows-1)*stride +
+//     row_bytes)) is not inside [win_base, win_limit). The arithmetic is wide enough not to wrap,
+//     so a descriptor whose end overflows AddrW bits is outside the window too.
+// Code 2 wins over code 1. A rejected descriptor generates no burst at all (err_o pulses in its
+// last check cycle, ok_o when it passes). Otherwise the generator emits, row by row in address
+// order, INCR bursts over the bus beats that cover each row: at most MaxBurst beats, never across
+// a 4 KiB boundary (AXI rule), never across rows. Each burst carries what the data path needs to
+// pick the row's bytes out of its beats: whether it holds the row's first beat (first) and last
+// beat (row_end), the byte offset of the row's first byte in its beat (lo) and of its last byte in
+// its beat (hi). abort_i stops the generation at the next burst handshake (used when a response
+// reports an error): a burst already presented is never withdrawn (AXI forbids dropping VALID
+// before READY).
+//
+// Latency: a descriptor accepted in cycle t presents its first burst in cycle t + 3.
 module tsr_dma_agen #(
   parameter AddrW     = 32,
-  parameter DataBytes = 16,  // bus width in bytes (power of two)
+  parameter DataBytes = 16,  // bus width in bytes (power of two, >= 2)
   parameter MaxBurst  = 16,  // beats per burst, power of two, <= 256
-  parameter RowsW     = 16,
-  parameter BeatsW    = 16
+  parameter ElemBytes = 16   // largest element in bytes (any value >= 1)
 ) (
-  input  wire              clk_i,
-  input  wire              rst_ni,
+  input  wire                             clk_i,
+  input  wire                             rst_ni,
   // DMA window, limit exclusive
-  input  wire [AddrW-1:0]  win_base_i,
-  input  wire [AddrW-1:0]  win_limit_i,
+  input  wire [AddrW-1:0]                 win_base_i,
+  input  wire [AddrW-1:0]                 win_limit_i,
   // descriptor
-  input  wire              desc_valid_i,
-  output wire              desc_ready_o,
-  input  wire [AddrW-1:0]  desc_addr_i,
-  input  wire [AddrW-1:0]  desc_stride_i,
-  input  wire [RowsW-1:0]  desc_rows_i,
-  input  wire [BeatsW-1:0] desc_row_beats_i,
+  input  wire                             desc_valid_i,
+  output wire                             desc_ready_o,
+  input  wire [AddrW-1:0]                 desc_addr_i,
+  input  wire [31:0]                      desc_stride_i,
+  input  wire [15:0]                      desc_rows_i,
+  input  wire [15:0]                      desc_row_bytes_i,
+  input  wire [15:0]                      desc_elem_bytes_i,
+  // the accepted descriptor's element size (meaningful once ok_o or err_o has pulsed)
+  output wire [$clog2(ElemBytes+1)-1:0]   elem_bytes_o,
   // bursts
-  output wire              burst_valid_o,
-  input  wire              burst_ready_i,
-  output wire [AddrW-1:0]  burst_addr_o,
-  output wire [7:0]        burst_len_o,   // beats - 1 (AXI AxLEN)
-  output wire              burst_last_o,  // last burst of the descriptor
-  input  wire              abort_i,
-  // result of the check: one-cycle pulse with the reason
-  output wire              err_o,
-  output wire [1:0]        err_code_o,    // 1: outside the window, 2: misaligned or empty
-  output wire              idle_o
+  output wire                             burst_valid_o,
+  input  wire                             burst_ready_i,
+  output wire [AddrW-1:0]                 burst_addr_o,     // bus-aligned
+  output wire [7:0]                       burst_len_o,      // beats - 1 (AXI AxLEN)
+  output wire                             burst_last_o,     // last burst of the descriptor
+  output wire                             burst_first_o,    // holds the row's first beat
+  output wire                             burst_row_end_o,  // holds the row's last beat
+  output wire [$clog2(DataBytes)-1:0]     burst_lo_o,       // row's first byte, lane in its beat
+  output wire [$clog2(DataBytes)-1:0]     burst_hi_o,       // row's last byte, lane in its beat
+  input  wire                             abort_i,
+  // result of the check: one-cycle pulses
+  output wire                             ok_o,
+  output wire                             err_o,
+  output wire [1:0]                       err_code_o,       // 1: window, 2: bad descriptor
+  output wire                             idle_o
 );
 
-  localparam OffW = $clog2(DataBytes);
-  localparam LenW = $clog2(MaxBurst) + 1;
-  localparam WideW = AddrW + RowsW + 1;
-  localparam [1:0] StIdle = 2'd0, StCheck = 2'd1, StRun = 2'd2;
-  localparam [1:0] ErrWindow = 2'd1, ErrAlign = 2'd2;
-  localparam integer MaxBurstI = MaxBurst;
+  localparam OffW  = $clog2(DataBytes);
+  localparam EW    = $clog2(ElemBytes + 1);
+  localparam LenW  = $clog2(MaxBurst) + 1;
+  localparam SW    = 32;                                   // stride width
+  localparam XW    = ((AddrW > SW) ? AddrW : SW) + 16 + 2; // check arithmetic: never wraps
+  localparam BW    = 17;                                   // beats of one row
+  localparam [1:0] StIdle = 2'd0, StChk0 = 2'd1, StChk1 = 2'd2, StRun = 2'd3;
+  localparam [1:0] ErrWindow = 2'd1, ErrBad = 2'd2;
+  localparam integer MaxBurstI  = MaxBurst;
+  localparam integer ElemBytesI = ElemBytes;
+  localparam [OffW-1:0] OFF_ZERO = {OffW{1'b0}};
 
-  reg  [1:0]        state_q;
-  reg  [1:0]        state_d;
-  reg  [AddrW-1:0]  addr_q, stride_q, row_addr_q;
-  reg  [AddrW-1:0]  addr_d, row_addr_d;
-  reg  [RowsW-1:0]  rows_q, rows_d;
-  reg  [BeatsW-1:0] row_beats_q, beats_left_q, beats_left_d;
-  wire              desc_fire, burst_fire;
+  reg  [1:0]       state_q, state_d;
+  reg  [AddrW-1:0] addr_q, addr_d;          // next burst (bus-aligned)
+  reg  [AddrW-1:0] row_addr_q, row_addr_d;  // current row's first byte
+  reg  [SW-1:0]    stride_q, stride_d;
+  reg  [15:0]      rows_q, rows_d;          // rows left, including the current one
+  reg  [15:0]      row_bytes_q, row_bytes_d;
+  reg  [15:0]      elem_q, elem_d;
+  reg  [BW-1:0]    beats_left_q, beats_left_d;
+  reg              first_q, first_d;
+  reg  [XW-1:0]    span_q, span_d;          // (rows - 1) * stride
+  reg  [EW-1:0]    rem_q, rem_d;            // partial remainder of row_bytes / elem_bytes
+  wire             desc_fire, burst_fire;
 
   assign desc_ready_o = (state_q == StIdle);
   assign desc_fire    = desc_valid_i && desc_ready_o;
   assign idle_o       = (state_q == StIdle);
+  assign elem_bytes_o = elem_q[EW-1:0];
 
-  // ---- check ----------------------------------------------------------------------------------
-  wire [WideW-1:0] span, last_byte, base_w, limit_w, addr_w;
-  wire             aligned, nonempty, in_window, check_ok;
+  // ---- check: row_bytes % elem_bytes, 8 dividend bits per cycle (high byte in StChk0) ---------
+  wire [7:0]    dvd_bits = (state_q == StChk0) ? row_bytes_q[15:8] : row_bytes_q[7:0];
+  wire [EW:0]   divisor  = {1'b0, elem_q[EW-1:0]};
+  reg  [EW:0]   div_r;
+  integer       k;
+  always @* begin
+    div_r = {1'b0, rem_q};
+    for (k = 7; k >= 0; k = k - 1) begin
+      div_r = {div_r[EW-1:0], dvd_bits[k]};
+      if (div_r >= divisor) div_r = div_r - divisor;
+    end
+  end
+  wire [EW-1:0] rem_step = div_r[EW-1:0];
 
-  // Byte after the last one touched: addr + (rows - 1) * stride + row_beats * DataBytes.
-  wire [RowsW-1:0] rows_m1  = rows_q - 1'b1;
-  wire [WideW-1:0] rows_w   = {{(WideW-RowsW){1'b0}}, rows_m1};
-  wire [WideW-1:0] stride_w = {{(WideW-AddrW){1'b0}}, stride_q};
-  assign span      = rows_w * stride_w + ({{(WideW-BeatsW){1'b0}}, row_beats_q} << OffW);
-  assign addr_w    = {{(WideW-AddrW){1'b0}}, addr_q};
-  assign base_w    = {{(WideW-AddrW){1'b0}}, win_base_i};
-  assign limit_w   = {{(WideW-AddrW){1'b0}}, win_limit_i};
-  assign last_byte = addr_w + span;
-  assign aligned   = (addr_q[OffW-1:0] == {OffW{1'b0}}) && (stride_q[OffW-1:0] == {OffW{1'b0}});
-  assign nonempty  = (rows_q != {RowsW{1'b0}}) && (row_beats_q != {BeatsW{1'b0}});
-  assign in_window    = (addr_w >= base_w) && (last_byte <= limit_w);
-  assign check_ok  = aligned && nonempty && in_window;
+  wire elem_big = ({16'd0, elem_q} > ElemBytesI[31:0]);
+  wire bad      = (rows_q == 16'd0) || (row_bytes_q == 16'd0) || (elem_q == 16'd0) || elem_big ||
+                  (rem_step != {EW{1'b0}});
 
-  assign err_o      = (state_q == StCheck) && !check_ok;
-  assign err_code_o = (aligned && nonempty) ? ErrWindow : ErrAlign;
+  // ---- check: the bus-aligned extent inside the window -----------------------------------------
+  wire [15:0]   rows_m1  = rows_q - 16'd1;
+  wire [XW-1:0] stride_x = {{(XW-SW){1'b0}}, stride_q};
+  wire [47:0]   span_prod = {32'd0, rows_m1} * {16'd0, stride_q};  // 16 x 32 bits
+  wire [XW-1:0] addr_x   = {{(XW-AddrW){1'b0}}, addr_q};
+  wire [XW-1:0] base_x   = {{(XW-AddrW){1'b0}}, win_base_i};
+  wire [XW-1:0] limit_x  = {{(XW-AddrW){1'b0}}, win_limit_i};
+  wire [XW-1:0] rbytes_x = {{(XW-16){1'b0}}, row_bytes_q};
+  localparam [XW-1:0] ROUND = {{(XW-OffW){1'b0}}, {OffW{1'b1}}};  // DataBytes - 1
+  wire [XW-1:0] end_x    = addr_x + span_q + rbytes_x + ROUND;  // ceil needs + DataBytes - 1
+  wire [XW-1:0] end_al   = {end_x[XW-1:OffW], OFF_ZERO};
+  wire [XW-1:0] first_al = {addr_x[XW-1:OffW], OFF_ZERO};
+  wire          in_window = (first_al >= base_x) && (end_al <= limit_x);
+  wire          check_ok  = !bad && in_window;
+
+  assign ok_o       = (state_q == StChk1) && check_ok;
+  assign err_o      = (state_q == StChk1) && !check_ok;
+  assign err_code_o = bad ? ErrBad : ErrWindow;
+
+  // ---- rows -------------------------------------------------------------------------------------
+  // The window check guarantees that no address below wraps.
+  wire [XW-1:0]    stride_wide = stride_x;
+  wire [AddrW-1:0] stride_a    = stride_wide[AddrW-1:0];
+  wire [AddrW-1:0] row_next    = row_addr_q + stride_a;
+  // Beats covering a row that starts at lane `off`: (off + row_bytes + DataBytes - 1) / DataBytes.
+  wire [OffW-1:0]  row_off     = (state_q == StRun) ? row_next[OffW-1:0] : row_addr_q[OffW-1:0];
+  localparam [BW+OffW-1:0] ROUND_B = {{BW{1'b0}}, {OffW{1'b1}}};
+  wire [BW+OffW-1:0] beats_sum = {{BW{1'b0}}, row_off} + {{(BW+OffW-16){1'b0}}, row_bytes_q} +
+                                 ROUND_B;
+  wire [BW-1:0]    row_beats   = beats_sum[BW+OffW-1:OffW];
 
   // ---- burst sizing -------------------------------------------------------------------------
-  wire [11:0]      page_off;
-  wire [LenW-1:0]  to_page, cap, len_beats;
-  wire [BeatsW:0]  beats_ext;
+  wire [12:0]     page_beats = (13'd4096 - {1'b0, addr_q[11:0]}) >> OffW;  // to the 4 KiB boundary
+  wire [LenW-1:0] to_page    = (page_beats >= MaxBurstI[12:0]) ? MaxBurstI[LenW-1:0]
+                                                               : page_beats[LenW-1:0];
+  wire [LenW-1:0] len_beats  = (beats_left_q < {{(BW-LenW){1'b0}}, to_page}) ?
+                               beats_left_q[LenW-1:0] : to_page;
+  wire [8:0]      len_m1     = {{(9-LenW){1'b0}}, len_beats} - 9'd1;
+  wire            row_done   = ({{(BW-LenW){1'b0}}, len_beats} == beats_left_q);
+  wire            last_row   = (rows_q == 16'd1);
 
-  assign page_off  = addr_q[11:0];
-  // Beats left before the next 4 KiB boundary, capped at MaxBurst.
-  wire [12:0] page_beats = (13'd4096 - {1'b0, page_off}) >> OffW;
-  assign to_page   = (page_beats >= MaxBurstI[12:0]) ? MaxBurstI[LenW-1:0] : page_beats[LenW-1:0];
-  assign beats_ext = {1'b0, beats_left_q};
-  assign cap       = to_page;
-  assign len_beats = (beats_ext < {{(BeatsW+1-LenW){1'b0}}, cap}) ? beats_left_q[LenW-1:0] : cap;
+  assign burst_valid_o   = (state_q == StRun);
+  assign burst_fire      = burst_valid_o && burst_ready_i;
+  assign burst_addr_o    = addr_q;
+  assign burst_len_o     = len_m1[7:0];
+  assign burst_last_o    = row_done && last_row;
+  assign burst_first_o   = first_q;
+  assign burst_row_end_o = row_done;
+  assign burst_lo_o      = row_addr_q[OffW-1:0];
+  assign burst_hi_o      = row_addr_q[OffW-1:0] + row_bytes_q[OffW-1:0] - {{(OffW-1){1'b0}}, 1'b1};
 
-  wire [8:0] len_m1 = {{(9-LenW){1'b0}}, len_beats} - 9'd1;
-  wire       unused_len_m1 = len_m1[8];
-  wire row_done  = ({{(BeatsW+1-LenW){1'b0}}, len_beats} == beats_ext);
-  wire last_row  = (rows_q == {{(RowsW-1){1'b0}}, 1'b1});
-
-  assign burst_valid_o = (state_q == StRun);
-  assign burst_fire    = burst_valid_o && burst_ready_i;
-  assign burst_addr_o  = addr_q;
-  assign burst_len_o   = len_m1[7:0];
-  assign burst_last_o  = row_done && last_row;
+  wire unused_bits = len_m1[8] ^ (^stride_wide[XW-1:AddrW]) ^ (^end_x[OffW-1:0]) ^
+                     (^addr_x[OffW-1:0]) ^
+                     (^beats_sum[OffW-1:0]);
 
   always @* begin
     state_d      = state_q;
     addr_d       = addr_q;
     row_addr_d   = row_addr_q;
+    stride_d     = stride_q;
     rows_d       = rows_q;
+    row_bytes_d  = row_bytes_q;
+    elem_d       = elem_q;
     beats_left_d = beats_left_q;
+    first_d      = first_q;
+    span_d       = span_q;
+    rem_d        = rem_q;
     case (state_q)
       StIdle: if (desc_fire) begin
-        state_d      = StCheck;
-        addr_d       = desc_addr_i;
-        row_addr_d   = desc_addr_i;
-        rows_d       = desc_rows_i;
-        beats_left_d = desc_row_beats_i;
+        state_d     = StChk0;
+        addr_d      = desc_addr_i;
+        row_addr_d  = desc_addr_i;
+        stride_d    = desc_stride_i;
+        rows_d      = desc_rows_i;
+        row_bytes_d = desc_row_bytes_i;
+        elem_d      = desc_elem_bytes_i;
+        rem_d       = {EW{1'b0}};
       end
-      StCheck: state_d = check_ok ? StRun : StIdle;
+      StChk0: begin
+        state_d = StChk1;
+        span_d  = {{(XW-48){1'b0}}, span_prod};
+        rem_d   = rem_step;
+      end
+      StChk1: begin
+        state_d      = check_ok ? StRun : StIdle;
+        addr_d       = {row_addr_q[AddrW-1:OffW], OFF_ZERO};
+        beats_left_d = row_beats;
+        first_d      = 1'b1;
+      end
       StRun: if (burst_fire) begin
         if (row_done) begin
-          rows_d       = rows_q - 1'b1;
-          row_addr_d   = row_addr_q + stride_q;
-          addr_d       = row_addr_q + stride_q;
-          beats_left_d = row_beats_q;
+          rows_d       = rows_q - 16'd1;
+          row_addr_d   = row_next;
+          addr_d       = {row_next[AddrW-1:OffW], OFF_ZERO};
+          beats_left_d = row_beats;
+          first_d      = 1'b1;
           if (last_row || abort_i) state_d = StIdle;
         end else begin
           addr_d       = addr_q + ({{(AddrW-LenW){1'b0}}, len_beats} << OffW);
-          beats_left_d = beats_left_q - {{(BeatsW-LenW){1'b0}}, len_beats};
+          beats_left_d = beats_left_q - {{(BW-LenW){1'b0}}, len_beats};
+          first_d      = 1'b0;
           if (abort_i) state_d = StIdle;
         end
       end
@@ -144,15 +223,18 @@ module tsr_dma_agen #(
     end
   end
 
+  // Descriptor and address registers: no reset, qualified by state_q.
   always @(posedge clk_i) begin
     addr_q       <= addr_d;
     row_addr_q   <= row_addr_d;
+    stride_q     <= stride_d;
     rows_q       <= rows_d;
+    row_bytes_q  <= row_bytes_d;
+    elem_q       <= elem_d;
     beats_left_q <= beats_left_d;
-    if (desc_fire) begin
-      stride_q    <= desc_stride_i;
-      row_beats_q <= desc_row_beats_i;
-    end
+    first_q      <= first_d;
+    span_q       <= span_d;
+    rem_q        <= rem_d;
   end
 
 endmodule

@@ -1,17 +1,35 @@
-// tessera: DMA read engine (AXI4 master, read channels only).
+// tessera: DMA read engine (AXI4 master, read channels only), element-granular.
 //
-// Takes a 2-D descriptor (see tsr_dma_agen), issues INCR bursts on AR and forwards the R beats in
-// order as a valid/ready stream; out_last_o marks the descriptor's final beat. A read response
-// other than OKAY sets err_o with the AXI response code, stops further bursts and drains the ones
-// in flight (at most one more is issued: an address already presented is never withdrawn) without
-// forwarding them; a descriptor outside the window or misaligned is rejected
-// before any burst. done_o pulses when a descriptor is finished (successfully or not).
+// Takes a 2-D descriptor (see tsr_dma_agen: rows of row_bytes bytes at any byte alignment, row i
+// at addr + i * stride, cut into elements of elem_bytes bytes), reads for each row the bus beats
+// that cover it (INCR bursts, up to MaxOutstanding in flight; a beat shared by two rows is read
+// once per row), drops the bytes of each beat that lie outside the row, and emits the row bytes,
+// rows in order, as a stream of elements: element bytes in lanes 0 .. elem_bytes-1 of out_data_o,
+// the lanes above zero; out_last_o marks the descriptor's final element.
+//
+// Data path: the kept bytes of each R beat are appended to a byte buffer of
+// ElemBytes + 2 * DataBytes - 1 bytes, and an element leaves from its bottom whenever it holds at
+// least elem_bytes bytes. The buffer is large enough that an R beat is accepted whenever there is
+// room without looking at out_ready_i (no combinational path from out_ready_i to m_rready_o), and
+// the stream still moves one element per cycle for elem_bytes <= DataBytes and DataBytes bytes per
+// cycle for larger elements, as long as the memory keeps up.
+//
+// Who stalls whom: out_ready_i low stalls the buffer, which then stalls R (m_rready_o low);
+// out_valid_o, once high, holds with stable data until out_ready_i.
+//
+// Errors: a rejected descriptor (code 1 window, 2 bad descriptor; see tsr_dma_agen) issues no AR
+// at all. An R beat with a response other than OKAY sets err_o with code 4 + RRESP and stops
+// address generation at the next AR handshake (an AR already presented is never withdrawn); the
+// bursts in flight are drained without forwarding. After an error the element stream stops (an
+// element already on offer is still delivered, then the buffer is discarded) and out_last_o is not
+// raised. err_o stays set until the next descriptor is accepted; done_o pulses the cycle after the
+// engine falls idle (final element taken, or error fully drained), success or not.
 module tsr_dma_rd #(
-  parameter AddrW     = 32,
-  parameter DataBytes = 16,
-  parameter MaxBurst  = 16,
-  parameter RowsW     = 16,
-  parameter BeatsW    = 16
+  parameter AddrW          = 32,
+  parameter DataBytes      = 16,  // bus width in bytes (power of two, >= 2)
+  parameter MaxBurst       = 16,  // beats per burst, power of two, <= 256
+  parameter ElemBytes      = 16,  // largest element in bytes (any value >= 1)
+  parameter MaxOutstanding = 8    // read bursts in flight, power of two >= 2
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -21,13 +39,14 @@ module tsr_dma_rd #(
   input  wire                   desc_valid_i,
   output wire                   desc_ready_o,
   input  wire [AddrW-1:0]       desc_addr_i,
-  input  wire [AddrW-1:0]       desc_stride_i,
-  input  wire [RowsW-1:0]       desc_rows_i,
-  input  wire [BeatsW-1:0]      desc_row_beats_i,
-  // data out
+  input  wire [31:0]            desc_stride_i,
+  input  wire [15:0]            desc_rows_i,
+  input  wire [15:0]            desc_row_bytes_i,
+  input  wire [15:0]            desc_elem_bytes_i,
+  // elements out
   output wire                   out_valid_o,
   input  wire                   out_ready_i,
-  output wire [8*DataBytes-1:0] out_data_o,
+  output wire [8*ElemBytes-1:0] out_data_o,
   output wire                   out_last_o,
   // AXI4 read address / data
   output wire                   m_arvalid_o,
@@ -45,101 +64,198 @@ module tsr_dma_rd #(
   output wire                   busy_o,
   output wire                   done_o,
   output wire                   err_o,      // sticky until the next descriptor is accepted
-  output wire [2:0]             err_code_o  // 1 window, 2 align/empty, 4+resp: AXI SLVERR/DECERR
+  output wire [2:0]             err_code_o  // 1 window, 2 bad descriptor, 4+resp: SLVERR/DECERR
 );
 
   localparam integer SizeI = $clog2(DataBytes);
   localparam [2:0]   SizeC = SizeI[2:0];
+  localparam OffW = $clog2(DataBytes);
+  localparam EW   = $clog2(ElemBytes + 1);
+  localparam NW   = OffW + 1;                       // bytes of one beat's segment, 1..DataBytes
+  localparam CapB = ElemBytes + 2 * DataBytes - 1;  // buffer bytes
+  localparam CW   = $clog2(CapB + 1);
+  localparam MW   = 11 + 2 * OffW;                  // burst record
+  localparam integer    CapBI   = CapB;
+  localparam [CW:0]     CAP     = CapBI[CW:0];
+  localparam [NW-1:0]   FULL_N  = {1'b1, {OffW{1'b0}}};  // DataBytes
 
-  wire       burst_valid, burst_ready, burst_last, agen_err, agen_idle, desc_fire;
-  wire [1:0] agen_code;
-  wire       desc_ready_agen;
-  reg        busy_q;
-  wire       ar_fire, r_fire, final_beat;
-  reg        err_q, last_issued_q;
-  reg  [2:0] err_code_q;
-  reg  [8:0] outstanding_q;
-  wire       err_d, last_issued_d;
-  wire [2:0] err_code_d;
-  wire [8:0] outstanding_d;
-  wire       resp_err;
+  // ---- address generator --------------------------------------------------------------------
+  wire            burst_valid, burst_ready, burst_last, burst_first, burst_row_end;
+  wire [OffW-1:0] burst_lo, burst_hi;
+  wire            agen_ok, agen_err, agen_idle, desc_ready_agen;
+  wire [1:0]      agen_code;
+  wire [EW-1:0]   elem;
+  wire            desc_fire;
+  reg             err_q, busy_q, all_in_q, pend_q;
+  wire            err_d, all_in_d, pend_d;
+  reg  [2:0]      err_code_q;
+  wire [2:0]      err_code_d;
 
   tsr_dma_agen #(
     .AddrW     (AddrW),
     .DataBytes (DataBytes),
     .MaxBurst  (MaxBurst),
-    .RowsW     (RowsW),
-    .BeatsW    (BeatsW)
+    .ElemBytes (ElemBytes)
   ) u_agen (
-    .clk_i            (clk_i),
-    .rst_ni           (rst_ni),
-    .win_base_i       (win_base_i),
-    .win_limit_i      (win_limit_i),
-    .desc_valid_i     (desc_valid_i && !busy_o),
-    .desc_ready_o     (desc_ready_agen),
-    .desc_addr_i      (desc_addr_i),
-    .desc_stride_i    (desc_stride_i),
-    .desc_rows_i      (desc_rows_i),
-    .desc_row_beats_i (desc_row_beats_i),
-    .burst_valid_o    (burst_valid),
-    .burst_ready_i    (burst_ready),
-    .burst_addr_o     (m_araddr_o),
-    .burst_len_o      (m_arlen_o),
-    .burst_last_o     (burst_last),
-    .abort_i          (err_q),
-    .err_o            (agen_err),
-    .err_code_o       (agen_code),
-    .idle_o           (agen_idle)
+    .clk_i             (clk_i),
+    .rst_ni            (rst_ni),
+    .win_base_i        (win_base_i),
+    .win_limit_i       (win_limit_i),
+    .desc_valid_i      (desc_valid_i && !busy_o),
+    .desc_ready_o      (desc_ready_agen),
+    .desc_addr_i       (desc_addr_i),
+    .desc_stride_i     (desc_stride_i),
+    .desc_rows_i       (desc_rows_i),
+    .desc_row_bytes_i  (desc_row_bytes_i),
+    .desc_elem_bytes_i (desc_elem_bytes_i),
+    .elem_bytes_o      (elem),
+    .burst_valid_o     (burst_valid),
+    .burst_ready_i     (burst_ready),
+    .burst_addr_o      (m_araddr_o),
+    .burst_len_o       (m_arlen_o),
+    .burst_last_o      (burst_last),
+    .burst_first_o     (burst_first),
+    .burst_row_end_o   (burst_row_end),
+    .burst_lo_o        (burst_lo),
+    .burst_hi_o        (burst_hi),
+    .abort_i           (err_q),
+    .ok_o              (agen_ok),
+    .err_o             (agen_err),
+    .err_code_o        (agen_code),
+    .idle_o            (agen_idle)
   );
 
-  // A new descriptor waits until the previous one's responses are all back.
-  assign desc_ready_o = desc_ready_agen && (outstanding_q == 9'd0) && !last_issued_q;
+  wire unused_agen = agen_ok ^ desc_ready_agen;  // idle, hence ready, whenever !busy_o
+
+  assign desc_ready_o = !busy_o;
   assign desc_fire    = desc_valid_i && desc_ready_o;
 
-  // After an error the generator stops at the next handshake; the burst it presents is not withdrawn.
-  assign m_arvalid_o = burst_valid;
-  assign burst_ready = m_arready_i;
+  // ---- AR, and the record of each burst in flight (popped with its last R beat) --------------
+  wire            meta_push_ready, meta_valid, unused_meta_full, ar_fire, r_fire;
+  wire [MW-1:0]   meta_head;
+
+  // After an error the generator stops at the next handshake; a presented AR is not withdrawn
+  // (meta_push_ready cannot fall while AR waits: only an AR handshake fills the FIFO).
+  assign m_arvalid_o = burst_valid && meta_push_ready;
+  assign burst_ready = m_arready_i && meta_push_ready;
   assign m_arsize_o  = SizeC;
   assign m_arburst_o = 2'b01;  // INCR
   assign ar_fire     = m_arvalid_o && m_arready_i;
 
-  // Forward beats unless draining after an error.
-  assign out_valid_o = m_rvalid_i && !err_q && (m_rresp_i == 2'b00);
-  assign m_rready_o  = err_q || (m_rresp_i != 2'b00) || out_ready_i;
-  assign out_data_o  = m_rdata_i;
-  assign r_fire      = m_rvalid_i && m_rready_o;
-  assign resp_err    = r_fire && (m_rresp_i != 2'b00) && !err_q;
-  assign final_beat  = r_fire && m_rlast_i && last_issued_q && (outstanding_q == 9'd1);
-  assign out_last_o  = final_beat;
+  tsr_fifo #(
+    .Width (MW),
+    .Depth (MaxOutstanding)
+  ) u_meta (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .push_valid_i (ar_fire),
+    .push_ready_o (meta_push_ready),
+    .push_data_i  ({burst_last, burst_first, burst_row_end, burst_lo, burst_hi, m_arlen_o}),
+    .pop_valid_o  (meta_valid),
+    .pop_ready_i  (r_fire && m_rlast_i),
+    .pop_data_o   (meta_head),
+    .full_o       (unused_meta_full)
+  );
 
-  assign outstanding_d = outstanding_q + {8'd0, ar_fire} - {8'd0, r_fire && m_rlast_i};
-  assign last_issued_d = (ar_fire && burst_last) ? 1'b1 : (final_beat ? 1'b0 :
-                         ((err_q && outstanding_q == 9'd0) ? 1'b0 : last_issued_q));
-  assign err_d         = desc_fire ? 1'b0 : (err_q || agen_err || resp_err);
-  assign err_code_d    = desc_fire ? 3'd0 :
-                         (agen_err && !err_q) ? {1'b0, agen_code} :
-                         resp_err ? {1'b1, m_rresp_i} : err_code_q;
+  // ---- the row's bytes in the current R beat: lanes [seg_lo, seg_hi) ---------------------------
+  reg  [7:0]      beat_q;
+  wire [7:0]      beat_d;
+  wire [7:0]      h_len   = meta_head[7:0];
+  wire [OffW-1:0] h_hi    = meta_head[8 +: OffW];
+  wire [OffW-1:0] h_lo    = meta_head[8+OffW +: OffW];
+  wire            h_rend  = meta_head[8+2*OffW];
+  wire            h_first = meta_head[9+2*OffW];
+  wire            h_dlast = meta_head[10+2*OffW];
+  wire            b_last  = (beat_q == h_len);
+  wire [OffW-1:0] seg_lo  = (beat_q == 8'd0 && h_first) ? h_lo : {OffW{1'b0}};
+  wire [NW-1:0]   seg_hi  = (b_last && h_rend) ? ({1'b0, h_hi} + {{OffW{1'b0}}, 1'b1}) : FULL_N;
+  wire [NW-1:0]   seg_n   = seg_hi - {1'b0, seg_lo};
 
-  assign busy_o     = !agen_idle || (outstanding_q != 9'd0) || last_issued_q;
-  // done: the cycle after the engine falls idle (last beat forwarded, or error fully drained).
+  // ---- byte buffer ------------------------------------------------------------------------------
+  reg  [8*CapB-1:0] buf_q;
+  wire [8*CapB-1:0] buf_d, merged, ins;
+  reg  [CW-1:0]     cnt_q;
+  wire [CW-1:0]     cnt_d;
+  wire [CW:0]       fill, cnt_sum;
+  wire              push, out_fire, resp_err, hold, flush;
+  wire [CapB-1:0]   lane_in;
+
+  assign fill       = {1'b0, cnt_q} + {{(CW+1-NW){1'b0}}, seg_n};
+  assign m_rready_o = err_q || (meta_valid && (fill <= CAP));
+  assign r_fire     = m_rvalid_i && m_rready_o;
+  assign push       = r_fire && !err_q && (m_rresp_i == 2'b00);
+  assign resp_err   = r_fire && !err_q && (m_rresp_i != 2'b00);
+
+  wire [8*DataBytes-1:0] beat_al = m_rdata_i >> {seg_lo, 3'b000};
+  assign ins = {{(8*CapB-8*DataBytes){1'b0}}, beat_al} << {cnt_q, 3'b000};
+
+  genvar j;
+  for (j = 0; j < CapB; j = j + 1) begin : g_lane
+    localparam integer JI = j;
+    localparam [CW:0]  J  = JI[CW:0];
+    assign lane_in[j] = push && (J >= {1'b0, cnt_q}) && (J < fill);
+    assign merged[8*j +: 8] = lane_in[j] ? ins[8*j +: 8] : buf_q[8*j +: 8];
+  end
+
+  wire [CW:0] elem_c = {{(CW+1-EW){1'b0}}, elem};
+  assign out_valid_o = (cnt_q != {CW{1'b0}}) && ({1'b0, cnt_q} >= elem_c) && (!err_q || pend_q);
+  assign out_fire    = out_valid_o && out_ready_i;
+  assign out_last_o  = out_valid_o && all_in_q && ({1'b0, cnt_q} == elem_c);
+  assign hold        = out_valid_o && !out_ready_i;
+  // After an error, keep only an element on offer (never withdraw out_valid_o), then discard.
+  assign flush       = desc_fire || (err_q && !hold);
+
+  assign buf_d   = out_fire ? (merged >> {elem, 3'b000}) : merged;
+  assign cnt_sum = (push ? fill : {1'b0, cnt_q}) - (out_fire ? elem_c : {(CW+1){1'b0}});
+  assign cnt_d   = flush ? {CW{1'b0}} : cnt_sum[CW-1:0];
+  wire unused_cnt_sum = cnt_sum[CW];
+
+  genvar m;
+  for (m = 0; m < ElemBytes; m = m + 1) begin : g_out
+    localparam integer MI = m;
+    localparam [EW:0]  M  = MI[EW:0];
+    assign out_data_o[8*m +: 8] = (M < {1'b0, elem}) ? buf_q[8*m +: 8] : 8'd0;
+  end
+
+  assign beat_d   = !r_fire ? beat_q : (m_rlast_i ? 8'd0 : beat_q + 8'd1);
+  assign all_in_d = flush ? 1'b0 : (push && m_rlast_i && h_dlast) ? 1'b1 :
+                    (out_fire && out_last_o) ? 1'b0 : all_in_q;
+  assign pend_d   = hold;
+
+  // ---- status -----------------------------------------------------------------------------------
+  assign err_d      = desc_fire ? 1'b0 : (err_q || agen_err || resp_err);
+  assign err_code_d = desc_fire ? 3'd0 :
+                      (agen_err && !err_q) ? {1'b0, agen_code} :
+                      resp_err ? {1'b1, m_rresp_i} : err_code_q;
+
+  assign busy_o     = !agen_idle || meta_valid || (cnt_q != {CW{1'b0}}) || all_in_q;
   assign done_o     = busy_q && !busy_o;
   assign err_o      = err_q;
   assign err_code_o = err_code_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      err_q         <= 1'b0;
-      err_code_q    <= 3'd0;
-      outstanding_q <= 9'd0;
-      last_issued_q <= 1'b0;
-      busy_q        <= 1'b0;
+      err_q      <= 1'b0;
+      err_code_q <= 3'd0;
+      busy_q     <= 1'b0;
+      all_in_q   <= 1'b0;
+      pend_q     <= 1'b0;
+      cnt_q      <= {CW{1'b0}};
+      beat_q     <= 8'd0;
     end else begin
-      busy_q        <= busy_o;
-      err_q         <= err_d;
-      err_code_q    <= err_code_d;
-      outstanding_q <= outstanding_d;
-      last_issued_q <= last_issued_d;
+      err_q      <= err_d;
+      err_code_q <= err_code_d;
+      busy_q     <= busy_o;
+      all_in_q   <= all_in_d;
+      pend_q     <= pend_d;
+      cnt_q      <= cnt_d;
+      beat_q     <= beat_d;
     end
+  end
+
+  // Buffer storage: no reset; only the bytes below cnt_q are meaningful.
+  always @(posedge clk_i) begin
+    buf_q <= buf_d;
   end
 
 endmodule

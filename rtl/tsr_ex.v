@@ -73,7 +73,7 @@ module tsr_ex #(
   localparam integer SpRowsI  = SpRows;
   localparam integer AccRowsI = AccRows;
   localparam integer RowsI    = Rows;
-  localparam [47:0]  SpRows48 = {16'd0, SpRowsI[31:0]};
+  localparam [31:0]  SpRows32 = SpRowsI[31:0];
 
   localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
                    StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
@@ -160,7 +160,8 @@ module tsr_ex #(
   assign in_end  = {32'd0, in_addr} + in_ext_q;
   assign w_end   = {32'd0, w_addr} + w_ext_q;
   assign acc_end = {16'd0, acc_addr} + m_q;
-  assign sp_bad  = (in_end > SpRows48) || (w_end > SpRows48);
+  assign sp_bad  = (in_end[47:32] != 16'd0) || (in_end[31:0] > SpRows32) ||
+                   (w_end[47:32] != 16'd0) || (w_end[31:0] > SpRows32);
   assign acc_bad = (acc_end > AccRowsI);
 
   // ---- activation issue -------------------------------------------------------------------------

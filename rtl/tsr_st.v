@@ -56,12 +56,13 @@ module tsr_st #(
                    StRun = 3'd5;
 
   // ---- parameter sets: byte k of the bias / multiplier vectors is byte k % RowBytes of row k / RowBytes
-  reg  [32*Cols-1:0] bias_q [0:1];
-  reg  [32*Cols-1:0] mult_q [0:1];
-  reg  [8*Cols-1:0]  shift_q [0:1];
-  wire [32*Cols-1:0] bias_d [0:1];
-  wire [32*Cols-1:0] mult_d [0:1];
-  wire [8*Cols-1:0]  shift_d [0:1];
+  // Set s occupies bits [s * width +: width] of each vector.
+  reg  [64*Cols-1:0] bias_q, mult_q;
+  reg  [16*Cols-1:0] shift_q;
+  wire [64*Cols-1:0] bias_d, mult_d;
+  wire [16*Cols-1:0] shift_d;
+  wire [32*Cols-1:0] bias_sel, mult_sel;
+  wire [8*Cols-1:0]  shift_sel;
 
   genvar k, s, l;
   generate
@@ -73,22 +74,23 @@ module tsr_st #(
         localparam integer Col = k % RowBytes;
         wire row_hit;
         assign row_hit = set_hit && ({24'd0, pw_idx_i} == Row);
-        assign bias_d[s][8*k +: 8] = (row_hit && pw_kind_i == 2'd0) ? pw_data_i[8*Col +: 8]
-                                                                    : bias_q[s][8*k +: 8];
-        assign mult_d[s][8*k +: 8] = (row_hit && pw_kind_i == 2'd1) ? pw_data_i[8*Col +: 8]
-                                                                    : mult_q[s][8*k +: 8];
+        assign bias_d[32*Cols*s + 8*k +: 8] = (row_hit && pw_kind_i == 2'd0) ?
+            pw_data_i[8*Col +: 8] : bias_q[32*Cols*s + 8*k +: 8];
+        assign mult_d[32*Cols*s + 8*k +: 8] = (row_hit && pw_kind_i == 2'd1) ?
+            pw_data_i[8*Col +: 8] : mult_q[32*Cols*s + 8*k +: 8];
       end
       for (k = 0; k < Cols; k = k + 1) begin : g_shift
-        assign shift_d[s][8*k +: 8] = (set_hit && pw_kind_i == 2'd2) ? pw_data_i[8*k +: 8]
-                                                                     : shift_q[s][8*k +: 8];
-      end
-      always @(posedge clk_i) begin
-        bias_q[s]  <= bias_d[s];
-        mult_q[s]  <= mult_d[s];
-        shift_q[s] <= shift_d[s];
+        assign shift_d[8*Cols*s + 8*k +: 8] = (set_hit && pw_kind_i == 2'd2) ?
+            pw_data_i[8*k +: 8] : shift_q[8*Cols*s + 8*k +: 8];
       end
     end
   endgenerate
+
+  always @(posedge clk_i) begin
+    bias_q  <= bias_d;
+    mult_q  <= mult_d;
+    shift_q <= shift_d;
+  end
 
   // ---- command ----------------------------------------------------------------------------------
   wire [1:0]  mode;
@@ -98,7 +100,7 @@ module tsr_st #(
   wire [31:0] magic;
   wire [15:0] half;
   wire [5:0]  dshift;
-  wire        fields_bad, empty, div_done, unused_div_busy;
+  wire        fields_bad, empty, act_bad, div_done, unused_div_busy, params_bad;
   wire [15:0] elem_max;
 
   assign mode      = cmd_i[TSR_F_STORE_MODE_LSB +: 2];
@@ -116,7 +118,8 @@ module tsr_st #(
   localparam [15:0] Cols16 = Cols;
   assign elem_max  = (mode == TSR_STORE_MODE_RAW[1:0]) ? 16'd4 * Cols16 : Cols16;
   assign empty      = (rows == 16'd0) || (row_bytes == 16'd0);
-  assign fields_bad = empty || (elem == 16'd0) || (elem > elem_max) || (mode > 2'd2);
+  assign act_bad    = (mode != TSR_STORE_MODE_RAW[1:0]) && ($signed(act_min) > $signed(act_max));
+  assign fields_bad = empty || (elem == 16'd0) || (elem > elem_max) || (mode > 2'd2) || act_bad;
 
   tsr_divu #(.W (16)) u_div (
     .clk_i      (clk_i),
@@ -173,6 +176,8 @@ module tsr_st #(
       end
       StRange: if (end_row > AccRowsI) begin
         err_d = 1'b1; err_code_d = TSR_ERROR_ACC_RANGE[7:0]; state_d = StIdle;
+      end else if (params_bad) begin
+        err_d = 1'b1; err_code_d = TSR_ERROR_BAD_FIELD[7:0]; state_d = StIdle;
       end else begin
         state_d = StDesc;
       end
@@ -202,9 +207,9 @@ module tsr_st #(
         .valid_i   (acc_rd_valid_i),
         .mode_i    (mode),
         .acc_i     (acc_rd_data_i[32*l +: 32]),
-        .bias_i    (bias_q[pset][32*l +: 32]),
-        .mult_i    (mult_q[pset][32*l +: 32]),
-        .shift_i   (shift_q[pset][8*l +: 6]),
+        .bias_i    (bias_sel[32*l +: 32]),
+        .mult_i    (mult_sel[32*l +: 32]),
+        .shift_i   (shift_sel[8*l +: 6]),
         .out_zp_i  (out_zp),
         .act_min_i (act_min),
         .act_max_i (act_max),
@@ -215,6 +220,22 @@ module tsr_st #(
       );
     end
   endgenerate
+
+  assign bias_sel  = pset ? bias_q[64*Cols-1:32*Cols] : bias_q[32*Cols-1:0];
+  assign mult_sel  = pset ? mult_q[64*Cols-1:32*Cols] : mult_q[32*Cols-1:0];
+  assign shift_sel = pset ? shift_q[16*Cols-1:8*Cols] : shift_q[8*Cols-1:0];
+
+  // Requantization needs a non-negative multiplier and a shift in -31..30 in every stored lane.
+  wire [Cols-1:0] lane_bad;
+  generate
+    for (l = 0; l < Cols; l = l + 1) begin : g_pcheck
+      wire [7:0] sh;
+      assign sh = shift_sel[8*l +: 8];
+      assign lane_bad[l] = ({16'd0, elem} > l) &&
+                           (mult_sel[32*l+31] || ($signed(sh) < -8'sd31) || ($signed(sh) > 8'sd30));
+    end
+  endgenerate
+  assign params_bad = (mode == TSR_STORE_MODE_REQUANT[1:0]) && (|lane_bad);
 
   // int8 modes: lane l's byte at element byte l; raw: the int32 lanes.
   wire [32*Cols-1:0] packed8, element;

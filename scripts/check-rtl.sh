@@ -61,14 +61,17 @@ files = m.get("rtl_files")
 if not isinstance(files, list) or not files:
     sys.exit(sys.argv[1] + ": no \"rtl_files\" list")
 top = m.get("top", "tsr_array")
-if top != "tsr_array":
-    sys.exit(sys.argv[1] + ": top is \"%s\", expected \"tsr_array\"" % top)
+if top not in ("tsr_array", "tsr_top"):
+    sys.exit(sys.argv[1] + ": top is \"%s\", expected \"tsr_array\" or \"tsr_top\"" % top)
+print(top)
 print("\n".join(files))
 ' "$manifest")"; then
   echo "check-rtl: cannot read the RTL file list from $manifest" >&2
   exit 2
 fi
 mapfile -t files <<< "$rtl_list"
+top="${files[0]}"
+files=("${files[@]:1}")
 
 cd "$variant_dir/rtl" || { echo "check-rtl: $variant_dir/rtl missing" >&2; exit 2; }
 for f in "${files[@]}"; do
@@ -98,7 +101,7 @@ have() { command -v "$1" > /dev/null 2>&1; }
 
 # (a) Verilator lint, all warnings on.
 if have verilator; then
-  out="$(verilator --lint-only -Wall -I. --top-module tsr_array "${files[@]}" 2>&1)"
+  out="$(verilator --lint-only -Wall -I. --top-module "$top" "${files[@]}" 2>&1)"
   report verilator $? "$out" '^%(Warning|Error)'
 else
   echo "SKIP verilator ($name): not on PATH"; skipped=1
@@ -106,7 +109,7 @@ fi
 
 # (b) Icarus elaboration.
 if have iverilog; then
-  out="$(iverilog -g2012 -I. -o /dev/null -s tsr_array "${files[@]}" 2>&1)"
+  out="$(iverilog -g2012 -I. -o /dev/null -s "$top" "${files[@]}" 2>&1)"
   report iverilog $? "$out" 'warning|error'
 else
   echo "SKIP iverilog ($name): not on PATH"; skipped=1
@@ -117,9 +120,13 @@ if [[ "$run_yosys" -eq 0 ]]; then
   echo "SKIP yosys ($name): --no-yosys"
 elif have yosys; then
   log="$variant_dir/yosys_check.log"
-  out="$(yosys -q -l "$log" \
-    -p 'hierarchy -check -top tsr_array; proc; synth -top tsr_array; check -assert' \
-    "${files[@]}" 2>&1)"
+  # The array gets a full generic synthesis; the accelerator top (when there is one) a structural
+  # check with its memories left as memory cells (mapping them to flops would take minutes).
+  script='hierarchy -check -top tsr_array; proc; synth -top tsr_array; check -assert'
+  if [[ "$top" == "tsr_top" ]]; then
+    script="$script; design -reset; read_verilog -I. ${files[*]}; hierarchy -check -top tsr_top; proc; opt_clean; memory -nomap; check -assert"
+  fi
+  out="$(yosys -q -l "$log" -p "$script" "${files[@]}" 2>&1)"
   rc=$?
   if [[ "$rc" -eq 0 ]] && ! grep -q '^Warning:' "$log" && ! grep -Eiq 'warning|error' <<< "$out"; then
     echo "PASS yosys ($name)"

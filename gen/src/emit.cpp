@@ -251,6 +251,8 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   j["config_hash"] = cfg.hash;
   j["command"] = command;
   j["top"] = cfg.dataflow == Dataflow::WeightStationary ? "tsr_top" : "tsr_array";
+  // The systolic array alone: what `tessera synth` measures until SRAMs are black-boxed.
+  j["array_top"] = "tsr_array";
   nlohmann::ordered_json params;
   for (const auto& p : param_specs()) {
     if (p.kind == ParamKind::Int) params[p.key] = std::stoll(param_value(cfg, p.key));

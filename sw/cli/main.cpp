@@ -15,6 +15,7 @@
 
 #ifdef TSR_WITH_SIM
 #include "tessera/sim/bench.h"
+#include "tessera/top/bench_layers.h"
 #endif
 #ifdef TSR_WITH_SYNTH
 #include "tessera/synth/sweep.h"
@@ -59,6 +60,15 @@ int run(int argc, char** argv) {
   barr->add_option("--json", bopt.json_path, "Also write the results as JSON to this file");
   barr->add_option("--markdown", bopt.markdown_path, "Also write the table as markdown to this file");
   barr->add_flag("--quick", bopt.quick, "Fewer shapes (for tests)");
+  tsr::top::BenchLayersOptions lopt;
+  auto* blay = bench->add_subcommand(
+      "layers", "Layer cycles on the accelerator against the roofline bound (bit-exact checked)");
+  blay->add_option("--variant", lopt.variants, "Variant(s) with an accelerator top (default: default)");
+  blay->add_option("--json", lopt.json_path, "Also write the results as JSON to this file");
+  blay->add_option("--markdown", lopt.markdown_path, "Also write the table as markdown to this file");
+  blay->add_option("--latency", lopt.latency, "Memory latency in cycles (default 64)");
+  blay->add_flag("--quick", lopt.quick, "Smaller layers (for tests)");
+  blay->add_flag("--disassemble", lopt.disassemble, "Print each layer's command list");
 #endif
 
 #ifdef TSR_WITH_SYNTH
@@ -124,6 +134,7 @@ int run(int argc, char** argv) {
   }
 #ifdef TSR_WITH_SIM
   if (barr->parsed()) return tsr::sim::bench_array(bopt);
+  if (blay->parsed()) return tsr::top::bench_layers(lopt);
 #endif
 #ifdef TSR_WITH_SYNTH
   if (sweep->parsed()) {

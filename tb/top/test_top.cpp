@@ -14,7 +14,9 @@
 #include "tessera/gen/config.h"
 #include "tessera/ref/kernels.h"
 #include "tessera/tb/harness.h"
-#include "top_bench.h"
+#include "tessera/top/top_bench.h"
+#include "tsr_params.h"
+#include TSR_TOP_MODEL_HEADER
 
 namespace {
 
@@ -22,7 +24,7 @@ using tsr::dev::Command;
 using tsr::dev::DeviceParams;
 using tsr::dev::Program;
 using tsr::tb::AxiMemory;
-using tsr::tb::TopBench;
+using TopBench = tsr::tb::TopBench<TSR_TOP_MODEL>;
 using tsr::tb::TopRun;
 namespace ref = tsr::ref;
 

@@ -343,11 +343,19 @@ struct ActPlan {
 ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
                  bool reuse_input) {
   const int64_t acc_bank = L.dp().acc_bank_rows;
-  if (reuse_input && g.n == 1) {
+  // A layer of a few output rows stays one tile: nothing to overlap.
+  if (reuse_input && g.n == 1 && g.oh < 8) {
     if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank);
         one && one->th == g.oh && one->tw == g.ow) {
       return {*one, 1, sp.act_rows};
     }
+  }
+  // Double-buffered tiles of at most a quarter of the output rows, so that the load of the next
+  // band overlaps the compute of this one from the start (a single whole-layer tile would make
+  // the array wait for the entire input first).
+  const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + 3) / 4} * g.ow);
+  if (auto two = pick_tile(g, rpp, sp.act_rows / 2, std::min(acc_bank, quarter))) {
+    return {*two, 2, sp.act_rows / 2};
   }
   if (auto two = pick_tile(g, rpp, sp.act_rows / 2, acc_bank)) return {*two, 2, sp.act_rows / 2};
   if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank)) return {*one, 1, sp.act_rows};

@@ -17,13 +17,11 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
-#include "Vtop.h"
 #include "tessera/error.h"
 #include "tessera/tb/axi_mem.h"
 #include "tessera/tb/axil.h"
 #include "tessera/sim/bits.h"
 #include "tsr_isa.h"
-#include "tsr_params.h"
 
 namespace tsr::tb {
 
@@ -42,9 +40,11 @@ struct TopRun {
   uint64_t counter(int index) const { return counters.at(static_cast<size_t>(index)); }
 };
 
+template <class Vtop>
 class TopBench {
  public:
-  static constexpr int kBus = TSR_DMA_BUS_BYTES;
+  // The DMA data width of the model, from the width of its m_rdata_i port.
+  static constexpr int kBus = static_cast<int>(sizeof(Vtop::m_rdata_i));
 
   explicit TopBench(AxiMemory::Config mem_cfg, const std::string& wave = "")
       : ctx_(std::make_unique<VerilatedContext>()), mem_(fix(mem_cfg)) {
