@@ -2,6 +2,7 @@
 // by tsr::dev into command streams and run on the verilated tsr_top, bit-exact against the
 // tsr::ref kernels; every error code; CSR behaviour; counters; the hang watchdog.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <random>
 #include <string>
@@ -60,8 +61,8 @@ struct RtlResult {
   ref::QTensor output;
 };
 
-RtlResult run_rtl(const Program& p, std::mt19937_64& rng) {
-  TopBench bench(mem_config(rng));
+RtlResult run_rtl(const Program& p, const AxiMemory::Config& mc, const std::string& wave = "") {
+  TopBench bench(mc, wave);
   bench.mem().write(p.dram_base, p.dram);
   bench.set_window(p.window_base(), p.window_limit());
   RtlResult r;
@@ -100,31 +101,56 @@ ref::OutputQuant random_oq(std::mt19937_64& rng, int channels, float acc_scale) 
   return ref::conv_output_quant(1.0F, fs, out, act);
 }
 
-void expect_same(const ref::QTensor& got, const ref::QTensor& want, const std::string& what) {
-  ASSERT_EQ(got.shape, want.shape) << what;
+// "" when equal, else how many elements differ and the first one.
+std::string compare(const ref::QTensor& got, const ref::QTensor& want) {
+  if (!(got.shape == want.shape)) {
+    return fmt::format("shape {} != {}", ref::to_string(got.shape), ref::to_string(want.shape));
+  }
   size_t bad = 0, first = 0;
   for (size_t i = 0; i < want.data.size(); ++i) {
     if (got.data[i] != want.data[i] && bad++ == 0) first = i;
   }
-  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << want.data.size()
-                     << " elements differ, first at flat index " << first << ": got "
-                     << int(got.data[first]) << " want " << int(want.data[first]);
+  if (bad == 0) return "";
+  return fmt::format("{} of {} elements differ, first at flat index {}: got {} want {}", bad,
+                     want.data.size(), first, int(got.data[first]), int(want.data[first]));
 }
 
-// Runs a lowered program on the RTL and on the reference device and compares both with `want`.
+void expect_same(const ref::QTensor& got, const ref::QTensor& want, const std::string& what) {
+  const std::string msg = compare(got, want);
+  EXPECT_TRUE(msg.empty()) << what << ": " << msg;
+}
+
+// Runs a lowered program on the reference device and on the RTL and compares both with `want`.
+// A failing RTL run (mismatch, error status, or a hang caught by the watchdog) is repeated with an
+// FST wave, whose path and gtkwave command are part of the failure message.
 void check_program(const Program& p, const ref::QTensor& want, std::mt19937_64& rng,
                    const std::string& what) {
   const auto dev = tsr::dev::run_program(device(), p, rng());
   ASSERT_TRUE(dev.result.ok()) << what << ": reference device: " << dev.result.summary();
   expect_same(dev.output, want, what + " (reference device)");
-  const auto rtl = run_rtl(p, rng);
-  ASSERT_TRUE(rtl.run.done) << what << ": RTL error code " << rtl.run.err_code << " unit "
-                            << rtl.run.err_unit << " command " << rtl.run.err_cmd;
-  expect_same(rtl.output, want, what + " (RTL)");
-  EXPECT_EQ(rtl.run.counter(TSR_CNT_CMDS), p.commands.size()) << what;
-  EXPECT_EQ(rtl.run.counter(TSR_CNT_ARRAY_MACS),
-            rtl.run.counter(TSR_CNT_ARRAY_ROWS) * TSR_ARRAY_ROWS * TSR_ARRAY_COLS)
-      << what;
+  const AxiMemory::Config mc = mem_config(rng);
+  std::string stem = fmt::format("top_{}_{}", TSR_TOP_VARIANT, what);
+  for (auto& ch : stem) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  const std::string msg = tsr::tb::run_with_wave_on_failure(
+      stem, "", [&](const std::string& wave) -> std::string {
+        const RtlResult rtl = run_rtl(p, mc, wave);
+        if (!rtl.run.done) {
+          return fmt::format("RTL stopped with error code {} unit {} command {}",
+                             rtl.run.err_code, rtl.run.err_unit, rtl.run.err_cmd);
+        }
+        if (rtl.run.counter(TSR_CNT_CMDS) != p.commands.size()) {
+          return fmt::format("CMDS counter {} != {} commands", rtl.run.counter(TSR_CNT_CMDS),
+                             p.commands.size());
+        }
+        if (rtl.run.counter(TSR_CNT_ARRAY_MACS) !=
+            rtl.run.counter(TSR_CNT_ARRAY_ROWS) * TSR_ARRAY_ROWS * TSR_ARRAY_COLS) {
+          return "ARRAY_MACS != R*C*ARRAY_ROWS";
+        }
+        return compare(rtl.output, want);
+      });
+  EXPECT_TRUE(msg.empty()) << what << " (RTL): " << msg;
 }
 
 class Top : public ::testing::Test {
@@ -426,20 +452,26 @@ TEST_F(Top, SoftResetRecoversAfterAnError) {
 }
 
 // The watchdog turns a hang (a token that never comes) into an error naming the unit.
-TEST_F(Top, WatchdogNamesTheStuckUnit) {
-  TopBench bench(mem_config(rng_));
-  bench.set_window(kBase, kLimit);
-  tsr::dev::MatmulFields m;
-  m.tokens.pop_prev = true;  // waits for a load that never pushes
-  bench.mem().write(kBase + 0x100, tsr::dev::to_bytes(std::vector<Command>{tsr::dev::matmul(m)}));
-  try {
-    bench.run_list(kBase + 0x100, 1, 1'000'000, 2000);
-    FAIL() << "a deadlocked stream finished";
-  } catch (const tsr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("execute unit waits for a dependency token"),
-              std::string::npos)
-        << e.what();
-  }
+TEST_F(Top, WatchdogNamesTheStuckUnitAndWritesAWave) {
+  const AxiMemory::Config mc = mem_config(rng_);
+  int runs = 0;
+  const std::string msg = tsr::tb::run_with_wave_on_failure(
+      std::string("top_watchdog_") + TSR_TOP_VARIANT, "", [&](const std::string& wave) {
+        ++runs;
+        TopBench bench(mc, wave);
+        bench.set_window(kBase, kLimit);
+        tsr::dev::MatmulFields m;
+        m.tokens.pop_prev = true;  // waits for a load that never pushes
+        bench.mem().write(kBase + 0x100,
+                          tsr::dev::to_bytes(std::vector<Command>{tsr::dev::matmul(m)}));
+        bench.run_list(kBase + 0x100, 1, 1'000'000, 2000);  // throws when stuck
+        return std::string("a deadlocked stream finished");
+      });
+  EXPECT_EQ(runs, 2);  // the failing run, then again with a wave
+  EXPECT_NE(msg.find("execute unit waits for a dependency token"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gtkwave"), std::string::npos) << msg;
+  const auto fst = tsr::tb::wave_path(std::string("top_watchdog_") + TSR_TOP_VARIANT);
+  EXPECT_FALSE(tsr::tb::read_text(fst).empty()) << fst;
 }
 
 }  // namespace
