@@ -216,6 +216,9 @@ module tsr_accel #(
   wire [2:0]      u_err;
   wire [2:0]      prev_avail, next_avail, prev_take, next_take, prev_give, next_give;
   wire [2:0]      q_empty;
+  wire [2:0]      u_ready;
+  wire            ex_ready;
+  assign u_ready = {1'b1, ex_ready, 1'b1};
 
   assign qv = {q_st_valid, q_ex_valid, q_ld_valid};
   assign q_ld_ready = qr[0];
@@ -238,10 +241,12 @@ module tsr_accel #(
         .full_o       (unused_full)
       );
       assign q_empty[u] = !sv[u];
+      // The execute unit overlaps back-to-back MATMULs (two in flight).
       tsr_unit_seq #(
-        .HasPrev (u != 0),
-        .HasNext (u != 2),
-        .IdxW    (IdxW)
+        .HasPrev     (u != 0),
+        .HasNext     (u != 2),
+        .MaxInflight ((u == 1) ? 2 : 1),
+        .IdxW        (IdxW)
       ) u_seq (
         .clk_i        (clk_i),
         .rst_ni       (core_rst_n),
@@ -256,6 +261,7 @@ module tsr_accel #(
         .next_take_o  (next_take[u]),
         .prev_give_o  (prev_give[u]),
         .next_give_o  (next_give[u]),
+        .ready_i      (u_ready[u]),
         .start_o      (s_start[u]),
         .cmd_o        (s_cmd[u]),
         .idx_o        (s_idx[u]),
@@ -479,6 +485,7 @@ module tsr_accel #(
     .start_i        (s_start[1]),
     .cmd_i          (s_cmd[1]),
     .done_o         (s_done[1]),
+    .ready_o        (ex_ready),
     .err_o          (u_err[1]),
     .err_code_o     (u_err_code[1]),
     .busy_o         (ex_busy),

@@ -11,6 +11,12 @@
 // written or added to accumulator rows by an output counter. VECTOR: the lanes compute and write
 // the accumulator four cycles later; nothing downstream can stall them. Commands are checked
 // (fields, scratchpad and accumulator extents) before the first read.
+//
+// Back-to-back MATMULs overlap: once a MATMUL has issued its last activation and weight row, the
+// unit is ready (ready_o) for the next command while the array drains. The output side then works
+// from a two-entry queue of output contexts (accumulator base, accumulate flag, pixels, results)
+// and reports done_o per MATMUL when its last result is written. VECTOR and PARAMS wait until no
+// MATMUL result is outstanding (they share the accumulator write port and the command fields).
 module tsr_ex #(
   parameter Rows     = 4,
   parameter Cols     = 4,
@@ -25,6 +31,7 @@ module tsr_ex #(
   input  wire                  start_i,
   input  wire [255:0]          cmd_i,
   output wire                  done_o,
+  output wire                  ready_o,     // may start another command (MATMUL overlap)
   output wire                  err_o,
   output wire [7:0]            err_code_o,
   output wire                  busy_o,      // issued a row (array, lanes or params) this cycle
@@ -77,7 +84,7 @@ module tsr_ex #(
 
   localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
                    StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
-                   StParams = 4'd9, StParDrain = 4'd10;
+                   StParams = 4'd9, StParDrain = 4'd10, StHold = 4'd11, StTail = 4'd12;
 
   // ---- command fields ---------------------------------------------------------------------------
   wire [7:0]  opcode;
@@ -138,6 +145,13 @@ module tsr_ex #(
   reg  [15:0] wj_q;
   // output side
   reg  [31:0] out_m_q, out_pass_q, outs_q, total_q;
+  // MATMUL output contexts: entry 0 is the command whose results leave the array now.
+  reg  [1:0]  ctx_n_q;
+  reg  [15:0] ctx0_acc_q, ctx1_acc_q;
+  reg         ctx0_accum_q, ctx1_accum_q;
+  reg  [31:0] ctx0_m_q, ctx1_m_q;
+  reg  [31:0] ctx0_total_q, ctx1_total_q;
+  wire        ctx_push, ctx_pop;
   // params
   reg  [7:0]  prow_q;
   // error
@@ -212,7 +226,7 @@ module tsr_ex #(
   wire       w_issue, w_fifo_valid, w_fifo_ready, w_fifo_pop, unused_w_full;
   wire       w_run, par_issue;
   assign w_run   = is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
-                             state_q == StStream || state_q == StDrain);
+                             state_q == StStream || state_q == StTail);
   assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0);
   tsr_fifo #(.Width (8 * Cols), .Depth (FifoD)) u_w_fifo (
     .clk_i        (clk_i),
@@ -241,7 +255,7 @@ module tsr_ex #(
   // Array results: written in the order they left, counted per pass.
   wire mm_out;
   assign arr_c_ready_o = 1'b1;
-  assign mm_out        = arr_c_valid_i && is_mm;
+  assign mm_out        = arr_c_valid_i;  // only MATMUL uses the array
 
   // ---- VECTOR lanes -----------------------------------------------------------------------------
   reg  [8*Cols-1:0] dw_w_q;
@@ -319,10 +333,10 @@ module tsr_ex #(
   // ---- accumulator writes -----------------------------------------------------------------------
   wire [31:0] mm_row;
   wire        vec_out;
-  assign mm_row         = {16'd0, acc_addr} + out_m_q;
+  assign mm_row         = {16'd0, ctx0_acc_q} + out_m_q;
   assign vec_out        = vec_ctl_out[AccAW+1];
   assign acc_wr_valid_o = mm_out || vec_out;
-  assign acc_wr_accum_o = mm_out ? (accumulate || (out_pass_q != 32'd0)) : !vec_ctl_out[AccAW];
+  assign acc_wr_accum_o = mm_out ? (ctx0_accum_q || (out_pass_q != 32'd0)) : !vec_ctl_out[AccAW];
   assign acc_wr_max_o   = vec_out && (vmode == TSR_VECTOR_MODE_MAX[2:0]);
   assign acc_wr_addr_o  = mm_out ? mm_row[AccAW-1:0] : vec_ctl_out[AccAW-1:0];
   assign acc_wr_data_o  = mm_out ? arr_c_data_i :
@@ -340,8 +354,12 @@ module tsr_ex #(
   assign pw_data_o  = w_rdata_i;
 
   // ---- control ----------------------------------------------------------------------------------
-  wire outs_total_done;
+  wire outs_total_done, mm_last;
   assign outs_total_done = (outs_q == total_q);
+  // The last result of the head MATMUL is written this cycle.
+  assign mm_last  = mm_out && (outs_q == ctx0_total_q - 32'd1);
+  assign ctx_pop  = mm_last;
+  assign ctx_push = is_mm && (state_q == StCheck) && !fields_bad && !sp_bad && !acc_bad;
 
   always @(*) begin
     state_d    = state_q;
@@ -349,7 +367,9 @@ module tsr_ex #(
     err_code_d = TSR_ERROR_NONE[7:0];
     done_d     = 1'b0;
     case (state_q)
-      StIdle:  if (start_i) state_d = is_par ? StCheck : StSet1;
+      StIdle:  if (start_i) state_d = (!is_mm && (ctx_n_q != 2'd0)) ? StHold :
+                                      (is_par ? StCheck : StSet1);
+      StHold:  if (ctx_n_q == 2'd0) state_d = is_par ? StCheck : StSet1;
       StSet1:  state_d = StSet2;
       StSet2:  state_d = StCheck;
       StCheck: begin
@@ -372,7 +392,9 @@ module tsr_ex #(
       StPass1: state_d = StPass2;
       StPass2: state_d = StPass3;
       StPass3: state_d = StStream;
-      StStream: if (pass_end) state_d = last_pass ? StDrain : StPass1;
+      StStream: if (pass_end) state_d = last_pass ? (is_mm ? StTail : StDrain) : StPass1;
+      // MATMUL: every weight row issued, and the last activation through the issue stage.
+      StTail: if ((wleft_q == 32'd0) && !s1_valid_q) state_d = StIdle;
       StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
         done_d = 1'b1; state_d = StIdle;
       end
@@ -384,7 +406,8 @@ module tsr_ex #(
     endcase
   end
 
-  assign done_o     = done_d;
+  assign done_o     = done_d || ctx_pop;
+  assign ready_o    = (state_q == StIdle) && (ctx_n_q != 2'd2);
   assign err_o      = err_d;
   assign err_code_o = err_code_d;
   assign busy_o     = issue || w_issue || par_issue;
@@ -403,7 +426,9 @@ module tsr_ex #(
       w1_valid_q  <= 1'b0;
       pw1_valid_q <= 1'b0;
       dw_latch_q  <= 1'b0;
+      ctx_n_q     <= 2'd0;
     end else begin
+      ctx_n_q     <= ctx_n_q + {1'b0, ctx_push} - {1'b0, ctx_pop};
       state_q     <= state_d;
       a_cred_q    <= a_cred_d;
       w_cred_q    <= w_cred_d;
@@ -441,9 +466,11 @@ module tsr_ex #(
       wrow_q <= {16'd0, w_addr};
       wleft_q <= is_mm ? passes_q * RowsI : 32'd0;
       wj_q   <= RowsI[15:0] - 16'd1;
-      out_m_q    <= 32'd0;
-      out_pass_q <= 32'd0;
-      outs_q     <= 32'd0;
+      if (ctx_n_q == 2'd0) begin
+        out_m_q    <= 32'd0;
+        out_pass_q <= 32'd0;
+        outs_q     <= 32'd0;
+      end
       total_q    <= passes_q * m_q;
       prow_q     <= 8'd0;
     end
@@ -514,11 +541,36 @@ module tsr_ex #(
       outs_q <= outs_q + 32'd1;
     end
     if (mm_out) begin
-      if (out_m_q == m_q - 32'd1) begin
+      if (out_m_q == ctx0_m_q - 32'd1) begin
         out_m_q    <= 32'd0;
         out_pass_q <= out_pass_q + 32'd1;
       end else begin
         out_m_q <= out_m_q + 32'd1;
+      end
+    end
+    if (ctx_pop) begin
+      out_m_q    <= 32'd0;
+      out_pass_q <= 32'd0;
+      outs_q     <= 32'd0;
+    end
+    // output contexts (a push while the queue pops lands in the entry that becomes the head)
+    if (ctx_pop) begin
+      ctx0_acc_q   <= ctx1_acc_q;
+      ctx0_accum_q <= ctx1_accum_q;
+      ctx0_m_q     <= ctx1_m_q;
+      ctx0_total_q <= ctx1_total_q;
+    end
+    if (ctx_push) begin
+      if (ctx_n_q == 2'd0 || (ctx_n_q == 2'd1 && ctx_pop)) begin
+        ctx0_acc_q   <= acc_addr;
+        ctx0_accum_q <= accumulate;
+        ctx0_m_q     <= m_q;
+        ctx0_total_q <= passes_q * m_q;
+      end else begin
+        ctx1_acc_q   <= acc_addr;
+        ctx1_accum_q <= accumulate;
+        ctx1_m_q     <= m_q;
+        ctx1_total_q <= passes_q * m_q;
       end
     end
     // parameters

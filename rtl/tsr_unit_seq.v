@@ -7,10 +7,15 @@
 // retires. err_i stops the sequencer for good (until reset); halt_i (another unit failed, or a
 // soft reset is pending) stops it from starting anything new, so a halt is always clean: the
 // command in flight completes, nothing else starts.
+//
+// With MaxInflight = 2 (execute unit) a second command may start while the first has not reported
+// done, whenever the unit says ready_i; done_i then retires the commands in start order, each
+// giving its own tokens.
 module tsr_unit_seq #(
   parameter HasPrev = 1,
-  parameter HasNext = 1,
-  parameter IdxW    = 16
+  parameter HasNext     = 1,
+  parameter MaxInflight = 1,
+  parameter IdxW        = 16
 ) (
   input  wire            clk_i,
   input  wire            rst_ni,
@@ -28,6 +33,7 @@ module tsr_unit_seq #(
   output wire            prev_give_o,
   output wire            next_give_o,
   // to / from the unit
+  input  wire            ready_i,     // the unit can start a command (1 when MaxInflight = 1)
   output wire            start_o,
   output wire [255:0]    cmd_o,
   output wire [IdxW-1:0] idx_o,
@@ -45,15 +51,20 @@ module tsr_unit_seq #(
 
 `include "tsr_isa.vh"
 
-  localparam [1:0] StIdle = 2'd0, StWait = 2'd1, StRun = 2'd2, StDead = 2'd3;
+  localparam [1:0] StIdle = 2'd0, StWait = 2'd1, StDead = 2'd3;
   localparam integer ErrTokenI = TSR_ERROR_TOKEN;
   localparam [7:0] ErrToken = ErrTokenI[7:0];
+  localparam [1:0] MaxIn = MaxInflight;
 
   reg  [1:0]      state_q, state_d;
   reg  [255:0]    cmd_q;
   reg  [IdxW-1:0] idx_q;
+  // Commands started and not yet done, with the push flags each gives when done (entry 0 first).
+  reg  [1:0]      inflight_q;
+  wire [1:0]      inflight_d;
+  reg  [1:0]      push0_q, push1_q;
   wire            pop_prev, pop_next, push_prev, push_next, bad_flags, tokens_ok, take;
-  wire            accept;
+  wire            accept, retire;
 
   assign pop_prev  = cmd_q[TSR_F_POP_PREV_LSB];
   assign pop_next  = cmd_q[TSR_F_POP_NEXT_LSB];
@@ -62,52 +73,68 @@ module tsr_unit_seq #(
   assign bad_flags = ((pop_prev || push_prev) && (HasPrev == 0)) ||
                      ((pop_next || push_next) && (HasNext == 0));
   assign tokens_ok = (!pop_prev || prev_avail_i) && (!pop_next || next_avail_i);
-  assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok;
+  assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok && ready_i;
+  assign retire    = (inflight_q != 2'd0) && done_i && (state_q != StDead);
 
-  assign accept      = (state_q == StIdle) && !halt_i && cmd_valid_i;
+  assign accept      = (state_q == StIdle) && !halt_i && cmd_valid_i && (inflight_q < MaxIn) &&
+                       ready_i;
   assign cmd_ready_o = accept;
   assign prev_take_o = take && pop_prev;
   assign next_take_o = take && pop_next;
   assign start_o     = take;
-  assign prev_give_o = (state_q == StRun) && done_i && push_prev;
-  assign next_give_o = (state_q == StRun) && done_i && push_next;
-  assign retire_o    = (state_q == StRun) && done_i;
+  assign prev_give_o = retire && push0_q[1];
+  assign next_give_o = retire && push0_q[0];
+  assign retire_o    = retire;
   assign cmd_o       = cmd_q;
   assign idx_o       = idx_q;
 
-  assign err_o      = ((state_q == StWait) && !halt_i && bad_flags) ||
-                      ((state_q == StRun) && err_i);
-  assign err_code_o = (state_q == StWait) ? ErrToken : err_code_i;
+  assign err_o      = (state_q != StDead) &&
+                      (((state_q == StWait) && !halt_i && bad_flags) || err_i);
+  assign err_code_o = err_i ? err_code_i : ErrToken;
 
-  assign idle_o   = (state_q == StIdle) || (state_q == StDead);
+  assign idle_o   = ((state_q == StIdle) && (inflight_q == 2'd0)) || (state_q == StDead);
   assign wait_o   = (state_q == StWait);
-  assign active_o = (state_q == StRun);
+  assign active_o = (inflight_q != 2'd0) && (state_q != StDead);
+
+  assign inflight_d = inflight_q + {1'b0, take} - {1'b0, retire};
 
   always @(*) begin
     state_d = state_q;
     case (state_q)
-      StIdle:  if (accept) state_d = StWait;
-      StWait:  if (halt_i) state_d = StIdle;
-               else if (bad_flags) state_d = StDead;
-               else if (tokens_ok) state_d = StRun;
-      StRun:   if (err_i) state_d = StDead;
-               else if (done_i) state_d = StIdle;
+      StIdle:  if (err_i) state_d = StDead;
+               else if (accept) state_d = StWait;
+      StWait:  if (err_i || (!halt_i && bad_flags)) state_d = StDead;
+               else if (halt_i) state_d = StIdle;
+               else if (take) state_d = StIdle;
       default: state_d = StDead;
     endcase
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
+      state_q    <= StIdle;
+      inflight_q <= 2'd0;
     end else begin
-      state_q <= state_d;
+      state_q    <= state_d;
+      inflight_q <= inflight_d;
     end
   end
 
+  // Push flags of the commands in flight: a take appends, a retire removes entry 0.
   always @(posedge clk_i) begin
     if (accept) begin
       cmd_q <= cmd_i;
       idx_q <= idx_i;
+    end
+    if (retire) begin
+      push0_q <= push1_q;
+    end
+    if (take) begin
+      if ((inflight_q == 2'd0) || (inflight_q == 2'd1 && retire)) begin
+        push0_q <= {push_prev, push_next};
+      end else begin
+        push1_q <= {push_prev, push_next};
+      end
     end
   end
 
