@@ -12,6 +12,7 @@
 #include "tessera/dev/program.h"
 #include "tessera/error.h"
 #include "tessera/ref/kernels.h"
+#include "tessera/top/random_layer.h"
 #include "tessera/top/top_bench.h"
 #include "top_models.h"
 
@@ -40,16 +41,6 @@ struct Row {
   bool exact = false;
 };
 
-ref::QTensor random_tensor(std::mt19937_64& rng, ref::Shape4 s, int zp, int lo = -128,
-                           int hi = 127) {
-  ref::QTensor t;
-  t.shape = s;
-  t.zero_point = zp;
-  std::uniform_int_distribution<int> d(lo, hi);
-  t.data.resize(s.elements());
-  for (auto& v : t.data) v = static_cast<int8_t>(d(rng));
-  return t;
-}
 
 // ReLU-like activations: the distribution a layer sees after a ReLU layer.
 ref::QTensor relu_tensor(std::mt19937_64& rng, ref::Shape4 s) { return random_tensor(rng, s, -128); }

@@ -15,6 +15,7 @@
 #include "tessera/gen/config.h"
 #include "tessera/ref/kernels.h"
 #include "tessera/tb/harness.h"
+#include "tessera/top/random_layer.h"
 #include "tessera/top/top_bench.h"
 #include "tsr_params.h"
 #include TSR_TOP_MODEL_HEADER
@@ -28,6 +29,7 @@ using tsr::tb::AxiMemory;
 using TopBench = tsr::tb::TopBench<TSR_TOP_MODEL>;
 using tsr::tb::TopRun;
 namespace ref = tsr::ref;
+using tsr::top::random_tensor;
 
 DeviceParams device() {
   DeviceParams p;
@@ -74,16 +76,6 @@ RtlResult run_rtl(const Program& p, const AxiMemory::Config& mc, const std::stri
   return r;
 }
 
-ref::QTensor random_tensor(std::mt19937_64& rng, ref::Shape4 s, int zp, int lo = -128,
-                           int hi = 127) {
-  ref::QTensor t;
-  t.shape = s;
-  t.zero_point = zp;
-  std::uniform_int_distribution<int> d(lo, hi);
-  t.data.resize(s.elements());
-  for (auto& v : t.data) v = static_cast<int8_t>(d(rng));
-  return t;
-}
 
 std::vector<int32_t> random_bias(std::mt19937_64& rng, int n) {
   std::uniform_int_distribution<int32_t> d(-20000, 20000);
