@@ -354,6 +354,8 @@ module tsr_ex #(
   assign pw_data_o  = w_rdata_i;
 
   // ---- control ----------------------------------------------------------------------------------
+  wire [31:0] total_w;  // results of this command: passes * output pixels
+  assign total_w = passes_q * m_q;
   wire outs_total_done, mm_last;
   assign outs_total_done = (outs_q == total_q);
   // The last result of the head MATMUL is written this cycle.
@@ -471,7 +473,7 @@ module tsr_ex #(
         out_pass_q <= 32'd0;
         outs_q     <= 32'd0;
       end
-      total_q    <= passes_q * m_q;
+      total_q    <= total_w;
       prow_q     <= 8'd0;
     end
     if (state_q == StPass1) begin
@@ -565,12 +567,12 @@ module tsr_ex #(
         ctx0_acc_q   <= acc_addr;
         ctx0_accum_q <= accumulate;
         ctx0_m_q     <= m_q;
-        ctx0_total_q <= passes_q * m_q;
+        ctx0_total_q <= total_w;
       end else begin
         ctx1_acc_q   <= acc_addr;
         ctx1_accum_q <= accumulate;
         ctx1_m_q     <= m_q;
-        ctx1_total_q <= passes_q * m_q;
+        ctx1_total_q <= total_w;
       end
     end
     // parameters

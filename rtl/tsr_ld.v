@@ -52,7 +52,6 @@ module tsr_ld #(
   wire [31:0]     count_d;
   reg             dma_done_q;
   wire            dma_done_d;
-  reg  [7:0]      err_code_q;
   reg             err_d;
   reg  [7:0]      err_code_d;
   reg             done_d;
@@ -90,7 +89,7 @@ module tsr_ld #(
   always @(*) begin
     state_d    = state_q;
     err_d      = 1'b0;
-    err_code_d = err_code_q;
+    err_code_d = TSR_ERROR_NONE[7:0];
     done_d     = 1'b0;
     case (state_q)
       StIdle:  if (start_i) state_d = StCheck;
@@ -162,10 +161,8 @@ module tsr_ld #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q    <= StIdle;
-      err_code_q <= 8'd0;
     end else begin
       state_q    <= state_d;
-      err_code_q <= err_code_d;
     end
   end
 
