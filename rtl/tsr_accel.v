@@ -216,9 +216,10 @@ module tsr_accel #(
   wire [2:0]      u_err;
   wire [2:0]      prev_avail, next_avail, prev_take, next_take, prev_give, next_give;
   wire [2:0]      q_empty;
-  wire [2:0]      u_ready;
-  wire            ex_ready;
+  wire [2:0]      u_ready, u_free;
+  wire            ex_ready, ex_free;
   assign u_ready = {1'b1, ex_ready, 1'b1};
+  assign u_free  = {1'b1, ex_free, 1'b1};
 
   assign qv = {q_st_valid, q_ex_valid, q_ld_valid};
   assign q_ld_ready = qr[0];
@@ -241,11 +242,12 @@ module tsr_accel #(
         .full_o       (unused_full)
       );
       assign q_empty[u] = !sv[u];
-      // The execute unit overlaps back-to-back MATMULs (two in flight).
+      // The execute unit overlaps back-to-back MATMULs and PARAMS with a draining MATMUL (up to
+      // three commands in flight).
       tsr_unit_seq #(
         .HasPrev     (u != 0),
         .HasNext     (u != 2),
-        .MaxInflight ((u == 1) ? 2 : 1),
+        .MaxInflight ((u == 1) ? 3 : 1),
         .IdxW        (IdxW)
       ) u_seq (
         .clk_i        (clk_i),
@@ -261,6 +263,7 @@ module tsr_accel #(
         .next_take_o  (next_take[u]),
         .prev_give_o  (prev_give[u]),
         .next_give_o  (next_give[u]),
+        .free_i       (u_free[u]),
         .ready_i      (u_ready[u]),
         .start_o      (s_start[u]),
         .cmd_o        (s_cmd[u]),
@@ -486,6 +489,7 @@ module tsr_accel #(
     .cmd_i          (s_cmd[1]),
     .done_o         (s_done[1]),
     .ready_o        (ex_ready),
+    .free_o         (ex_free),
     .err_o          (u_err[1]),
     .err_code_o     (u_err_code[1]),
     .busy_o         (ex_busy),

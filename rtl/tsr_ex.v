@@ -13,10 +13,20 @@
 // (fields, scratchpad and accumulator extents) before the first read.
 //
 // Back-to-back MATMULs overlap: once a MATMUL has issued its last activation and weight row, the
-// unit is ready (ready_o) for the next command while the array drains. The output side then works
+// unit is ready (ready_o) for the next command while the array drains.
+//
+// Depthwise VECTORs with k_w <= 3 (and out_w < 4096) run as a row FIR: one pass per kernel row
+// instead of per tap. Each output row's input span ((out_w - 1) * s_w + k_w pixels) is read once,
+// left to right; every lane keeps the last two pixels of its channel and, at the pixels where an
+// output's window ends, multiplies the three with the kernel row's taps (k_w MACs per lane per
+// output, one read per cycle). Results are identical to the per-tap walk (exact integer sums).
+// The output side then works
 // from a two-entry queue of output contexts (accumulator base, accumulate flag, pixels, results)
-// and reports done_o per MATMUL when its last result is written. VECTOR and PARAMS wait until no
-// MATMUL result is outstanding (they share the accumulator write port and the command fields).
+// and reports done_o per MATMUL when its last result is written. PARAMS also runs while MATMULs
+// drain (it uses neither the array nor the accumulator); its completion is reported once every
+// older MATMUL has reported, because the sequencer retires commands in start order. VECTOR waits
+// until no MATMUL result is outstanding (it shares the accumulator write port). Completions that
+// fall in the same cycle are reported on consecutive cycles (done_o is one pulse per command).
 module tsr_ex #(
   parameter Rows     = 4,
   parameter Cols     = 4,
@@ -31,7 +41,8 @@ module tsr_ex #(
   input  wire                  start_i,
   input  wire [255:0]          cmd_i,
   output wire                  done_o,
-  output wire                  ready_o,     // may start another command (MATMUL overlap)
+  output wire                  ready_o,     // may start the command on cmd_i (MATMUL overlap)
+  output wire                  free_o,      // no longer reads cmd_i
   output wire                  err_o,
   output wire [7:0]            err_code_o,
   output wire                  busy_o,      // issued a row (array, lanes or params) this cycle
@@ -124,12 +135,14 @@ module tsr_ex #(
   assign par_addr   = cmd_i[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
   assign par_set    = cmd_i[TSR_F_PARAMS_PSET_LSB];
   assign pitch      = is_mm ? chunks : pitch_f;
+  assign fir        = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (k_w <= 8'd3) &&
+                      (out_w < 16'd4096);
   assign nchunks    = is_mm ? {8'd0, chunks} : 16'd1;
 
   // ---- state --------------------------------------------------------------------------------------
   reg  [3:0]  state_q, state_d;
   // setup products
-  reg  [31:0] npix_q, m_q, taps_q, stepx_q, syw_q;
+  reg  [31:0] npix_q, m_q, taps_q, stepx_q, syw_q, spanm_q, rowlen_q;
   reg  [47:0] in_ext_q, w_ext_q;
   reg  [31:0] stepy_q, passes_q;
   // pass counters
@@ -140,6 +153,9 @@ module tsr_ex #(
   // pixel walker
   reg  [15:0] oy_q, ox_q;
   reg  [31:0] iy_q, ix_q, rowaddr_q, addr_q, m_idx_q;
+  // row FIR (depthwise): next pixel of the row that ends an output window; tap of the pass
+  reg  [15:0] nxt_q, wtap_q;
+  wire        fir, fir_emit, last_px, row_end;
   // weight feeder
   reg  [31:0] wrow_q, wleft_q;
   reg  [15:0] wj_q;
@@ -188,12 +204,15 @@ module tsr_ex #(
 
   assign px_valid  = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ix_q[31] && (ix_q < {16'd0, in_w});
   assign last_m    = (m_idx_q == m_q - 32'd1);
+  assign row_end   = ({16'd0, ox_q} == rowlen_q - 32'd1);
+  assign fir_emit  = (ox_q == nxt_q);
+  assign last_px   = fir ? (row_end && (oy_q == out_h - 16'd1)) : last_m;
   assign last_pass = (pass_q == passes_q - 32'd1);
   wire can_issue   = (state_q == StStream) && (!is_mm || (a_cred_q != 4'd0));
   assign a_req_o   = can_issue && px_valid;
   assign a_addr_o  = addr_q[SpAW-1:0];
   assign issue     = can_issue && (!px_valid || a_gnt_i);
-  assign pass_end  = issue && last_m;
+  assign pass_end  = issue && last_px;
 
   wire [8*RowBytes-1:0] s1_data;
   assign s1_data = s1_pad_q ? {RowBytes{pad_val}} : a_rdata_i;
@@ -244,12 +263,19 @@ module tsr_ex #(
   assign w_cred_d      = w_cred_q - {3'd0, w_issue} + {3'd0, w_fifo_pop};
 
   // Port w: weight rows (MATMUL), the tap's weight row (VECTOR dw, in StPass2), parameter rows.
-  wire dw_fetch;
-  assign dw_fetch  = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (state_q == StPass2);
+  // Depthwise tap weights: per tap, in StPass2; FIR: taps j = 0..k_w-1 of the kernel row in
+  // StPass1..3 (j = state - StPass1).
+  wire       dw_fetch, in_pass_setup;
+  wire [1:0] dw_j;
+  assign in_pass_setup = (state_q == StPass1) || (state_q == StPass2) || (state_q == StPass3);
+  assign dw_j     = (state_q == StPass1) ? 2'd0 : ((state_q == StPass2) ? 2'd1 : 2'd2);
+  assign dw_fetch = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) &&
+                    (fir ? (in_pass_setup && ({6'd0, dw_j} < k_w)) : (state_q == StPass2));
   assign par_issue = (state_q == StParams);
   assign w_req_o   = w_issue || dw_fetch || par_issue;
   assign w_addr_o  = par_issue ? (par_addr[SpAW-1:0] + {{(SpAW-8){1'b0}}, prow_q}) :
-                     dw_fetch  ? (w_addr[SpAW-1:0] + pass_q[SpAW-1:0]) :
+                     dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
+                                                          : pass_q[SpAW-1:0])) :
                                  (wrow_q[SpAW-1:0] + {wj_q[SpAW-1:0]});
 
   // Array results: written in the order they left, counted per pass.
@@ -258,8 +284,12 @@ module tsr_ex #(
   assign mm_out        = arr_c_valid_i;  // only MATMUL uses the array
 
   // ---- VECTOR lanes -----------------------------------------------------------------------------
-  reg  [8*Cols-1:0] dw_w_q;
+  // Tap weights: w0 multiplies the newest pixel, w1 / w2 (FIR only) the one / two before it.
+  reg  [8*Cols-1:0] dw_w0_q, dw_w1_q, dw_w2_q;
+  reg  [8*Cols-1:0] x1_q, x2_q;   // FIR window: the lanes' previous two pixels
   reg               dw_latch_q;
+  reg  [1:0]        dw_slot_q;    // which tap register the fetched row goes to
+  reg               s1_emit_q;
   wire [32*Cols-1:0] lane_simple, lane_scale;
   wire [Cols-1:0]    unused_rq_valid;
   wire [8*Cols-1:0]  unused_rq_data;
@@ -268,7 +298,7 @@ module tsr_ex #(
   wire [4:0]  lshift;
   wire [5:0]  vshift;
   wire [31:0] vmult;
-  assign vec_in = s1_valid_q && is_vec;
+  assign vec_in = s1_valid_q && is_vec && (!fir || s1_emit_q);
   assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
   assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
   assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
@@ -277,14 +307,24 @@ module tsr_ex #(
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
-      wire [7:0]  x, w;
-      wire [15:0] prod;
+      wire [7:0]  x, w, x1, w1, x2, w2;
+      wire [15:0] prod, prod1, prod2;
+      wire [31:0] fir_sum;
       wire [31:0] xs, ys, scaled_in;
       assign x    = s1_data[8*l +: 8];
-      assign w    = dw_w_q[8*l +: 8];
-      assign prod = $signed(x) * $signed(w);
+      assign w    = dw_w0_q[8*l +: 8];
+      assign x1   = x1_q[8*l +: 8];
+      assign w1   = dw_w1_q[8*l +: 8];
+      assign x2   = x2_q[8*l +: 8];
+      assign w2   = dw_w2_q[8*l +: 8];
+      assign prod  = $signed(x) * $signed(w);
+      assign prod1 = $signed(x1) * $signed(w1);
+      assign prod2 = $signed(x2) * $signed(w2);
+      // Unused taps (k_w < 3) hold zero weights; the per-tap walk uses w0 only.
+      assign fir_sum = {{16{prod[15]}}, prod} +
+                       (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0);
       assign xs   = {{24{x[7]}}, x};
-      assign ys   = (vmode == TSR_VECTOR_MODE_DW[2:0]) ? {{16{prod[15]}}, prod} : xs;
+      assign ys   = (vmode == TSR_VECTOR_MODE_DW[2:0]) ? fir_sum : xs;
       assign scaled_in = (xs + {{16{offset[15]}}, offset}) << lshift;
       tsr_delay #(.Width (32), .Depth (VecLat), .Reset (0)) u_simple (
         .clk_i  (clk_i),
@@ -369,9 +409,9 @@ module tsr_ex #(
     err_code_d = TSR_ERROR_NONE[7:0];
     done_d     = 1'b0;
     case (state_q)
-      StIdle:  if (start_i) state_d = (!is_mm && (ctx_n_q != 2'd0)) ? StHold :
-                                      (is_par ? StCheck : StSet1);
-      StHold:  if (ctx_n_q == 2'd0) state_d = is_par ? StCheck : StSet1;
+      StIdle:  if (start_i) state_d = is_par ? StCheck :
+                                      ((is_vec && (ctx_n_q != 2'd0)) ? StHold : StSet1);
+      StHold:  if (ctx_n_q == 2'd0) state_d = StSet1;
       StSet1:  state_d = StSet2;
       StSet2:  state_d = StCheck;
       StCheck: begin
@@ -401,15 +441,42 @@ module tsr_ex #(
         done_d = 1'b1; state_d = StIdle;
       end
       StParams: if (prow_q == ParRows[7:0] - 8'd1) state_d = StParDrain;
-      StParDrain: if (!pw1_valid_q) begin
-        done_d = 1'b1; state_d = StIdle;
-      end
+      StParDrain: if (!pw1_valid_q) state_d = StIdle;  // completion: par_fin
       default: state_d = StIdle;
     endcase
   end
 
-  assign done_o     = done_d || ctx_pop;
-  assign ready_o    = (state_q == StIdle) && (ctx_n_q != 2'd2);
+  // Completion reporting. A PARAMS that finishes while older MATMULs are outstanding waits for
+  // their pops (par_wait_q of them); completions beyond one per cycle queue in dq_q.
+  reg  [1:0] par_wait_q, par_wait_d, dq_q;
+  reg        par_pend_q, par_pend_d;
+  wire       par_fin, par_now, par_release;
+  wire [1:0] older, events, dq_sum, dq_d;
+  assign par_fin     = (state_q == StParDrain) && !pw1_valid_q;
+  assign older       = ctx_n_q - {1'b0, ctx_pop};
+  assign par_now     = par_fin && (older == 2'd0);
+  assign par_release = par_pend_q && ctx_pop && (par_wait_q == 2'd1);
+  assign events      = {1'b0, done_d} + {1'b0, ctx_pop} + {1'b0, par_now} + {1'b0, par_release};
+  assign dq_sum      = dq_q + events;
+  always @(*) begin
+    par_pend_d = par_pend_q;
+    par_wait_d = par_wait_q;
+    if (par_fin && (older != 2'd0)) begin
+      par_pend_d = 1'b1;
+      par_wait_d = older;
+    end else if (par_pend_q && ctx_pop) begin
+      par_wait_d = par_wait_q - 2'd1;
+      if (par_wait_q == 2'd1) par_pend_d = 1'b0;
+    end
+  end
+
+  assign done_o     = (dq_sum != 2'd0);
+  assign dq_d       = dq_sum - {1'b0, done_o};
+  assign free_o     = (state_q == StIdle);
+  // MATMUL: a free output context. Others: nothing unreported, so the sequencer's in-flight
+  // window (3) always has room for the MATMULs that overlap them.
+  assign ready_o    = (state_q == StIdle) &&
+                      (is_mm ? (ctx_n_q != 2'd2) : (!par_pend_q && (dq_q == 2'd0)));
   assign err_o      = err_d;
   assign err_code_o = err_code_d;
   assign busy_o     = issue || w_issue || par_issue;
@@ -429,7 +496,13 @@ module tsr_ex #(
       pw1_valid_q <= 1'b0;
       dw_latch_q  <= 1'b0;
       ctx_n_q     <= 2'd0;
+      par_pend_q  <= 1'b0;
+      par_wait_q  <= 2'd0;
+      dq_q        <= 2'd0;
     end else begin
+      par_pend_q  <= par_pend_d;
+      par_wait_q  <= par_wait_d;
+      dq_q        <= dq_d;
       ctx_n_q     <= ctx_n_q + {1'b0, ctx_push} - {1'b0, ctx_pop};
       state_q     <= state_d;
       a_cred_q    <= a_cred_d;
@@ -447,7 +520,8 @@ module tsr_ex #(
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
       m_q     <= {16'd0, out_h} * {16'd0, out_w};
       taps_q  <= {24'd0, k_h} * {24'd0, k_w};
-      stepx_q <= {28'd0, s_w} * {24'd0, pitch};
+      stepx_q <= (fir ? 32'd1 : {28'd0, s_w}) * {24'd0, pitch};
+      spanm_q <= ({16'd0, out_w} - 32'd1) * {28'd0, s_w};
       syw_q   <= {28'd0, s_h} * {16'd0, in_w};
     end
     if (state_q == StSet2) begin
@@ -457,7 +531,8 @@ module tsr_ex #(
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {40'd0, chunks}) * RowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
-      passes_q <= taps_q * {16'd0, nchunks};
+      passes_q <= fir ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
+      rowlen_q <= fir ? spanm_q + {24'd0, k_w} : {16'd0, out_w};
     end
     // pass and pixel walk
     if (state_q == StCheck) begin
@@ -465,6 +540,9 @@ module tsr_ex #(
       ky_q   <= 16'd0;
       kx_q   <= 16'd0;
       pass_q <= 32'd0;
+      wtap_q <= 16'd0;
+      dw_w1_q <= {(8*Cols){1'b0}};
+      dw_w2_q <= {(8*Cols){1'b0}};
       wrow_q <= {16'd0, w_addr};
       wleft_q <= is_mm ? passes_q * RowsI : 32'd0;
       wj_q   <= RowsI[15:0] - 16'd1;
@@ -490,24 +568,28 @@ module tsr_ex #(
       rowaddr_q <= base_q;
       addr_q    <= base_q;
       m_idx_q   <= 32'd0;
+      nxt_q     <= {8'd0, k_w} - 16'd1;
     end
     if (state_q == StStream && issue) begin
-      m_idx_q <= m_idx_q + 32'd1;
-      if (ox_q == out_w - 16'd1) begin
+      if (!fir || fir_emit) m_idx_q <= m_idx_q + 32'd1;
+      if (fir_emit) nxt_q <= nxt_q + {12'd0, s_w};
+      if (row_end) begin
         ox_q      <= 16'd0;
         oy_q      <= oy_q + 16'd1;
         ix_q      <= ix0;
         iy_q      <= iy_q + {28'd0, s_h};
         rowaddr_q <= rowaddr_q + stepy_q;
         addr_q    <= rowaddr_q + stepy_q;
+        nxt_q     <= {8'd0, k_w} - 16'd1;
       end else begin
         ox_q   <= ox_q + 16'd1;
-        ix_q   <= ix_q + {28'd0, s_w};
+        ix_q   <= ix_q + (fir ? 32'd1 : {28'd0, s_w});
         addr_q <= addr_q + stepx_q;
       end
-      if (last_m) begin
+      if (last_px) begin
         pass_q <= pass_q + 32'd1;
-        if (kx_q == {8'd0, k_w} - 16'd1) begin
+        wtap_q <= wtap_q + {8'd0, k_w};
+        if (fir || (kx_q == {8'd0, k_w} - 16'd1)) begin
           kx_q <= 16'd0;
           if (ky_q == {8'd0, k_h} - 16'd1) begin
             ky_q <= 16'd0;
@@ -524,6 +606,12 @@ module tsr_ex #(
     s1_last_q <= last_m;
     s1_m_q    <= m_idx_q;
     s1_pass_q <= pass_q;
+    s1_emit_q <= fir_emit;
+    // FIR window: shift in every pixel read
+    if (s1_valid_q && fir) begin
+      x2_q <= x1_q;
+      x1_q <= s1_data[8*Cols-1:0];
+    end
     // weight feeder
     if (w_issue) begin
       wleft_q <= wleft_q - 32'd1;
@@ -535,8 +623,13 @@ module tsr_ex #(
       end
     end
     // depthwise tap weights
+    dw_slot_q <= fir ? (k_w[1:0] - 2'd1 - dw_j) : 2'd0;
     if (dw_latch_q) begin
-      dw_w_q <= w_rdata_i[8*Cols-1:0];
+      case (dw_slot_q)
+        2'd0:    dw_w0_q <= w_rdata_i[8*Cols-1:0];
+        2'd1:    dw_w1_q <= w_rdata_i[8*Cols-1:0];
+        default: dw_w2_q <= w_rdata_i[8*Cols-1:0];
+      endcase
     end
     // outputs
     if (out_fire) begin

@@ -8,9 +8,12 @@
 // soft reset is pending) stops it from starting anything new, so a halt is always clean: the
 // command in flight completes, nothing else starts.
 //
-// With MaxInflight = 2 (execute unit) a second command may start while the first has not reported
-// done, whenever the unit says ready_i; done_i then retires the commands in start order, each
-// giving its own tokens.
+// With MaxInflight > 1 (execute unit: 3) further commands may start before the first has reported
+// done, whenever the unit says ready_i; each done_i pulse then retires the oldest command in start
+// order, giving its tokens. The unit may report a completion late but never early: after n pulses
+// the n oldest commands must have completed. free_i says the unit no longer reads cmd_o, so the
+// next command may be taken from the queue (and cmd_o change); ready_i, evaluated with that next
+// command on cmd_o, says the unit may start it.
 module tsr_unit_seq #(
   parameter HasPrev = 1,
   parameter HasNext     = 1,
@@ -33,7 +36,8 @@ module tsr_unit_seq #(
   output wire            prev_give_o,
   output wire            next_give_o,
   // to / from the unit
-  input  wire            ready_i,     // the unit can start a command (1 when MaxInflight = 1)
+  input  wire            free_i,      // the unit no longer reads cmd_o
+  input  wire            ready_i,     // the unit can start the command on cmd_o
   output wire            start_o,
   output wire [255:0]    cmd_o,
   output wire [IdxW-1:0] idx_o,
@@ -62,7 +66,7 @@ module tsr_unit_seq #(
   // Commands started and not yet done, with the push flags each gives when done (entry 0 first).
   reg  [1:0]      inflight_q;
   wire [1:0]      inflight_d;
-  reg  [1:0]      push0_q, push1_q;
+  reg  [1:0]      push0_q, push1_q, push2_q;
   wire            pop_prev, pop_next, push_prev, push_next, bad_flags, tokens_ok, take;
   wire            accept, retire;
 
@@ -73,11 +77,12 @@ module tsr_unit_seq #(
   assign bad_flags = ((pop_prev || push_prev) && (HasPrev == 0)) ||
                      ((pop_next || push_next) && (HasNext == 0));
   assign tokens_ok = (!pop_prev || prev_avail_i) && (!pop_next || next_avail_i);
-  assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok && ready_i;
+  assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok && ready_i &&
+                     (inflight_q < MaxIn);
   assign retire    = (inflight_q != 2'd0) && done_i && (state_q != StDead);
 
   assign accept      = (state_q == StIdle) && !halt_i && cmd_valid_i && (inflight_q < MaxIn) &&
-                       ready_i;
+                       free_i;
   assign cmd_ready_o = accept;
   assign prev_take_o = take && pop_prev;
   assign next_take_o = take && pop_next;
@@ -128,13 +133,15 @@ module tsr_unit_seq #(
     end
     if (retire) begin
       push0_q <= push1_q;
+      push1_q <= push2_q;
     end
     if (take) begin
-      if ((inflight_q == 2'd0) || (inflight_q == 2'd1 && retire)) begin
-        push0_q <= {push_prev, push_next};
-      end else begin
-        push1_q <= {push_prev, push_next};
-      end
+      // the entry after the last one still in flight once this cycle's retire is done
+      case (inflight_q - {1'b0, retire})
+        2'd0:    push0_q <= {push_prev, push_next};
+        2'd1:    push1_q <= {push_prev, push_next};
+        default: push2_q <= {push_prev, push_next};
+      endcase
     end
   end
 

@@ -204,17 +204,24 @@ TEST_F(Top, Conv5x5) {
 }
 
 TEST_F(Top, DepthwiseConv) {
-  for (int s = 1; s <= 2; ++s) {
+  // k_w <= 3 runs as the execute unit's row FIR, wider kernels per tap: both, strides 1 and 2.
+  const int kernels[][2] = {{3, 3}, {1, 3}, {3, 1}, {2, 2}, {3, 2}, {5, 5}, {2, 4}};
+  for (const auto& k : kernels) {
+    const int s = int(rng_() % 2) + 1;
     const int c = int(rng_() % 20) + 1;
-    const auto in = random_tensor(rng_, {1, 7, 6, c}, static_cast<int>(rng_() % 21) - 10);
-    const auto filt = random_tensor(rng_, {1, 3, 3, c}, 0, -127, 127);
+    const int h = int(rng_() % 5) + 5, w = int(rng_() % 9) + 5;
+    const auto pad = (rng_() % 2) ? ref::Padding::Same : ref::Padding::Valid;
+    const auto in = random_tensor(rng_, {1, h, w, c}, static_cast<int>(rng_() % 21) - 10);
+    const auto filt = random_tensor(rng_, {1, k[0], k[1], c}, 0, -127, 127);
     const auto bias = random_bias(rng_, c);
-    const auto win = ref::make_window(ref::Padding::Same, in.shape, 3, 3, s, s);
-    const auto oq = random_oq(rng_, c, 60.0F * 3.0F);
+    const auto win = ref::make_window(pad, in.shape, k[0], k[1], s, s);
+    const auto oq = random_oq(rng_, c, 60.0F * std::sqrt(float(k[0] * k[1])));
     const auto want = ref::depthwise_conv2d(in, filt, bias, 1, win, oq);
     const Program p =
         tsr::dev::lower_depthwise_conv2d(device(), "dw", in, filt, bias, 1, win, oq);
-    check_program(p, want, rng_, fmt::format("depthwise c{} s{}", c, s));
+    check_program(p, want, rng_,
+                  fmt::format("depthwise {}x{}x{} k{}x{} s{} {}", h, w, c, k[0], k[1], s,
+                              pad == ref::Padding::Same ? "same" : "valid"));
   }
 }
 
