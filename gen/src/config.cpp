@@ -21,6 +21,8 @@ std::string allowed(const ParamSpec& s) {
       return fmt::format("one of \"{}\"", fmt::join(s.choices, "\", \""));
     case ParamKind::String:
       return "a lowercase identifier ([a-z][a-z0-9_]*, at most 32 characters)";
+    case ParamKind::Bool:
+      return "true or false";
   }
   return "";
 }
@@ -79,6 +81,12 @@ std::string check_value(const ParamSpec& s, const ParamValue& v) {
              allowed(s));
       }
       return v.text;
+    case ParamKind::Bool:
+      if (v.text != "true" && v.text != "false") {
+        fail("{}: key '{}': \"{}\" is not allowed; expected {}", v.where, s.key, v.text,
+             allowed(s));
+      }
+      return v.text;
   }
   return v.text;
 }
@@ -117,6 +125,12 @@ void flatten(const toml::table& tbl, const std::string& prefix, const std::strin
              type_name(node));
       }
       text = std::to_string(node.as_integer()->get());
+    } else if (spec->kind == ParamKind::Bool) {
+      if (!node.is_boolean()) {
+        fail("{}: key '{}': expected {}, got a {}", where, key, allowed(*spec),
+             type_name(node));
+      }
+      text = node.as_boolean()->get() ? "true" : "false";
     } else if (spec->kind == ParamKind::Enum && node.is_integer()) {
       text = std::to_string(node.as_integer()->get());  // numeric choices, e.g. bus_bits = 128
     } else {
@@ -168,6 +182,21 @@ const std::vector<ParamSpec>& param_specs() {
        "TSR_ACC_KIB"},
       {"dma.bus_bits", ParamKind::Enum, 0, 0, {"64", "128"},
        "AXI4 data width of the DMA master in bits.", "TSR_DMA_BUS_BITS"},
+      {"core.enable", ParamKind::Bool, 0, 0, {},
+       "Escape core: a small RV32IM core with its own instruction / data memories that runs the "
+       "ops the array cannot (ESCAPE commands); see docs/memory-map.md.",
+       "TSR_CORE_ENABLE"},
+      {"core.m_ext", ParamKind::Bool, 0, 0, {},
+       "Escape core implements the M extension (mul/div); without it they are illegal "
+       "instructions.",
+       "TSR_CORE_M_EXT"},
+      {"core.imem_kib", ParamKind::Int, 1, 64, {},
+       "Escape core instruction memory in KiB (a power of two), at address 0x0000_0000.",
+       "TSR_CORE_IMEM_KIB"},
+      {"core.dmem_kib", ParamKind::Int, 1, 256, {},
+       "Escape core data memory in KiB (a power of two), at address 0x0001_0000; the stack "
+       "starts at its top.",
+       "TSR_CORE_DMEM_KIB"},
   };
   return specs;
 }
@@ -220,6 +249,10 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   c.sp_banks = std::stoi(canon["memory.sp_banks"]);
   c.acc_kib = std::stoi(canon["memory.acc_kib"]);
   c.bus_bits = std::stoi(canon["dma.bus_bits"]);
+  c.core_enable = canon["core.enable"] == "true";
+  c.core_m_ext = canon["core.m_ext"] == "true";
+  c.core_imem_kib = std::stoi(canon["core.imem_kib"]);
+  c.core_dmem_kib = std::stoi(canon["core.dmem_kib"]);
 
   c.macs = c.rows * c.cols;
   c.a_width = c.rows * AccelConfig::kInBits;
@@ -253,6 +286,13 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
          "needs 16 .. 32768 rows",
          where("memory.acc_kib"), c.acc_kib, acc_bank, 4 * c.cols);
   }
+  for (const char* key : {"core.imem_kib", "core.dmem_kib"}) {
+    const int kib = std::stoi(canon[key]);
+    if (floor_pow2(kib) != kib) {
+      fail("{}: key '{}': {} is not a power of two; expected 1, 2, 4, ..., {}", where(key), key,
+           kib, find_spec(key)->max);
+    }
+  }
   c.sp_bank_rows = static_cast<int>(floor_pow2(sp_bank));
   c.sp_rows = c.sp_bank_rows * c.sp_banks;
   c.acc_bank_rows = static_cast<int>(floor_pow2(acc_bank));
@@ -278,6 +318,10 @@ std::string param_value(const AccelConfig& cfg, const std::string& key) {
   if (key == "memory.sp_banks") return std::to_string(cfg.sp_banks);
   if (key == "memory.acc_kib") return std::to_string(cfg.acc_kib);
   if (key == "dma.bus_bits") return std::to_string(cfg.bus_bits);
+  if (key == "core.enable") return cfg.core_enable ? "true" : "false";
+  if (key == "core.m_ext") return cfg.core_m_ext ? "true" : "false";
+  if (key == "core.imem_kib") return std::to_string(cfg.core_imem_kib);
+  if (key == "core.dmem_kib") return std::to_string(cfg.core_dmem_kib);
   fail("internal: no value accessor for parameter '{}'", key);
 }
 

@@ -13,6 +13,7 @@
 #include "tessera/gen/array_gen.h"
 #include "tessera/gen/isa_emit.h"
 #include "tessera/gen/legalize.h"
+#include "tessera/gen/memmap.h"
 #include "tessera/gen/printer.h"
 #include "tessera/gen/rtl_sources.h"
 
@@ -77,6 +78,7 @@ std::string allowed_text(const ParamSpec& s) {
     case ParamKind::Int: return fmt::format("{}..{}", s.min, s.max);
     case ParamKind::Enum: return fmt::format("{}", fmt::join(s.choices, ", "));
     case ParamKind::String: return "[a-z][a-z0-9_]*";
+    case ParamKind::Bool: return "true, false";
   }
   return "";
 }
@@ -176,6 +178,7 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
   for (const auto& p : param_specs()) {
     std::string value = param_value(cfg, p.key);
     if (p.kind == ParamKind::String) value = fmt::format("\"{}\"", value);
+    if (p.kind == ParamKind::Bool) value = value == "true" ? "1" : "0";
     if (p.key == "array.dataflow") {
       value = cfg.dataflow == Dataflow::OutputStationary ? "1" : "0";
     }
@@ -233,6 +236,7 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   }
   files.push_back({"rtl/tsr_params.vh", "rtl-include", verilog_include(cfg, banner)});
   files.push_back({"rtl/tsr_isa.vh", "rtl-include", isa::verilog_include(banner)});
+  files.push_back({"rtl/tsr_memmap.vh", "rtl-include", memmap::verilog_include(cfg, banner)});
 
   std::string filelist = comment_block(banner, "//");
   for (const auto& f : rtl_order) filelist += f + "\n";
@@ -240,6 +244,9 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
 
   files.push_back({"include/tsr_params.h", "header", c_header(cfg, banner)});
   files.push_back({"include/tsr_isa.h", "header", isa::c_header(banner)});
+  files.push_back({"include/tsr_memmap.h", "header", memmap::c_header(cfg, banner)});
+  files.push_back({"firmware/tsr_memory.ld", "linker-script", memmap::linker_fragment(cfg, banner)});
+  files.push_back({"docs/memory-map.md", "doc", memmap::markdown(&cfg, banner)});
   files.push_back({"waves/tsr_array.gtkw", "gtkwave", gtkw_file(cfg, banner)});
 
   files.push_back({"docs/config.md", "doc", config_doc(cfg, banner, files)});
@@ -256,6 +263,7 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   nlohmann::ordered_json params;
   for (const auto& p : param_specs()) {
     if (p.kind == ParamKind::Int) params[p.key] = std::stoll(param_value(cfg, p.key));
+    else if (p.kind == ParamKind::Bool) params[p.key] = param_value(cfg, p.key) == "true";
     else params[p.key] = param_value(cfg, p.key);
   }
   j["params"] = params;
@@ -335,7 +343,9 @@ std::string config_reference() {
       "the key, the line and what is allowed. `tessera gen --set key=value` overrides a key.\n\n"
       "| key | type | allowed | C / Verilog constant | meaning |\n|---|---|---|---|---|\n";
   for (const auto& p : param_specs()) {
-    const char* type = p.kind == ParamKind::Int ? "integer" : "string";
+    const char* type = p.kind == ParamKind::Int    ? "integer"
+                       : p.kind == ParamKind::Bool ? "boolean"
+                                                   : "string";
     s += fmt::format("| `{}` | {} | {} | `{}` | {} |\n", p.key, type, md_escape(allowed_text(p)),
                      p.macro, md_escape(p.doc));
   }

@@ -166,9 +166,20 @@ const std::vector<Command>& commands() {
            {"irq", 0, 16, 1, false, "Raise the fence interrupt when reached."},
        }},
       {"ESCAPE", 7, Unit::Dispatch,
-       "Reserved for the escape core (hands an op to the RV32IM core). Without a core it stops "
-       "the accelerator with error `no_core`.",
-       {}},
+       "Hands an op to the escape core (RV32IM, docs/memory-map.md): the core sees `func` in MMIO "
+       "ESC_FUNC and words 1..7 in ESC_ARG0..6, and the command stream continues when the core "
+       "writes ESC_DONE (or exits). Without a core it stops the accelerator with error "
+       "`no_core`.",
+       {
+           {"func", 0, 16, 16, false, "Firmware function id (read by the core from ESC_FUNC)."},
+           {"arg0", 1, 0, 32, false, "Argument word 0 (ESC_ARG0)."},
+           {"arg1", 2, 0, 32, false, "Argument word 1 (ESC_ARG1)."},
+           {"arg2", 3, 0, 32, false, "Argument word 2 (ESC_ARG2)."},
+           {"arg3", 4, 0, 32, false, "Argument word 3 (ESC_ARG3)."},
+           {"arg4", 5, 0, 32, false, "Argument word 4 (ESC_ARG4)."},
+           {"arg5", 6, 0, 32, false, "Argument word 5 (ESC_ARG5)."},
+           {"arg6", 7, 0, 32, false, "Argument word 6 (ESC_ARG6)."},
+       }},
   };
   return c;
 }

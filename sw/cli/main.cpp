@@ -12,6 +12,7 @@
 #include "tessera/gen/config.h"
 #include "tessera/gen/emit.h"
 #include "tessera/gen/isa_emit.h"
+#include "tessera/gen/memmap.h"
 
 #ifdef TSR_WITH_SIM
 #include "tessera/sim/bench.h"
@@ -50,6 +51,8 @@ int run(int argc, char** argv) {
   auto* ref = app.add_subcommand("config-reference", "Print the configuration reference (markdown)");
   auto* isa_ref = app.add_subcommand(
       "isa-reference", "Print the command set, CSR map and counters (markdown, docs/commands.md)");
+  auto* mm_ref = app.add_subcommand(
+      "memmap-reference", "Print the escape core's memory map (markdown, docs/memory-map.md)");
 
 #ifdef TSR_WITH_SIM
   auto* bench = app.add_subcommand("bench", "Benchmarks that print tables of cycles and ratios");
@@ -130,6 +133,10 @@ int run(int argc, char** argv) {
   }
   if (isa_ref->parsed()) {
     fmt::print("{}", tsr::gen::isa::reference_markdown());
+    return 0;
+  }
+  if (mm_ref->parsed()) {
+    fmt::print("{}", tsr::gen::memmap::markdown(nullptr));
     return 0;
   }
 #ifdef TSR_WITH_SIM

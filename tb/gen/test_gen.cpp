@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "tessera/gen/config.h"
 #include "tessera/gen/emit.h"
 #include "tessera/gen/isa_emit.h"
+#include "tessera/gen/memmap.h"
 #include "tessera/tb/harness.h"
 
 #ifndef TSR_SOURCE_DIR
@@ -53,7 +55,12 @@ const char* kValid =
     "sp_banks = 2\n"
     "acc_kib = 8\n"
     "[dma]\n"
-    "bus_bits = 64\n";
+    "bus_bits = 64\n"
+    "[core]\n"
+    "enable = true\n"
+    "m_ext = true\n"
+    "imem_kib = 16\n"
+    "dmem_kib = 16\n";
 
 // Replaces `from` by `to` in the valid preset (expects exactly one occurrence).
 std::string variant_of(const std::string& from, const std::string& to) {
@@ -165,6 +172,67 @@ TEST(ConfigErrors, BadOverrides) {
   EXPECT_NE(e.find("not an integer"), std::string::npos) << e;
 }
 
+TEST(Config, CoreSection) {
+  const AccelConfig c = load_config((kSrc / "gen/configs/default.toml").string(), {});
+  EXPECT_TRUE(c.core_enable);
+  EXPECT_TRUE(c.core_m_ext);
+  EXPECT_EQ(c.core_imem_kib, 16);
+  EXPECT_EQ(c.core_dmem_kib, 16);
+  const AccelConfig d = load_config((kSrc / "gen/configs/default.toml").string(),
+                                    {"core.m_ext=false", "core.imem_kib=64"});
+  EXPECT_FALSE(d.core_m_ext);
+  EXPECT_EQ(d.core_imem_kib, 64);
+  EXPECT_NE(c.hash, d.hash);
+  EXPECT_EQ(param_value(d, "core.m_ext"), "false");
+}
+
+TEST(ConfigErrors, CoreSectionErrors) {
+  std::string e = error_of(variant_of("enable = true", "enable = 1"));
+  EXPECT_NE(e.find("'core.enable'"), std::string::npos) << e;
+  EXPECT_NE(e.find("true or false"), std::string::npos) << e;
+  EXPECT_NE(e.find("got a integer"), std::string::npos) << e;
+  e = error_of(variant_of("imem_kib = 16", "imem_kib = 12"));
+  EXPECT_NE(e.find("bad.toml:17"), std::string::npos) << e;
+  EXPECT_NE(e.find("'core.imem_kib': 12 is not a power of two"), std::string::npos) << e;
+  e = error_of(variant_of("dmem_kib = 16", "dmem_kib = 512"));
+  EXPECT_NE(e.find("out of range"), std::string::npos) << e;
+  e = error_of(kValid, {"core.m_ext=yes"});
+  EXPECT_NE(e.find("--set core.m_ext=yes"), std::string::npos) << e;
+  EXPECT_NE(e.find("true or false"), std::string::npos) << e;
+}
+
+TEST(Memmap, RegionsAreOrderedDisjointAndSizedByTheConfig) {
+  for (const char* preset : {"tiny", "default", "wide"}) {
+    const AccelConfig c = load_config((kSrc / "gen/configs" / (std::string(preset) + ".toml")).string(),
+                                      {"core.imem_kib=64", "core.dmem_kib=256"});
+    const auto rs = tsr::gen::memmap::regions(c);
+    ASSERT_EQ(rs.size(), 5u);
+    EXPECT_EQ(rs[0].size, 64u * 1024);
+    EXPECT_EQ(rs[1].size, 256u * 1024);
+    EXPECT_GE(rs[2].size, uint32_t(c.sp_rows * c.sp_row_bytes));
+    for (size_t i = 0; i + 1 < rs.size(); ++i) {
+      EXPECT_LE(uint64_t(rs[i].base) + rs[i].size, rs[i + 1].base) << rs[i].name;
+    }
+  }
+}
+
+TEST(Memmap, EmittedFilesAgree) {
+  const AccelConfig c = load_config((kSrc / "gen/configs/default.toml").string(), {"core.dmem_kib=8"});
+  std::map<std::string, std::string> by_path;
+  for (const auto& f : generate(c, "cmd")) by_path[f.path] = f.text;
+  const std::string& h = by_path["include/tsr_memmap.h"];
+  const std::string& ld = by_path["firmware/tsr_memory.ld"];
+  const std::string& vh = by_path["rtl/tsr_memmap.vh"];
+  EXPECT_NE(h.find("#define TSR_DMEM_SIZE 0x00002000u"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define TSR_STACK_TOP 0x00012000u"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define TSR_MMIO_ESC_DONE_ADDR 0x3000000cu"), std::string::npos) << h;
+  EXPECT_NE(ld.find("DMEM (rw)  : ORIGIN = 0x00010000, LENGTH = 0x00002000"), std::string::npos) << ld;
+  EXPECT_NE(ld.find("__stack_top = 0x00012000;"), std::string::npos) << ld;
+  EXPECT_NE(vh.find("localparam [31:0] TSR_DMEM_SIZE = 32'h00002000;"), std::string::npos);
+  EXPECT_NE(by_path["docs/memory-map.md"].find("| DMEM | 0x00010000 | 0x2000 (8192 bytes)"),
+            std::string::npos);
+}
+
 TEST(ConfigErrors, MissingFile) {
   try {
     load_config("/nonexistent/x.toml", {});
@@ -259,6 +327,12 @@ TEST(Docs, CommandReferenceIsCurrent) {
   EXPECT_EQ(read_file(kSrc / "docs/commands.md"), tsr::gen::isa::reference_markdown())
       << "docs/commands.md is stale; regenerate: " << TSR_CLI
       << " isa-reference > docs/commands.md";
+}
+
+TEST(Docs, MemoryMapIsCurrent) {
+  EXPECT_EQ(read_file(kSrc / "docs/memory-map.md"), tsr::gen::memmap::markdown(nullptr))
+      << "docs/memory-map.md is stale; regenerate: " << TSR_CLI
+      << " memmap-reference > docs/memory-map.md";
 }
 
 // ---- through the CLI ----------------------------------------------------------------------------

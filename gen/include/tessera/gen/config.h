@@ -23,6 +23,10 @@ struct AccelConfig {
   int sp_banks = 0;
   int acc_kib = 0;    // requested accumulator size
   int bus_bits = 0;   // AXI4 data width of the DMA master
+  bool core_enable = false;  // escape core (RV32IM) present
+  bool core_m_ext = false;   // M extension (mul/div) in the escape core
+  int core_imem_kib = 0;     // escape core instruction memory (power of two)
+  int core_dmem_kib = 0;     // escape core data memory (power of two)
 
   // --- fixed architecture constants ---
   static constexpr int kInBits = 8;    // int8 operands
@@ -47,7 +51,7 @@ struct AccelConfig {
   std::string dataflow_name() const;  // "ws" or "os"
 };
 
-enum class ParamKind { Int, Enum, String };
+enum class ParamKind { Int, Enum, String, Bool };
 
 struct ParamSpec {
   std::string key;  // dotted TOML key, e.g. "array.rows"

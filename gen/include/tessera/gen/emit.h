@@ -14,7 +14,7 @@ const char* version();
 struct GeneratedFile {
   std::string path;  // relative to the output directory
   // "rtl" (generated), "rtl-copy" (a leaf module copied from rtl/), "rtl-include", "filelist",
-  // "header", "manifest", "doc", "gtkwave"
+  // "header", "linker-script", "manifest", "doc", "gtkwave"
   std::string kind;
   std::string text;
 };
