@@ -1,0 +1,66 @@
+/* The escape core's runtime: exit and write through Linux-convention ecalls (a7 = 93 exit with
+ * the code in a0, a7 = 64 write(fd, buf, len)), so a program runs unchanged on the tessera core and
+ * under qemu-riscv32; a small console (no printf); MMIO helpers; memset/memcpy. */
+#ifndef TSR_RT_H
+#define TSR_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__has_include)
+#if __has_include(<tsr_memmap.h>)
+#include <tsr_memmap.h>
+#else
+#include "tsr_memmap_default.h"
+#endif
+#else
+#include "tsr_memmap_default.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- system calls (ecall) ---- */
+__attribute__((noreturn)) void tsr_exit(int code);
+long tsr_write(int fd, const void* buf, size_t len);
+
+/* ---- console (fd 1, line buffered) ---- */
+void tsr_putc(char c);
+void tsr_puts(const char* s);           /* no newline added */
+void tsr_put_dec(int32_t v);            /* signed decimal */
+void tsr_put_udec(uint32_t v);          /* unsigned decimal */
+void tsr_put_hex32(uint32_t v);         /* 8 lower-case hex digits */
+void tsr_put_hex_bytes(const void* p, size_t n); /* 2 hex digits per byte, 32 bytes per line */
+void tsr_flush(void);
+
+/* ---- MMIO ---- */
+static inline uint32_t tsr_mmio_read32(uintptr_t addr) {
+  return *(volatile const uint32_t*)addr;
+}
+static inline void tsr_mmio_write32(uintptr_t addr, uint32_t v) { *(volatile uint32_t*)addr = v; }
+static inline uint8_t tsr_mmio_read8(uintptr_t addr) { return *(volatile const uint8_t*)addr; }
+static inline void tsr_mmio_write8(uintptr_t addr, uint8_t v) { *(volatile uint8_t*)addr = v; }
+/* Accelerator CSR n (byte offset) and core-local MMIO register (byte offset). */
+static inline uint32_t tsr_csr_read(uint32_t off) { return tsr_mmio_read32(TSR_CSR_BASE + off); }
+static inline void tsr_csr_write(uint32_t off, uint32_t v) { tsr_mmio_write32(TSR_CSR_BASE + off, v); }
+static inline uint32_t tsr_core_mmio_read(uint32_t off) {
+  return tsr_mmio_read32(TSR_CORE_MMIO_BASE + off);
+}
+static inline void tsr_core_mmio_write(uint32_t off, uint32_t v) {
+  tsr_mmio_write32(TSR_CORE_MMIO_BASE + off, v);
+}
+
+/* ---- the escape-op entry ---- */
+/* Runs the request block at `req` (see tsr_escape_abi.h); writes and returns its status. */
+uint32_t tsr_escape_dispatch(volatile uint32_t* req);
+
+/* C library pieces the compiler may call. */
+void* memset(void* d, int c, size_t n);
+void* memcpy(void* d, const void* s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TSR_RT_H */

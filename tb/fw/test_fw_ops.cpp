@@ -1,0 +1,456 @@
+// Escape-core firmware ops, each built as its own RV32IM program (build/firmware/fw_<op>.elf) and
+// run under qemu-riscv32 on seeded random inputs and on edge cases; every output is compared
+// bit-exactly with the host golden model (tsr::ref). NMS is also checked against the ONNX
+// backend-test vectors.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "fw_harness.h"
+#include "onnx_pb.h"
+#include "tessera/error.h"
+#include "tessera/ref/escape_ops.h"
+#include "tessera/ref/kernels.h"
+#include "tessera/tb/harness.h"
+#include "tsr_escape_abi.h"
+
+namespace {
+
+using tsr::fw::EscapeRequest;
+using tsr::fw::FwImage;
+using tsr::fw::FwResult;
+
+std::vector<int8_t> random_i8(std::mt19937_64& rng, size_t n, int lo = -128, int hi = 127) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(d(rng));
+  return v;
+}
+
+std::vector<int8_t> as_i8(const std::vector<uint8_t>& b) { return {b.begin(), b.end()}; }
+
+// Fails the test with the program's output when it did not finish with status 0.
+void expect_ok(const FwResult& r) {
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  ASSERT_EQ(r.status, TSR_ESC_OK) << r.log;
+  ASSERT_TRUE(r.ended) << r.log;
+}
+
+class FwOps : public ::testing::Test {
+ protected:
+  std::mt19937_64 rng_{tsr::tb::test_seed()};
+};
+
+// ---- softmax ----
+
+std::vector<int8_t> run_softmax(const std::vector<int8_t>& in, int depth,
+                                const tsr::ref::SoftmaxParams& p) {
+  const FwImage img(tsr::fw::firmware_path("fw_softmax"));
+  EscapeRequest req(TSR_ESC_FN_SOFTMAX, img.io_addr(), img.io_size());
+  const uint32_t a_in = req.put_vec(in);
+  const uint32_t a_out = req.reserve(static_cast<uint32_t>(in.size()));
+  req.arg(TSR_SOFTMAX_IN, a_in);
+  req.arg(TSR_SOFTMAX_OUT, a_out);
+  req.arg(TSR_SOFTMAX_ROWS, static_cast<uint32_t>(in.size() / depth));
+  req.arg(TSR_SOFTMAX_DEPTH, static_cast<uint32_t>(depth));
+  req.arg(TSR_SOFTMAX_BETA_MULT, p.input_multiplier);
+  req.arg(TSR_SOFTMAX_BETA_SHIFT, p.input_left_shift);
+  req.arg(TSR_SOFTMAX_DIFF_MIN, p.diff_min);
+  req.output(a_out, static_cast<uint32_t>(in.size()));
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  return as_i8(r.out);
+}
+
+TEST_F(FwOps, SoftmaxRandomMatchesGolden) {
+  for (int iter = 0; iter < 12; ++iter) {
+    const int depth = std::uniform_int_distribution<int>(1, 300)(rng_);
+    const int rows = std::uniform_int_distribution<int>(1, 4)(rng_);
+    const double scale = std::pow(2.0, std::uniform_real_distribution<double>(-7.0, 0.0)(rng_));
+    const auto p = tsr::ref::softmax_params(scale);
+    const auto in = random_i8(rng_, static_cast<size_t>(rows) * depth);
+    const auto got = run_softmax(in, depth, p);
+    ASSERT_EQ(got, tsr::ref::softmax_i8(in, depth, p))
+        << "rows " << rows << " depth " << depth << " scale " << scale;
+  }
+}
+
+TEST_F(FwOps, SoftmaxEdgeCases) {
+  const auto p_fine = tsr::ref::softmax_params(1.0 / 256);  // diff_min reaches past -255
+  const auto p_coarse = tsr::ref::softmax_params(1.0);      // diff_min = -15 cuts most entries
+  const std::vector<std::vector<int8_t>> rows = {
+      std::vector<int8_t>(10, 0),                      // all equal
+      std::vector<int8_t>(1000, -128),                 // long row, all minimum
+      {127, -128, -128, -128},                         // one dominant
+      {127, 126, 112, 111, 0, -128},                   // around the coarse cut-off
+      {-128},                                          // depth 1
+  };
+  for (const auto& row : rows) {
+    for (const auto& p : {p_fine, p_coarse}) {
+      ASSERT_EQ(run_softmax(row, static_cast<int>(row.size()), p),
+                tsr::ref::softmax_i8(row, static_cast<int>(row.size()), p))
+          << "depth " << row.size() << " diff_min " << p.diff_min;
+    }
+  }
+}
+
+// ---- top-k / argmax ----
+
+tsr::ref::TopK run_topk(const std::vector<int8_t>& in, int n, int k) {
+  const FwImage img(tsr::fw::firmware_path("fw_topk"));
+  EscapeRequest req(TSR_ESC_FN_TOPK, img.io_addr(), img.io_size());
+  const uint32_t rows = static_cast<uint32_t>(in.size() / n);
+  const uint32_t a_in = req.put_vec(in);
+  const uint32_t a_idx = req.reserve(rows * k * 4 + rows * k);  // indices then values
+  const uint32_t a_val = a_idx + rows * k * 4;
+  req.arg(TSR_TOPK_IN, a_in);
+  req.arg(TSR_TOPK_ROWS, rows);
+  req.arg(TSR_TOPK_N, static_cast<uint32_t>(n));
+  req.arg(TSR_TOPK_K, static_cast<uint32_t>(k));
+  req.arg(TSR_TOPK_OUT_IDX, a_idx);
+  req.arg(TSR_TOPK_OUT_VAL, a_val);
+  req.output(a_idx, rows * k * 5);
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  tsr::ref::TopK t;
+  for (uint32_t i = 0; i < rows * k; ++i) t.index.push_back(tsr::fw::read_i32(r.out, i));
+  for (uint32_t i = 0; i < rows * k; ++i) t.value.push_back(static_cast<int8_t>(r.out[rows * k * 4 + i]));
+  return t;
+}
+
+TEST_F(FwOps, TopKRandomMatchesGolden) {
+  for (int iter = 0; iter < 12; ++iter) {
+    const int n = std::uniform_int_distribution<int>(1, 400)(rng_);
+    const int k = iter % 3 == 0 ? 1 : std::uniform_int_distribution<int>(1, n)(rng_);
+    const int rows = std::uniform_int_distribution<int>(1, 3)(rng_);
+    // Half the cases from a narrow range: many ties, which must go to the lower index.
+    const auto in = iter % 2 == 0 ? random_i8(rng_, static_cast<size_t>(rows) * n)
+                                   : random_i8(rng_, static_cast<size_t>(rows) * n, -2, 2);
+    const auto got = run_topk(in, n, k);
+    const auto want = tsr::ref::top_k_i8(in, n, k);
+    ASSERT_EQ(got.index, want.index) << "n " << n << " k " << k;
+    ASSERT_EQ(got.value, want.value) << "n " << n << " k " << k;
+  }
+}
+
+TEST_F(FwOps, TopKEdgeCases) {
+  const std::vector<int8_t> flat(64, 5);
+  auto t = run_topk(flat, 64, 64);  // all equal: indices in order
+  for (int i = 0; i < 64; ++i) ASSERT_EQ(t.index[i], i);
+  const std::vector<int8_t> ext = {-128, 127, -128, 127};
+  t = run_topk(ext, 4, 1);
+  EXPECT_EQ(t.index, std::vector<int32_t>{1});
+  const auto want = tsr::ref::top_k_i8(ext, 4, 4);
+  t = run_topk(ext, 4, 4);
+  EXPECT_EQ(t.index, want.index);
+  EXPECT_EQ(t.index, (std::vector<int32_t>{1, 3, 0, 2}));
+}
+
+// ---- ADD ----
+
+std::vector<int8_t> run_add(const tsr::ref::QTensor& a, const tsr::ref::QTensor& b,
+                            const tsr::ref::AddParams& p) {
+  const FwImage img(tsr::fw::firmware_path("fw_add"));
+  EscapeRequest req(TSR_ESC_FN_ADD, img.io_addr(), img.io_size());
+  const uint32_t n = static_cast<uint32_t>(a.data.size());
+  req.arg(TSR_ADD_IN1, req.put_vec(a.data));
+  req.arg(TSR_ADD_IN2, req.put_vec(b.data));
+  const uint32_t a_out = req.reserve(n);
+  req.arg(TSR_ADD_OUT, a_out);
+  req.arg(TSR_ADD_COUNT, n);
+  req.arg(TSR_ADD_ZP1, a.zero_point);
+  req.arg(TSR_ADD_ZP2, b.zero_point);
+  req.arg(TSR_ADD_LEFT_SHIFT, p.left_shift);
+  req.arg(TSR_ADD_MULT1, p.input1.multiplier);
+  req.arg(TSR_ADD_SHIFT1, p.input1.shift);
+  req.arg(TSR_ADD_MULT2, p.input2.multiplier);
+  req.arg(TSR_ADD_SHIFT2, p.input2.shift);
+  req.arg(TSR_ADD_MULT_OUT, p.output.multiplier);
+  req.arg(TSR_ADD_SHIFT_OUT, p.output.shift);
+  req.arg(TSR_ADD_ZP_OUT, p.output_zero_point);
+  req.arg(TSR_ADD_ACT_MIN, p.act_min);
+  req.arg(TSR_ADD_ACT_MAX, p.act_max);
+  req.output(a_out, n);
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  return as_i8(r.out);
+}
+
+TEST_F(FwOps, AddRandomMatchesGolden) {
+  using tsr::ref::Activation;
+  for (int iter = 0; iter < 12; ++iter) {
+    std::uniform_real_distribution<double> lg(-8.0, -2.0);
+    std::uniform_int_distribution<int> zp(-128, 127);
+    const tsr::ref::QuantParams q1{static_cast<float>(std::pow(2.0, lg(rng_))), zp(rng_)};
+    const tsr::ref::QuantParams q2{static_cast<float>(std::pow(2.0, lg(rng_))), zp(rng_)};
+    const tsr::ref::QuantParams qo{
+        static_cast<float>(std::max(q1.scale, q2.scale) * std::pow(2.0, lg(rng_) + 5.5)), zp(rng_)};
+    const Activation act = iter % 3 == 0 ? Activation::Relu : Activation::None;
+    tsr::ref::AddParams p;
+    try {
+      p = tsr::ref::add_params(q1, q2, qo, act);
+    } catch (const tsr::Error&) {
+      continue;  // an output scale too small for TFLite's ADD: not a valid layer
+    }
+    const int n = std::uniform_int_distribution<int>(1, 2000)(rng_);
+    tsr::ref::QTensor a{{1, 1, 1, n}, random_i8(rng_, n), q1.zero_point};
+    tsr::ref::QTensor b{{1, 1, 1, n}, random_i8(rng_, n), q2.zero_point};
+    ASSERT_EQ(run_add(a, b, p), tsr::ref::add(a, b, p).data) << "n " << n;
+  }
+}
+
+TEST_F(FwOps, AddExtremes) {
+  const auto p = tsr::ref::add_params({0.5F, -128}, {0.25F, 127}, {0.01F, 0},
+                                      tsr::ref::Activation::Relu6);
+  std::vector<int8_t> va, vb;
+  for (int x : {-128, 127}) {
+    for (int y : {-128, 127, 0}) {
+      va.push_back(static_cast<int8_t>(x));
+      vb.push_back(static_cast<int8_t>(y));
+    }
+  }
+  const int n = static_cast<int>(va.size());
+  tsr::ref::QTensor a{{1, 1, 1, n}, va, -128};
+  tsr::ref::QTensor b{{1, 1, 1, n}, vb, 127};
+  EXPECT_EQ(run_add(a, b, p), tsr::ref::add(a, b, p).data);
+}
+
+// ---- average pool ----
+
+std::vector<int8_t> run_avgpool(const tsr::ref::QTensor& in, const tsr::ref::PoolParams& p) {
+  const FwImage img(tsr::fw::firmware_path("fw_avgpool"));
+  EscapeRequest req(TSR_ESC_FN_AVGPOOL, img.io_addr(), img.io_size());
+  const auto& s = in.shape;
+  const uint32_t n_out = static_cast<uint32_t>(s.n * p.window.out_h * p.window.out_w * s.c);
+  req.arg(TSR_POOL_IN, req.put_vec(in.data));
+  const uint32_t a_out = req.reserve(n_out);
+  req.arg(TSR_POOL_OUT, a_out);
+  req.arg(TSR_POOL_N, s.n);
+  req.arg(TSR_POOL_H, s.h);
+  req.arg(TSR_POOL_W, s.w);
+  req.arg(TSR_POOL_C, s.c);
+  req.arg(TSR_POOL_FILTER_H, p.filter_h);
+  req.arg(TSR_POOL_FILTER_W, p.filter_w);
+  req.arg(TSR_POOL_STRIDE_H, p.window.stride_h);
+  req.arg(TSR_POOL_STRIDE_W, p.window.stride_w);
+  req.arg(TSR_POOL_PAD_TOP, p.window.pad_top);
+  req.arg(TSR_POOL_PAD_LEFT, p.window.pad_left);
+  req.arg(TSR_POOL_OUT_H, p.window.out_h);
+  req.arg(TSR_POOL_OUT_W, p.window.out_w);
+  req.arg(TSR_POOL_ACT_MIN, p.act_min);
+  req.arg(TSR_POOL_ACT_MAX, p.act_max);
+  req.output(a_out, n_out);
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  return as_i8(r.out);
+}
+
+TEST_F(FwOps, AvgPoolRandomMatchesGolden) {
+  std::uniform_int_distribution<int> dim(1, 12), f(1, 5), st(1, 3), ch(1, 8);
+  for (int iter = 0; iter < 14; ++iter) {
+    tsr::ref::Shape4 s{std::uniform_int_distribution<int>(1, 2)(rng_), dim(rng_), dim(rng_), ch(rng_)};
+    const int fh = std::min(f(rng_), s.h), fw = std::min(f(rng_), s.w);
+    const auto pad = iter % 2 == 0 ? tsr::ref::Padding::Same : tsr::ref::Padding::Valid;
+    tsr::ref::ActRange act;
+    if (iter % 4 == 1) act = {-20, 90};
+    const auto p = tsr::ref::make_pool_params(pad, s, fh, fw, st(rng_), st(rng_), act);
+    tsr::ref::QTensor in{s, random_i8(rng_, s.elements()), 3};
+    ASSERT_EQ(run_avgpool(in, p), tsr::ref::average_pool2d(in, p).data)
+        << tsr::ref::to_string(s) << " filter " << fh << "x" << fw;
+  }
+}
+
+TEST_F(FwOps, AvgPoolGlobalAndExtremes) {
+  // Global 7x7 pool of -128 and 127 halves: sums with exact halves to round away from zero.
+  tsr::ref::Shape4 s{1, 7, 7, 3};
+  tsr::ref::QTensor in{s, std::vector<int8_t>(s.elements()), 0};
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = (i / 3) % 2 == 0 ? -128 : 127;
+  const auto p = tsr::ref::make_pool_params(tsr::ref::Padding::Valid, s, 7, 7, 1, 1);
+  EXPECT_EQ(run_avgpool(in, p), tsr::ref::average_pool2d(in, p).data);
+  tsr::ref::QTensor two{{1, 1, 2, 1}, {-3, 0}, 0};  // -1.5 -> -2 (away from zero)
+  const auto p2 = tsr::ref::make_pool_params(tsr::ref::Padding::Valid, two.shape, 1, 2, 1, 1);
+  EXPECT_EQ(run_avgpool(two, p2), std::vector<int8_t>{-2});
+}
+
+// ---- NMS ----
+
+std::vector<tsr::ref::NmsSelection> run_nms(const std::vector<int32_t>& boxes,
+                                            const std::vector<int32_t>& scores, int batches,
+                                            int classes, int n, const tsr::ref::NmsParams& p) {
+  const FwImage img(tsr::fw::firmware_path("fw_nms"));
+  EscapeRequest req(TSR_ESC_FN_NMS, img.io_addr(), img.io_size());
+  const uint32_t cap = static_cast<uint32_t>(batches * classes * n);
+  req.arg(TSR_NMS_BOXES, req.put_vec(boxes));
+  req.arg(TSR_NMS_SCORES, req.put_vec(scores));
+  const uint32_t a_out = req.reserve(4 + cap * 12);
+  req.arg(TSR_NMS_OUT, a_out);
+  req.arg(TSR_NMS_BATCHES, static_cast<uint32_t>(batches));
+  req.arg(TSR_NMS_CLASSES, static_cast<uint32_t>(classes));
+  req.arg(TSR_NMS_N, static_cast<uint32_t>(n));
+  req.arg(TSR_NMS_CENTER_POINT_BOX, static_cast<uint32_t>(p.center_point_box));
+  req.arg(TSR_NMS_MAX_PER_CLASS,
+          static_cast<uint32_t>(std::clamp<int64_t>(p.max_output_per_class, 0, 0x7FFFFFFF)));
+  req.arg(TSR_NMS_IOU_Q16, p.iou_threshold_q16);
+  req.arg(TSR_NMS_HAS_SCORE_THR, p.has_score_threshold ? 1U : 0U);
+  req.arg(TSR_NMS_SCORE_THR, p.score_threshold);
+  req.arg(TSR_NMS_OUT_CAPACITY, cap);
+  req.arg(TSR_NMS_SCRATCH, req.reserve(static_cast<uint32_t>(8 * n + 8)));
+  req.output(a_out, 4 + cap * 12);
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  std::vector<tsr::ref::NmsSelection> sel;
+  const int32_t count = tsr::fw::read_i32(r.out, 0);
+  for (int32_t i = 0; i < count; ++i) {
+    sel.push_back({tsr::fw::read_i32(r.out, 1 + i * 3), tsr::fw::read_i32(r.out, 2 + i * 3),
+                   tsr::fw::read_i32(r.out, 3 + i * 3)});
+  }
+  return sel;
+}
+
+std::string to_string(const std::vector<tsr::ref::NmsSelection>& s) {
+  std::string r;
+  for (const auto& x : s) r += fmt::format("[{} {} {}] ", x.batch, x.cls, x.box);
+  return r;
+}
+
+TEST_F(FwOps, NmsRandomMatchesGolden) {
+  for (int iter = 0; iter < 12; ++iter) {
+    const int batches = std::uniform_int_distribution<int>(1, 2)(rng_);
+    const int classes = std::uniform_int_distribution<int>(1, 3)(rng_);
+    const int n = std::uniform_int_distribution<int>(1, 60)(rng_);
+    tsr::ref::NmsParams p;
+    p.center_point_box = iter % 2;
+    p.max_output_per_class = std::uniform_int_distribution<int>(0, n + 1)(rng_);
+    p.iou_threshold_q16 = std::uniform_int_distribution<int>(0, 65536)(rng_);
+    p.has_score_threshold = iter % 3 != 0;
+    p.score_threshold = std::uniform_int_distribution<int>(-50, 50)(rng_);
+    // Boxes clustered in a small field so that many overlap; coordinates up to the limit.
+    const int span = iter < 6 ? 200 : tsr::ref::kNmsCoordLimit / 4;
+    std::uniform_int_distribution<int> pos(-span, span), size(-span / 4, span / 2);
+    std::vector<int32_t> boxes;
+    for (int i = 0; i < batches * n; ++i) {
+      if (p.center_point_box == 1) {
+        boxes.insert(boxes.end(), {pos(rng_), pos(rng_), std::abs(size(rng_)), std::abs(size(rng_))});
+      } else {
+        const int y = pos(rng_), x = pos(rng_);
+        boxes.insert(boxes.end(), {y, x, y + size(rng_), x + size(rng_)});  // corners may be flipped
+      }
+    }
+    std::vector<int32_t> scores(static_cast<size_t>(batches) * classes * n);
+    std::uniform_int_distribution<int> sc(-100, 100);
+    for (auto& s : scores) s = iter % 4 == 3 ? sc(rng_) / 40 : sc(rng_);  // some with many ties
+    const auto want = tsr::ref::non_max_suppression(boxes, scores, batches, classes, n, p);
+    const auto got = run_nms(boxes, scores, batches, classes, n, p);
+    ASSERT_EQ(to_string(got), to_string(want))
+        << "batches " << batches << " classes " << classes << " n " << n << " cpb "
+        << p.center_point_box << " iou " << p.iou_threshold_q16;
+  }
+}
+
+// ONNX's backend tests for NonMaxSuppression (Debian's libonnx-testdata): float inputs converted
+// to the integer formats (coordinates Q12, scores Q16, IoU threshold Q0.16), then both the golden
+// model and the firmware must reproduce ONNX's selected_indices.
+TEST_F(FwOps, NmsOnnxBackendVectors) {
+  const std::filesystem::path root = "/usr/share/libonnx-testdata/data/node";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << root << " missing (libonnx-testdata)";
+  int cases = 0;
+  for (const auto& e : std::filesystem::directory_iterator(root)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("test_nonmaxsuppression_", 0) != 0) continue;
+    SCOPED_TRACE(name);
+    const auto attrs = tsr::fw::read_onnx_int_attributes((e.path() / "model.onnx").string());
+    const auto set = e.path() / "test_data_set_0";
+    const auto boxes_t = tsr::fw::read_onnx_tensor((set / "input_0.pb").string());
+    const auto scores_t = tsr::fw::read_onnx_tensor((set / "input_1.pb").string());
+    const auto expect_t = tsr::fw::read_onnx_tensor((set / "output_0.pb").string());
+    ASSERT_EQ(boxes_t.dims.size(), 3U);
+    ASSERT_EQ(scores_t.dims.size(), 3U);
+    const int batches = static_cast<int>(boxes_t.dims[0]);
+    const int n = static_cast<int>(boxes_t.dims[1]);
+    const int classes = static_cast<int>(scores_t.dims[1]);
+    tsr::ref::NmsParams p;
+    p.center_point_box = attrs.contains("center_point_box")
+                             ? static_cast<int>(attrs.at("center_point_box")) : 0;
+    if (std::filesystem::exists(set / "input_2.pb")) {
+      p.max_output_per_class =
+          static_cast<int64_t>(tsr::fw::read_onnx_tensor((set / "input_2.pb").string()).values.at(0));
+    }
+    if (std::filesystem::exists(set / "input_3.pb")) {
+      p.iou_threshold_q16 = static_cast<int32_t>(std::lround(
+          tsr::fw::read_onnx_tensor((set / "input_3.pb").string()).values.at(0) * 65536.0));
+    }
+    if (std::filesystem::exists(set / "input_4.pb")) {
+      p.has_score_threshold = true;
+      p.score_threshold = static_cast<int32_t>(std::lround(
+          tsr::fw::read_onnx_tensor((set / "input_4.pb").string()).values.at(0) * 65536.0));
+    }
+    std::vector<int32_t> boxes, scores;
+    for (double v : boxes_t.values) boxes.push_back(static_cast<int32_t>(std::lround(v * 4096.0)));
+    for (double v : scores_t.values) scores.push_back(static_cast<int32_t>(std::lround(v * 65536.0)));
+    std::vector<tsr::ref::NmsSelection> want;
+    for (size_t i = 0; i + 2 < expect_t.values.size(); i += 3) {
+      want.push_back({static_cast<int32_t>(expect_t.values[i]),
+                      static_cast<int32_t>(expect_t.values[i + 1]),
+                      static_cast<int32_t>(expect_t.values[i + 2])});
+    }
+    const auto golden = tsr::ref::non_max_suppression(boxes, scores, batches, classes, n, p);
+    EXPECT_EQ(to_string(golden), to_string(want)) << "golden model vs ONNX";
+    EXPECT_EQ(to_string(run_nms(boxes, scores, batches, classes, n, p)), to_string(want))
+        << "firmware vs ONNX";
+    ++cases;
+  }
+  EXPECT_GE(cases, 9) << "expected the 9 NonMaxSuppression vectors of libonnx-testdata";
+}
+
+// ---- the dispatcher's error paths ----
+
+TEST_F(FwOps, DispatcherRejectsBadRequests) {
+  const FwImage img(tsr::fw::firmware_path("fw_softmax"));
+  {
+    EscapeRequest req(TSR_ESC_FN_SOFTMAX, img.io_addr(), img.io_size());
+    req.set_magic(0x12345678);
+    const auto r = tsr::fw::run_qemu(img, req);
+    EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_MAGIC)) << r.log;
+    EXPECT_EQ(r.status, TSR_ESC_ERR_MAGIC) << r.log;
+  }
+  {
+    EscapeRequest req(TSR_ESC_FN_NMS, img.io_addr(), img.io_size());  // not linked into fw_softmax
+    const auto r = tsr::fw::run_qemu(img, req);
+    EXPECT_EQ(r.status, TSR_ESC_ERR_FUNC) << r.log;
+  }
+  {
+    EscapeRequest req(TSR_ESC_FN_SOFTMAX, img.io_addr(), img.io_size());
+    req.arg(TSR_SOFTMAX_DEPTH, 0U);
+    const auto r = tsr::fw::run_qemu(img, req);
+    EXPECT_EQ(r.status, TSR_ESC_ERR_ARG) << r.log;
+    EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_ARG)) << r.log;
+  }
+}
+
+// The escape service image (every op behind one dispatcher) serves each op.
+TEST_F(FwOps, ServiceImageRunsEveryOp) {
+  const FwImage img(tsr::fw::firmware_path("tsr_escape"));
+  const std::vector<int8_t> in = {1, 9, -3, 9, 4};
+  EscapeRequest req(TSR_ESC_FN_TOPK, img.io_addr(), img.io_size());
+  const uint32_t a_in = req.put_vec(in);
+  const uint32_t a_out = req.reserve(2 * 5);
+  req.arg(TSR_TOPK_IN, a_in);
+  req.arg(TSR_TOPK_ROWS, 1U);
+  req.arg(TSR_TOPK_N, 5U);
+  req.arg(TSR_TOPK_K, 2U);
+  req.arg(TSR_TOPK_OUT_IDX, a_out);
+  req.arg(TSR_TOPK_OUT_VAL, a_out + 8);
+  req.output(a_out, 10);
+  const auto r = tsr::fw::run_qemu(img, req);
+  expect_ok(r);
+  EXPECT_EQ(tsr::fw::read_i32(r.out, 0), 1);
+  EXPECT_EQ(tsr::fw::read_i32(r.out, 1), 3);
+  EXPECT_EQ(r.out[8], 9);
+  EXPECT_EQ(r.out[9], 9);
+}
+
+}  // namespace
