@@ -15,6 +15,8 @@
 #ifndef TSR_ESCAPE_ABI_H
 #define TSR_ESCAPE_ABI_H
 
+#include <stdint.h>
+
 #define TSR_ESC_MAGIC 0x43534554u /* "TESC" */
 #define TSR_ESC_MAX_ARGS 24
 #define TSR_ESC_HEADER_WORDS 5
@@ -119,5 +121,61 @@
 #define TSR_NMS_SCRATCH 12
 
 #define TSR_NMS_COORD_LIMIT (1 << 19)
+
+/* KWS (keyword-spotting audio front end, TFLite-Micro micro_frontend semantics as configured by
+ * micro_speech: 16 kHz, 30 ms Hann window (Q12) every 20 ms, 512-point fixed-point real FFT
+ * (kissfft int16 arithmetic), 40-channel mel filterbank 125..7500 Hz with square root, noise
+ * reduction, PCAN gain control, log scale; then micro_speech's int8 feature:
+ * clamp((v * 256 + 333) / 666 - 128)).
+ *   tables: a tsr_kws_tables_t (computed on the host: every float step of the front end's setup)
+ *   state:  a tsr_kws_state_t, zeroed before the first call, kept between calls (streaming)
+ *   samples[num_samples] int16; every completed window produces one frame of 40 features:
+ *   out[frames][40] int8, out_u16[frames][40] uint16 (the front end's output; 0 = not wanted);
+ *   out_frames receives the number of frames produced; at most max_frames. */
+#define TSR_KWS_TABLES 0
+#define TSR_KWS_STATE 1
+#define TSR_KWS_SAMPLES 2
+#define TSR_KWS_NUM_SAMPLES 3
+#define TSR_KWS_OUT 4
+#define TSR_KWS_OUT_U16 5
+#define TSR_KWS_MAX_FRAMES 6
+#define TSR_KWS_OUT_FRAMES 7
+
+#define TSR_KWS_WINDOW 480
+#define TSR_KWS_STEP 320
+#define TSR_KWS_FFT 512
+#define TSR_KWS_CHANNELS 40
+#define TSR_KWS_BINS 257      /* TSR_KWS_FFT / 2 + 1 */
+#define TSR_KWS_PCAN_LUT 128  /* 125 used (4 * 32 - 3) */
+#define TSR_KWS_LOG_LUT 130   /* 129 segment ends + 1 */
+#define TSR_KWS_NO_CHANNEL 0xFFu
+
+/* Only fixed-width fields, 4-byte scalars first: the same layout on the host and on RV32. */
+typedef struct {
+  int32_t fb_start;              /* first FFT bin the filterbank reads */
+  int32_t fb_end;                /* one past the last */
+  uint32_t nr_smoothing_bits;    /* noise reduction */
+  uint32_t nr_even_smoothing;    /* Q14 */
+  uint32_t nr_odd_smoothing;     /* Q14 */
+  uint32_t nr_min_signal_remaining; /* Q14 */
+  int32_t pcan_snr_shift;
+  int32_t log_scale_shift;
+  int32_t log_correction_bits;   /* also PCAN's input correction */
+  int16_t window[TSR_KWS_WINDOW];            /* Hann, Q12 */
+  int16_t twiddle[TSR_KWS_FFT / 2][2];        /* kissfft: round(32767 * e^{-2 pi i k / 256}) */
+  int16_t super_twiddle[TSR_KWS_FFT / 4][2];  /* kissfft real-FFT split twiddles */
+  int16_t fb_weight[TSR_KWS_BINS];            /* Q12 weight of a bin in its channel range */
+  int16_t fb_unweight[TSR_KWS_BINS];          /* Q12 weight in the range below */
+  int16_t pcan_lut[TSR_KWS_PCAN_LUT];         /* PCAN's piecewise-quadratic gain table */
+  uint16_t log_lut[TSR_KWS_LOG_LUT];          /* log2(1 + x) - x in Q16 at 128 segments */
+  uint8_t fb_range[TSR_KWS_BINS];             /* range index 0..40 of a bin, or NO_CHANNEL */
+  uint8_t pad[3];
+} tsr_kws_tables_t;
+
+typedef struct {
+  uint32_t input_used;                    /* samples held in `input` */
+  uint32_t noise_estimate[TSR_KWS_CHANNELS];
+  int16_t input[TSR_KWS_WINDOW];          /* the window's input samples */
+} tsr_kws_state_t;
 
 #endif /* TSR_ESCAPE_ABI_H */

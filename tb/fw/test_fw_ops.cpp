@@ -15,6 +15,7 @@
 #include "tessera/error.h"
 #include "tessera/ref/escape_ops.h"
 #include "tessera/ref/kernels.h"
+#include "tessera/ref/kws_frontend.h"
 #include "tessera/tb/harness.h"
 #include "tsr_escape_abi.h"
 
@@ -404,6 +405,123 @@ TEST_F(FwOps, NmsOnnxBackendVectors) {
     ++cases;
   }
   EXPECT_GE(cases, 9) << "expected the 9 NonMaxSuppression vectors of libonnx-testdata";
+}
+
+
+// ---- KWS audio front end ----
+
+// The golden model's tables in the firmware's layout (tsr_kws_tables_t).
+tsr_kws_tables_t pack_tables(const tsr::ref::KwsTables& t) {
+  tsr_kws_tables_t p{};
+  p.fb_start = t.fb_start;
+  p.fb_end = t.fb_end;
+  p.nr_smoothing_bits = t.nr_smoothing_bits;
+  p.nr_even_smoothing = t.nr_even_smoothing;
+  p.nr_odd_smoothing = t.nr_odd_smoothing;
+  p.nr_min_signal_remaining = t.nr_min_signal_remaining;
+  p.pcan_snr_shift = t.pcan_snr_shift;
+  p.log_scale_shift = t.log_scale_shift;
+  p.log_correction_bits = t.correction_bits;
+  std::copy(t.window.begin(), t.window.end(), p.window);
+  for (size_t i = 0; i < t.twiddle.size(); ++i) {
+    p.twiddle[i][0] = t.twiddle[i][0];
+    p.twiddle[i][1] = t.twiddle[i][1];
+  }
+  for (size_t i = 0; i < t.super_twiddle.size(); ++i) {
+    p.super_twiddle[i][0] = t.super_twiddle[i][0];
+    p.super_twiddle[i][1] = t.super_twiddle[i][1];
+  }
+  for (int b = 0; b < tsr::ref::kKwsBins; ++b) {
+    p.fb_weight[b] = t.fb_weight[b];
+    p.fb_unweight[b] = t.fb_unweight[b];
+    p.fb_range[b] = t.fb_range[b] < 0 ? TSR_KWS_NO_CHANNEL : static_cast<uint8_t>(t.fb_range[b]);
+  }
+  std::copy(t.pcan_lut.begin(), t.pcan_lut.end(), p.pcan_lut);
+  std::copy(t.log_lut.begin(), t.log_lut.end(), p.log_lut);
+  return p;
+}
+
+struct KwsRun {
+  std::vector<int8_t> features;
+  std::vector<uint16_t> raw;
+};
+
+KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples) {
+  const FwImage img(tsr::fw::firmware_path("fw_kws"));
+  EscapeRequest req(TSR_ESC_FN_KWS, img.io_addr(), img.io_size());
+  const tsr_kws_tables_t packed = pack_tables(t);
+  const tsr_kws_state_t state{};
+  const uint32_t max_frames = static_cast<uint32_t>(samples.size() / TSR_KWS_STEP + 1);
+  req.arg(TSR_KWS_TABLES, req.put({reinterpret_cast<const uint8_t*>(&packed), sizeof packed}));
+  req.arg(TSR_KWS_STATE, req.put({reinterpret_cast<const uint8_t*>(&state), sizeof state}));
+  req.arg(TSR_KWS_SAMPLES, req.put_vec(samples));
+  req.arg(TSR_KWS_NUM_SAMPLES, static_cast<uint32_t>(samples.size()));
+  // One output block: frame count, int8 features, uint16 values.
+  const uint32_t out_len = 4 + max_frames * TSR_KWS_CHANNELS * 3;
+  const uint32_t a_out = req.reserve(out_len);
+  req.arg(TSR_KWS_OUT_FRAMES, a_out);
+  req.arg(TSR_KWS_OUT, a_out + 4);
+  req.arg(TSR_KWS_OUT_U16, a_out + 4 + max_frames * TSR_KWS_CHANNELS);
+  req.arg(TSR_KWS_MAX_FRAMES, max_frames);
+  req.output(a_out, out_len);
+  const FwResult r = tsr::fw::run_qemu(img, req);
+  EXPECT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_TRUE(r.ended) << r.log;
+  KwsRun k;
+  if (r.out.size() != out_len) return k;
+  const auto frames = static_cast<uint32_t>(tsr::fw::read_i32(r.out, 0));
+  for (uint32_t i = 0; i < frames * TSR_KWS_CHANNELS; ++i) {
+    k.features.push_back(static_cast<int8_t>(r.out[4 + i]));
+    const size_t o = 4 + max_frames * TSR_KWS_CHANNELS + 2 * i;
+    k.raw.push_back(static_cast<uint16_t>(r.out[o] | (r.out[o + 1] << 8)));
+  }
+  return k;
+}
+
+KwsRun golden_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples) {
+  tsr::ref::KwsFrontend fe(t);
+  KwsRun k;
+  for (const auto& f : fe.process(samples)) {
+    k.features.insert(k.features.end(), f.feature.begin(), f.feature.end());
+    k.raw.insert(k.raw.end(), f.raw.begin(), f.raw.end());
+  }
+  return k;
+}
+
+// micro_speech's real inputs: one second of "yes" and of "no" -> 49 x 40 int8 features.
+TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
+  static_assert(sizeof(tsr_kws_tables_t) % 4 == 0);
+  const auto t = tsr::ref::make_kws_tables();
+  for (const char* name : {"yes_1000ms.wav", "no_1000ms.wav"}) {
+    const auto wav = tsr::ref::read_wav_pcm16(std::string(TSR_MODELS_DIR) + "/" + name);
+    ASSERT_EQ(wav.sample_rate, 16000) << name;
+    const auto want = golden_kws(t, wav.samples);
+    ASSERT_EQ(want.features.size(), 1960U) << name;  // 49 frames x 40 channels
+    const auto got = run_kws(t, wav.samples);
+    EXPECT_EQ(got.raw, want.raw) << name;
+    EXPECT_EQ(got.features, want.features) << name;
+  }
+}
+
+// Seeded random audio: noise, tones, silence and full-scale clipping.
+TEST_F(FwOps, KwsFrontendRandomAudioMatchesGolden) {
+  const auto t = tsr::ref::make_kws_tables();
+  for (int iter = 0; iter < 3; ++iter) {
+    const int n = std::uniform_int_distribution<int>(480, 6000)(rng_);
+    std::vector<int16_t> s(n);
+    const double f = std::uniform_real_distribution<double>(100.0, 7000.0)(rng_);
+    const int amp = iter == 0 ? 40000 : std::uniform_int_distribution<int>(0, 20000)(rng_);
+    std::uniform_int_distribution<int> noise(-300, 300);
+    for (int i = 0; i < n; ++i) {
+      const double v = amp * std::sin(2 * 3.141592653589793 * f * i / 16000.0) + noise(rng_);
+      s[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
+      if (iter == 2 && i > n / 2) s[i] = 0;  // silence after sound
+    }
+    const auto want = golden_kws(t, s);
+    const auto got = run_kws(t, s);
+    EXPECT_EQ(got.raw, want.raw) << "n " << n << " f " << f << " amp " << amp;
+    EXPECT_EQ(got.features, want.features);
+  }
 }
 
 // ---- the dispatcher's error paths ----
