@@ -127,7 +127,34 @@ std::string firmware_path(const std::string& name) {
   return (std::filesystem::path(TSR_FW_DIR) / (name + ".elf")).string();
 }
 
-FwResult run_qemu(const FwImage& image, const EscapeRequest& req) {
+namespace {
+
+// Instructions from the first executed instruction of tsr_escape_dispatch up to (not including)
+// the first one back in main: qemu's exec log names the symbol of every block, one instruction
+// per block under -singlestep.
+uint64_t count_dispatch_instructions(const std::string& log_path) {
+  std::ifstream f(log_path);
+  if (!f) fail("{}: cannot read qemu's exec log", log_path);
+  std::string line;
+  bool inside = false;
+  uint64_t n = 0;
+  while (std::getline(f, line)) {
+    if (line.rfind("Trace ", 0) != 0) continue;
+    const auto sp = line.find_last_of(' ');
+    const std::string sym = line.substr(sp + 1);
+    if (!inside) {
+      inside = sym == "tsr_escape_dispatch";
+    } else if (sym == "main") {
+      return n;
+    }
+    if (inside) ++n;
+  }
+  fail("{}: the exec log has no complete call of tsr_escape_dispatch", log_path);
+}
+
+}  // namespace
+
+FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_instructions) {
   static std::atomic<int> counter{0};
   const auto dir = std::filesystem::path(TSR_FW_DIR) / "run";
   std::filesystem::create_directories(dir);
@@ -142,7 +169,11 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req) {
   // qemu-user refuses (silently, exit 1) to load an image without execute permission.
   std::filesystem::permissions(elf, std::filesystem::perms::owner_exec,
                                std::filesystem::perm_options::add);
-  const auto r = tsr::tb::run_command(fmt::format("{} {}", TSR_QEMU_RISCV32, elf.string()));
+  const std::string trace = elf.string() + ".exec.log";
+  const std::string opts =
+      count_instructions ? fmt::format("-singlestep -d nochain,exec -D {} ", trace) : "";
+  const auto r =
+      tsr::tb::run_command(fmt::format("{} {}{}", TSR_QEMU_RISCV32, opts, elf.string()));
   FwResult res;
   res.exit_code = r.code;
   res.log = r.output;
@@ -166,6 +197,10 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req) {
     }
   }
   if (res.out.size() != expect) res.ended = false;  // a truncated dump is not a result
+  if (count_instructions) {
+    res.op_instructions = count_dispatch_instructions(trace);
+    std::filesystem::remove(trace);
+  }
   if (res.exit_code == 0 && res.ended) std::filesystem::remove(elf);
   return res;
 }

@@ -59,11 +59,16 @@ struct FwResult {
   std::vector<uint8_t> out;       // the hex dump after "out <len>"
   bool ended = false;             // the program printed "end"
   std::string log;                // everything it printed (stdout and stderr)
+  uint64_t op_instructions = 0;   // with count_instructions: instructions retired from the call
+                                  // of tsr_escape_dispatch to its return (the op + dispatch)
 };
 
 // Run `image` with the request under qemu-riscv32; never throws for a failing program (the
 // caller checks exit_code/status), throws tsr::Error when qemu cannot be run.
-FwResult run_qemu(const FwImage& image, const EscapeRequest& req);
+// With count_instructions, qemu runs one instruction per translation block and logs each
+// executed block (-singlestep -d nochain,exec); the log is parsed and deleted. Slow and large
+// (~100 bytes per instruction): for benchmarks of single calls, not for tests.
+FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_instructions = false);
 
 // Path of a built firmware program (build/firmware/<name>.elf).
 std::string firmware_path(const std::string& name);

@@ -1,0 +1,42 @@
+// Calling each escape op of the firmware from the host: build the request (tsr_escape_abi.h)
+// from golden-model types, run the op's program (build/firmware/fw_<op>.elf) under
+// qemu-riscv32, decode the result. Shared by the tests and the benchmark. Every function throws
+// tsr::Error (with the program's output) when the program does not finish with status 0;
+// `instructions`, when non-null, receives the instructions retired by the dispatch call
+// (qemu single-step trace: slow, for benchmarks).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fw_harness.h"
+#include "tessera/ref/escape_ops.h"
+#include "tessera/ref/kernels.h"
+#include "tessera/ref/kws_frontend.h"
+#include "tsr_escape_abi.h"
+
+namespace tsr::fw {
+
+std::vector<int8_t> run_softmax(const std::vector<int8_t>& in, int depth,
+                                const tsr::ref::SoftmaxParams& p, uint64_t* instructions = nullptr);
+tsr::ref::TopK run_topk(const std::vector<int8_t>& in, int n, int k,
+                        uint64_t* instructions = nullptr);
+std::vector<int8_t> run_add(const tsr::ref::QTensor& a, const tsr::ref::QTensor& b,
+                            const tsr::ref::AddParams& p, uint64_t* instructions = nullptr);
+std::vector<int8_t> run_avgpool(const tsr::ref::QTensor& in, const tsr::ref::PoolParams& p,
+                                uint64_t* instructions = nullptr);
+std::vector<tsr::ref::NmsSelection> run_nms(const std::vector<int32_t>& boxes,
+                                            const std::vector<int32_t>& scores, int batches,
+                                            int classes, int n, const tsr::ref::NmsParams& p,
+                                            uint64_t* instructions = nullptr);
+
+// The golden model's KWS tables in the firmware's layout.
+tsr_kws_tables_t pack_kws_tables(const tsr::ref::KwsTables& t);
+struct KwsRun {
+  std::vector<int8_t> features;  // frames x 40
+  std::vector<uint16_t> raw;     // frames x 40
+};
+KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
+               uint64_t* instructions = nullptr);
+
+}  // namespace tsr::fw
