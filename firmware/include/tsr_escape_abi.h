@@ -9,8 +9,10 @@
  *   word 2  status    written by the firmware: TSR_ESC_OK or a TSR_ESC_ERR_* code
  *   word 3  out_addr  first byte of the op's result (the test prints it as hex)
  *   word 4  out_len   its length in bytes
- *   word 5..          arg[0 .. TSR_ESC_MAX_ARGS-1], the op's arguments (slots below)
- * Addresses are core addresses (DMEM, or the scratchpad window). Every tensor is row-major (NHWC
+ *   word 5  flags     TSR_ESC_FLAG_*
+ *   word 6..          arg[0 .. TSR_ESC_MAX_ARGS-1], the op's arguments (slots below)
+ * Addresses are core addresses (DMEM, or the scratchpad window). An ESCAPE command carries the
+ * function id and, in argument word 0, the address of the arg[] words. Every tensor is row-major (NHWC
  * for images). */
 #ifndef TSR_ESCAPE_ABI_H
 #define TSR_ESCAPE_ABI_H
@@ -19,7 +21,10 @@
 
 #define TSR_ESC_MAGIC 0x43534554u /* "TESC" */
 #define TSR_ESC_MAX_ARGS 24
-#define TSR_ESC_HEADER_WORDS 5
+#define TSR_ESC_HEADER_WORDS 6
+
+/* Request flags. */
+#define TSR_ESC_FLAG_COUNTERS 1u /* report the call's cycles and instructions (tessera core only) */
 
 /* Function ids. */
 #define TSR_ESC_FN_SOFTMAX 1u

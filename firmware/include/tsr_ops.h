@@ -15,7 +15,6 @@ uint32_t tsr_op_add(const volatile uint32_t* args);
 uint32_t tsr_op_avgpool(const volatile uint32_t* args);
 uint32_t tsr_op_nms(const volatile uint32_t* args);
 uint32_t tsr_op_kws(const volatile uint32_t* args);
-uint32_t tsr_escape_serve(void);
 
 #ifdef __cplusplus
 }

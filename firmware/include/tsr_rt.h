@@ -7,15 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__has_include)
-#if __has_include(<tsr_memmap.h>)
+/* The variant's generated memory map (TSR_IMEM_BASE, TSR_MMIO_*, TSR_SYS_*, ...). */
 #include <tsr_memmap.h>
-#else
-#include "tsr_memmap_default.h"
-#endif
-#else
-#include "tsr_memmap_default.h"
-#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +25,7 @@ void tsr_put_dec(int32_t v);            /* signed decimal */
 void tsr_put_udec(uint32_t v);          /* unsigned decimal */
 void tsr_put_hex32(uint32_t v);         /* 8 lower-case hex digits */
 void tsr_put_hex_bytes(const void* p, size_t n); /* 2 hex digits per byte, 32 bytes per line */
+void tsr_put_u64(uint64_t v);           /* unsigned decimal */
 void tsr_flush(void);
 
 /* ---- MMIO ---- */
@@ -41,19 +35,34 @@ static inline uint32_t tsr_mmio_read32(uintptr_t addr) {
 static inline void tsr_mmio_write32(uintptr_t addr, uint32_t v) { *(volatile uint32_t*)addr = v; }
 static inline uint8_t tsr_mmio_read8(uintptr_t addr) { return *(volatile const uint8_t*)addr; }
 static inline void tsr_mmio_write8(uintptr_t addr, uint8_t v) { *(volatile uint8_t*)addr = v; }
-/* Accelerator CSR n (byte offset) and core-local MMIO register (byte offset). */
-static inline uint32_t tsr_csr_read(uint32_t off) { return tsr_mmio_read32(TSR_CSR_BASE + off); }
-static inline void tsr_csr_write(uint32_t off, uint32_t v) { tsr_mmio_write32(TSR_CSR_BASE + off, v); }
+/* Accelerator CSR (byte offset TSR_CSR_* of tsr_isa.h) and core-local MMIO register (byte offset
+ * TSR_MMIO_*). Both windows take aligned word accesses only. */
+static inline uint32_t tsr_csr_read(uint32_t off) { return tsr_mmio_read32(TSR_ACSR_BASE + off); }
+static inline void tsr_csr_write(uint32_t off, uint32_t v) { tsr_mmio_write32(TSR_ACSR_BASE + off, v); }
 static inline uint32_t tsr_core_mmio_read(uint32_t off) {
-  return tsr_mmio_read32(TSR_CORE_MMIO_BASE + off);
+  return tsr_mmio_read32(TSR_MMIO_BASE + off);
 }
 static inline void tsr_core_mmio_write(uint32_t off, uint32_t v) {
-  tsr_mmio_write32(TSR_CORE_MMIO_BASE + off, v);
+  tsr_mmio_write32(TSR_MMIO_BASE + off, v);
+}
+/* The core's 64-bit cycle and retired-instruction counters (reading LO latches HI). Only on the
+ * tessera core: qemu-riscv32 has no MMIO there. */
+static inline uint64_t tsr_read_cycles(void) {
+  const uint32_t lo = tsr_core_mmio_read(TSR_MMIO_CYCLE_LO);
+  return ((uint64_t)tsr_core_mmio_read(TSR_MMIO_CYCLE_HI) << 32) | lo;
+}
+static inline uint64_t tsr_read_instret(void) {
+  const uint32_t lo = tsr_core_mmio_read(TSR_MMIO_INSTRET_LO);
+  return ((uint64_t)tsr_core_mmio_read(TSR_MMIO_INSTRET_HI) << 32) | lo;
 }
 
 /* ---- the escape-op entry ---- */
 /* Runs the request block at `req` (see tsr_escape_abi.h); writes and returns its status. */
 uint32_t tsr_escape_dispatch(volatile uint32_t* req);
+/* Calls op `func` with its argument words; returns its status (TSR_ESC_ERR_FUNC if not linked). */
+uint32_t tsr_escape_call(uint32_t func, const volatile uint32_t* args);
+/* Serves ESCAPE commands from the core-local MMIO registers, forever (see docs/firmware.md). */
+__attribute__((noreturn)) void tsr_escape_serve(void);
 
 /* C library pieces the compiler may call. */
 void* memset(void* d, int c, size_t n);

@@ -41,6 +41,28 @@ void tsr_put_dec(int32_t v) {
   }
 }
 
+/* Decimal without a 64-bit division (libgcc's would add ~2 KiB): subtract powers of ten. */
+void tsr_put_u64(uint64_t v) {
+  uint64_t p = 10000000000000000000ull;
+  int started = 0;
+  for (;;) {
+    char d = '0';
+    while (v >= p) {
+      v -= p;
+      ++d;
+    }
+    if (d != '0' || started || p == 1) {
+      tsr_putc(d);
+      started = 1;
+    }
+    if (p == 1) break;
+    /* p / 10 without dividing: p is a power of ten, so count down through the list. */
+    uint64_t q = 1;
+    while (q * 10 < p) q *= 10;
+    p = q;
+  }
+}
+
 static const char hex_digits[] = "0123456789abcdef";
 
 void tsr_put_hex32(uint32_t v) {

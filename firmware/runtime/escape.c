@@ -27,37 +27,30 @@ static tsr_op_fn lookup(uint32_t func) {
   }
 }
 
+uint32_t tsr_escape_call(uint32_t func, const volatile uint32_t* args) {
+  const tsr_op_fn fn = lookup(func);
+  return fn != 0 ? fn(args) : TSR_ESC_ERR_FUNC;
+}
+
 uint32_t tsr_escape_dispatch(volatile uint32_t* req) {
-  uint32_t status;
-  if (req[0] != TSR_ESC_MAGIC) {
-    status = TSR_ESC_ERR_MAGIC;
-  } else {
-    const tsr_op_fn fn = lookup(req[1]);
-    status = fn != 0 ? fn(req + TSR_ESC_HEADER_WORDS) : TSR_ESC_ERR_FUNC;
-  }
+  const uint32_t status = req[0] != TSR_ESC_MAGIC
+                              ? TSR_ESC_ERR_MAGIC
+                              : tsr_escape_call(req[1], req + TSR_ESC_HEADER_WORDS);
   req[2] = status;
   return status;
 }
 
-/* Service mode: the accelerator hands over an ESCAPE by writing the request block's address into
- * the core-local MMIO register TSR_ESC_MMIO_REQ (non-zero = pending); the firmware runs it, writes
- * the status to TSR_ESC_MMIO_DONE and waits for the next one. A request address of
- * 0xFFFFFFFF ends the service loop. (Register offsets are provisional until the core's register
- * map is generated into tsr_memmap.h.) */
-#ifndef TSR_ESC_MMIO_REQ
-#define TSR_ESC_MMIO_REQ 0x0u
-#endif
-#ifndef TSR_ESC_MMIO_DONE
-#define TSR_ESC_MMIO_DONE 0x4u
-#endif
-
-uint32_t tsr_escape_serve(void) {
+/* Service mode. The accelerator hands an ESCAPE command to the core: ESC_STATUS bit 0 goes high,
+ * ESC_FUNC holds the function id and ESC_ARG0 the core address of the op's argument words (the
+ * arg[] slots of tsr_escape_abi.h, typically in the scratchpad window). The firmware runs the op
+ * and writes its status to ESC_DONE, which ends the ESCAPE; then it waits for the next one. */
+void tsr_escape_serve(void) {
   for (;;) {
-    const uint32_t addr = tsr_core_mmio_read(TSR_ESC_MMIO_REQ);
-    if (addr == 0) continue;
-    if (addr == 0xFFFFFFFFu) return 0;
-    const uint32_t status = tsr_escape_dispatch((volatile uint32_t*)(uintptr_t)addr);
-    tsr_core_mmio_write(TSR_ESC_MMIO_REQ, 0);
-    tsr_core_mmio_write(TSR_ESC_MMIO_DONE, status | 0x80000000u);
+    while ((tsr_core_mmio_read(TSR_MMIO_ESC_STATUS) & 1u) == 0) {
+    }
+    const uint32_t func = tsr_core_mmio_read(TSR_MMIO_ESC_FUNC);
+    const uint32_t args = tsr_core_mmio_read(TSR_MMIO_ESC_ARG0);
+    const uint32_t status = tsr_escape_call(func, (const volatile uint32_t*)(uintptr_t)args);
+    tsr_core_mmio_write(TSR_MMIO_ESC_DONE, status);
   }
 }

@@ -1,8 +1,6 @@
-/* exit and write through the Linux RISC-V system-call convention (number in a7). */
+/* exit and write through the Linux RISC-V system-call convention (number in a7: TSR_SYS_EXIT = 93,
+ * TSR_SYS_WRITE = 64 from the generated memory map). */
 #include "tsr_rt.h"
-
-#define TSR_SYS_WRITE 64
-#define TSR_SYS_EXIT 93
 
 void tsr_exit(int code) {
   tsr_flush();

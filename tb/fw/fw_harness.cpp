@@ -88,6 +88,7 @@ EscapeRequest::EscapeRequest(uint32_t func, uint32_t io_addr, uint32_t io_size)
   word(0, TSR_ESC_MAGIC);
   word(1, func);
   word(2, 0xFFFFFFFFu);
+  word(5, 0);
 }
 
 void EscapeRequest::word(int index, uint32_t v) {
@@ -122,6 +123,7 @@ void EscapeRequest::output(uint32_t addr, uint32_t len) {
 }
 
 void EscapeRequest::set_magic(uint32_t m) { word(0, m); }
+void EscapeRequest::set_flags(uint32_t f) { word(5, f); }
 
 std::string firmware_path(const std::string& name) {
   return (std::filesystem::path(TSR_FW_DIR) / (name + ".elf")).string();
@@ -182,7 +184,11 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_ins
   size_t expect = 0;
   bool in_out = false;
   while (std::getline(in, line)) {
-    if (line.rfind("status ", 0) == 0) {
+    if (line.rfind("cycles ", 0) == 0) {
+      res.cycles = std::stoull(line.substr(7));
+    } else if (line.rfind("instret ", 0) == 0) {
+      res.instret = std::stoull(line.substr(8));
+    } else if (line.rfind("status ", 0) == 0) {
       res.status = static_cast<uint32_t>(std::stoul(line.substr(7)));
     } else if (line.rfind("out ", 0) == 0) {
       expect = std::stoul(line.substr(4));

@@ -44,6 +44,7 @@ class EscapeRequest {
   void arg(int slot, int32_t value) { arg(slot, static_cast<uint32_t>(value)); }
   void output(uint32_t addr, uint32_t len);
   void set_magic(uint32_t m);
+  void set_flags(uint32_t f);
   const std::vector<uint8_t>& bytes() const { return io_; }
 
  private:
@@ -59,6 +60,8 @@ struct FwResult {
   std::vector<uint8_t> out;       // the hex dump after "out <len>"
   bool ended = false;             // the program printed "end"
   std::string log;                // everything it printed (stdout and stderr)
+  uint64_t cycles = 0;            // with TSR_ESC_FLAG_COUNTERS on the tessera core: the call's
+  uint64_t instret = 0;           // cycles and retired instructions (MMIO counters)
   uint64_t op_instructions = 0;   // with count_instructions: instructions retired from the call
                                   // of tsr_escape_dispatch to its return (the op + dispatch)
 };
