@@ -112,6 +112,14 @@ uint32_t EscapeRequest::put(std::span<const uint8_t> data) {
   return addr;
 }
 
+void EscapeRequest::write(uint32_t addr, Patch data) {
+  if (addr < base_ || static_cast<size_t>(addr - base_) + data.size() > used_) {
+    fail("escape request: write of {} bytes at 0x{:08x} is outside the reserved window", data.size(),
+         addr);
+  }
+  std::copy(data.begin(), data.end(), io_.begin() + (addr - base_));
+}
+
 void EscapeRequest::arg(int slot, uint32_t value) {
   if (slot < 0 || slot >= TSR_ESC_MAX_ARGS) fail("escape request: argument slot {} out of range", slot);
   word(TSR_ESC_HEADER_WORDS + slot, value);

@@ -38,6 +38,9 @@ class EscapeRequest {
   uint32_t put_vec(const std::vector<T>& v) {
     return put({reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(T)});
   }
+  using Patch = std::span<const uint8_t>;
+  // Overwrite bytes at a core address already inside the window.
+  void write(uint32_t addr, Patch data);
   // Reserve zeroed bytes (outputs, scratch); returns their core address.
   uint32_t reserve(uint32_t n);
   void arg(int slot, uint32_t value);

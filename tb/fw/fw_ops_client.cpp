@@ -1,6 +1,7 @@
 #include "fw_ops_client.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "tessera/error.h"
 #include "tsr_escape_abi.h"
@@ -186,34 +187,40 @@ tsr_kws_tables_t pack_kws_tables(const tsr::ref::KwsTables& t) {
 }
 
 
-KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples, uint64_t* instructions) {
+KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
+               uint64_t* instructions, tsr_kws_state_t* state) {
   const FwImage img(firmware_path("fw_kws"));
   EscapeRequest req(TSR_ESC_FN_KWS, img.io_addr(), img.io_size());
   const tsr_kws_tables_t packed = pack_kws_tables(t);
-  const tsr_kws_state_t state{};
+  const tsr_kws_state_t st_in = state != nullptr ? *state : tsr_kws_state_t{};
   const uint32_t max_frames = static_cast<uint32_t>(samples.size() / TSR_KWS_STEP + 1);
   req.arg(TSR_KWS_TABLES, req.put({reinterpret_cast<const uint8_t*>(&packed), sizeof packed}));
-  req.arg(TSR_KWS_STATE, req.put({reinterpret_cast<const uint8_t*>(&state), sizeof state}));
   req.arg(TSR_KWS_SAMPLES, req.put_vec(samples));
   req.arg(TSR_KWS_NUM_SAMPLES, static_cast<uint32_t>(samples.size()));
-  // One output block: frame count, int8 features, uint16 values.
-  const uint32_t out_len = 4 + max_frames * TSR_KWS_CHANNELS * 3;
-  const uint32_t a_out = req.reserve(out_len);
+  // One output block, dumped after the call: frame count, the streaming state (the op updates it
+  // in place), int8 features, uint16 values.
+  const uint32_t st_size = sizeof(tsr_kws_state_t);
+  const uint32_t n = max_frames * TSR_KWS_CHANNELS;
+  const uint32_t out_len = 4 + st_size + n * 3;
+  const uint32_t a_out = req.put(std::vector<uint8_t>(out_len, 0));
+  EscapeRequest::Patch st_bytes{reinterpret_cast<const uint8_t*>(&st_in), st_size};
+  req.write(a_out + 4, st_bytes);
   req.arg(TSR_KWS_OUT_FRAMES, a_out);
-  req.arg(TSR_KWS_OUT, a_out + 4);
-  req.arg(TSR_KWS_OUT_U16, a_out + 4 + max_frames * TSR_KWS_CHANNELS);
+  req.arg(TSR_KWS_STATE, a_out + 4);
+  req.arg(TSR_KWS_OUT, a_out + 4 + st_size);
+  req.arg(TSR_KWS_OUT_U16, a_out + 4 + st_size + n);
   req.arg(TSR_KWS_MAX_FRAMES, max_frames);
   req.output(a_out, out_len);
   const FwResult r = checked_run(img, req, instructions);
   KwsRun k;
   const auto frames = static_cast<uint32_t>(read_i32(r.out, 0));
+  if (state != nullptr) std::memcpy(state, r.out.data() + 4, st_size);
   for (uint32_t i = 0; i < frames * TSR_KWS_CHANNELS; ++i) {
-    k.features.push_back(static_cast<int8_t>(r.out[4 + i]));
-    const size_t o = 4 + max_frames * TSR_KWS_CHANNELS + 2 * i;
+    k.features.push_back(static_cast<int8_t>(r.out[4 + st_size + i]));
+    const size_t o = 4 + st_size + n + 2 * i;
     k.raw.push_back(static_cast<uint16_t>(r.out[o] | (r.out[o + 1] << 8)));
   }
   return k;
 }
-
 
 }  // namespace tsr::fw

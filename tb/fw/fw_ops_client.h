@@ -36,7 +36,9 @@ struct KwsRun {
   std::vector<int8_t> features;  // frames x 40
   std::vector<uint16_t> raw;     // frames x 40
 };
+// `state`, when non-null, is the streaming state going in (zero = a fresh front end) and comes
+// back updated, so consecutive calls continue one stream.
 KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
-               uint64_t* instructions = nullptr);
+               uint64_t* instructions = nullptr, tsr_kws_state_t* state = nullptr);
 
 }  // namespace tsr::fw

@@ -312,6 +312,27 @@ TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
   }
 }
 
+// Streaming across calls: one second of "no" cut at random points into three calls that carry
+// the state (window input, noise estimates) from one to the next.
+TEST_F(FwOps, KwsFrontendStreamsAcrossCalls) {
+  const auto t = tsr::ref::make_kws_tables();
+  const auto wav = tsr::ref::read_wav_pcm16(std::string(TSR_MODELS_DIR) + "/no_1000ms.wav");
+  const auto want = golden_kws(t, wav.samples);
+  std::uniform_int_distribution<size_t> cut(1, wav.samples.size() / 2);
+  const size_t a = cut(rng_), b = a + cut(rng_);
+  tsr_kws_state_t state{};
+  KwsRun got;
+  for (auto [lo, hi] : {std::pair{size_t{0}, a}, std::pair{a, b}, std::pair{b, wav.samples.size()}}) {
+    const std::vector<int16_t> part(wav.samples.begin() + static_cast<std::ptrdiff_t>(lo),
+                                    wav.samples.begin() + static_cast<std::ptrdiff_t>(hi));
+    const auto r = run_kws(t, part, nullptr, &state);
+    got.features.insert(got.features.end(), r.features.begin(), r.features.end());
+    got.raw.insert(got.raw.end(), r.raw.begin(), r.raw.end());
+  }
+  EXPECT_EQ(got.raw, want.raw) << "cuts at " << a << " and " << b;
+  EXPECT_EQ(got.features, want.features);
+}
+
 // Seeded random audio: noise, tones, silence and full-scale clipping.
 TEST_F(FwOps, KwsFrontendRandomAudioMatchesGolden) {
   const auto t = tsr::ref::make_kws_tables();
