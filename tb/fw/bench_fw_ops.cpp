@@ -54,12 +54,12 @@ int main(int argc, char** argv) {
       rows.push_back({k == 1 ? "argmax" : "top-k", fmt::format("1x{} k={}", len, k),
                       static_cast<uint64_t>(len), n});
     }
-    {  // ResNet-8's residual ADD: 32x32x16
+    {  // a residual ADD tile of 2048 elements (what fits one 10 KiB request)
       const auto p = ref::add_params({0.05F, 3}, {0.03F, -7}, {0.07F, 1}, ref::Activation::Relu);
-      ref::QTensor a{{1, 32, 32, 16}, rnd(g, 16384), 3};
-      ref::QTensor b{{1, 32, 32, 16}, rnd(g, 16384), -7};
+      ref::QTensor a{{1, 16, 16, 8}, rnd(g, 2048), 3};
+      ref::QTensor b{{1, 16, 16, 8}, rnd(g, 2048), -7};
       check(tsr::fw::run_add(a, b, p, &n) == ref::add(a, b, p).data, "add");
-      rows.push_back({"add", "1x32x32x16", 16384, n});
+      rows.push_back({"add", "1x16x16x8", 2048, n});
     }
     for (auto [s, f] : {std::pair{ref::Shape4{1, 8, 8, 64}, 8}, std::pair{ref::Shape4{1, 25, 5, 64}, 0}}) {
       const int fh = f == 0 ? 25 : f, fw = f == 0 ? 5 : f;  // global pools of ResNet-8 / DS-CNN

@@ -223,4 +223,22 @@ KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples
   return k;
 }
 
+KwsRun run_kws_stream(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
+                      const std::vector<size_t>& chunks) {
+  tsr_kws_state_t state{};
+  KwsRun all;
+  size_t pos = 0;
+  for (const size_t n : chunks) {
+    if (pos + n > samples.size()) fail("run_kws_stream: chunks run past the {} samples", samples.size());
+    const std::vector<int16_t> part(samples.begin() + static_cast<std::ptrdiff_t>(pos),
+                                    samples.begin() + static_cast<std::ptrdiff_t>(pos + n));
+    const KwsRun r = run_kws(t, part, nullptr, &state);
+    all.features.insert(all.features.end(), r.features.begin(), r.features.end());
+    all.raw.insert(all.raw.end(), r.raw.begin(), r.raw.end());
+    pos += n;
+  }
+  if (pos != samples.size()) fail("run_kws_stream: chunks cover {} of {} samples", pos, samples.size());
+  return all;
+}
+
 }  // namespace tsr::fw

@@ -41,4 +41,11 @@ struct KwsRun {
 KwsRun run_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
                uint64_t* instructions = nullptr, tsr_kws_state_t* state = nullptr);
 
+// A stream cut into calls of the given sizes (summing to samples.size()), the state carried from
+// call to call: what a long recording needs when one call's operands must fit the request block.
+KwsRun run_kws_stream(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samples,
+                      const std::vector<size_t>& chunks);
+// The largest chunk of samples one call takes (the request block is 10 KiB).
+inline constexpr size_t kKwsMaxChunk = 1600;
+
 }  // namespace tsr::fw

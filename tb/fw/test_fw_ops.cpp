@@ -29,6 +29,7 @@ using tsr::fw::KwsRun;
 using tsr::fw::run_add;
 using tsr::fw::run_avgpool;
 using tsr::fw::run_kws;
+using tsr::fw::run_kws_stream;
 using tsr::fw::run_nms;
 using tsr::fw::run_softmax;
 using tsr::fw::run_topk;
@@ -297,7 +298,15 @@ KwsRun golden_kws(const tsr::ref::KwsTables& t, const std::vector<int16_t>& samp
   return k;
 }
 
-// micro_speech's real inputs: one second of "yes" and of "no" -> 49 x 40 int8 features.
+// Cuts n samples into chunks of at most kKwsMaxChunk (the request block's limit per call).
+std::vector<size_t> fixed_chunks(size_t n) {
+  std::vector<size_t> c;
+  for (size_t pos = 0; pos < n; pos += tsr::fw::kKwsMaxChunk) c.push_back(std::min(tsr::fw::kKwsMaxChunk, n - pos));
+  return c;
+}
+
+// micro_speech's real inputs: one second of "yes" and of "no" -> 49 x 40 int8 features (streamed
+// through the firmware in calls of 1600 samples, the state carried between them).
 TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
   static_assert(sizeof(tsr_kws_tables_t) % 4 == 0);
   const auto t = tsr::ref::make_kws_tables();
@@ -306,30 +315,25 @@ TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
     ASSERT_EQ(wav.sample_rate, 16000) << name;
     const auto want = golden_kws(t, wav.samples);
     ASSERT_EQ(want.features.size(), 1960U) << name;  // 49 frames x 40 channels
-    const auto got = run_kws(t, wav.samples);
+    const auto got = run_kws_stream(t, wav.samples, fixed_chunks(wav.samples.size()));
     EXPECT_EQ(got.raw, want.raw) << name;
     EXPECT_EQ(got.features, want.features) << name;
   }
 }
 
-// Streaming across calls: one second of "no" cut at random points into three calls that carry
-// the state (window input, noise estimates) from one to the next.
+// Streaming across calls at random cut points: one second of "no" in calls of 1 to 1600 samples.
 TEST_F(FwOps, KwsFrontendStreamsAcrossCalls) {
   const auto t = tsr::ref::make_kws_tables();
   const auto wav = tsr::ref::read_wav_pcm16(std::string(TSR_MODELS_DIR) + "/no_1000ms.wav");
   const auto want = golden_kws(t, wav.samples);
-  std::uniform_int_distribution<size_t> cut(1, wav.samples.size() / 2);
-  const size_t a = cut(rng_), b = a + cut(rng_);
-  tsr_kws_state_t state{};
-  KwsRun got;
-  for (auto [lo, hi] : {std::pair{size_t{0}, a}, std::pair{a, b}, std::pair{b, wav.samples.size()}}) {
-    const std::vector<int16_t> part(wav.samples.begin() + static_cast<std::ptrdiff_t>(lo),
-                                    wav.samples.begin() + static_cast<std::ptrdiff_t>(hi));
-    const auto r = run_kws(t, part, nullptr, &state);
-    got.features.insert(got.features.end(), r.features.begin(), r.features.end());
-    got.raw.insert(got.raw.end(), r.raw.begin(), r.raw.end());
+  std::uniform_int_distribution<size_t> len(1, tsr::fw::kKwsMaxChunk);
+  std::vector<size_t> chunks;
+  for (size_t pos = 0; pos < wav.samples.size();) {
+    chunks.push_back(std::min(len(rng_), wav.samples.size() - pos));
+    pos += chunks.back();
   }
-  EXPECT_EQ(got.raw, want.raw) << "cuts at " << a << " and " << b;
+  const auto got = run_kws_stream(t, wav.samples, chunks);
+  EXPECT_EQ(got.raw, want.raw) << chunks.size() << " calls";
   EXPECT_EQ(got.features, want.features);
 }
 
@@ -348,7 +352,7 @@ TEST_F(FwOps, KwsFrontendRandomAudioMatchesGolden) {
       if (iter == 2 && i > n / 2) s[i] = 0;  // silence after sound
     }
     const auto want = golden_kws(t, s);
-    const auto got = run_kws(t, s);
+    const auto got = run_kws_stream(t, s, fixed_chunks(s.size()));
     EXPECT_EQ(got.raw, want.raw) << "n " << n << " f " << f << " amp " << amp;
     EXPECT_EQ(got.features, want.features);
   }
