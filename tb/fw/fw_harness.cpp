@@ -164,6 +164,37 @@ uint64_t count_dispatch_instructions(const std::string& log_path) {
 
 }  // namespace
 
+void parse_program_output(const std::string& text, FwResult& res) {
+  std::istringstream in(text);
+  std::string line;
+  size_t expect = 0;
+  bool in_out = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("cycles ", 0) == 0) {
+      res.cycles = std::stoull(line.substr(7));
+    } else if (line.rfind("instret ", 0) == 0) {
+      res.instret = std::stoull(line.substr(8));
+    } else if (line.rfind("status ", 0) == 0) {
+      res.status = static_cast<uint32_t>(std::stoul(line.substr(7)));
+    } else if (line.rfind("out ", 0) == 0) {
+      expect = std::stoul(line.substr(4));
+      in_out = true;
+    } else if (line == "end") {
+      res.ended = true;
+      in_out = false;
+    } else if (in_out) {
+      for (size_t i = 0; i + 1 < line.size(); i += 2) {
+        const char h[3] = {line[i], line[i + 1], 0};
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(h, &end, 16);
+        if (end != h + 2) return;  // not hex: not a result (ended stays false)
+        res.out.push_back(static_cast<uint8_t>(v));
+      }
+    }
+  }
+  if (res.out.size() != expect) res.ended = false;  // a truncated dump is not a result
+}
+
 FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_instructions) {
   static std::atomic<int> counter{0};
   const auto dir = std::filesystem::path(TSR_FW_DIR) / "run";
@@ -187,30 +218,7 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_ins
   FwResult res;
   res.exit_code = r.code;
   res.log = r.output;
-  std::istringstream in(r.output);
-  std::string line;
-  size_t expect = 0;
-  bool in_out = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("cycles ", 0) == 0) {
-      res.cycles = std::stoull(line.substr(7));
-    } else if (line.rfind("instret ", 0) == 0) {
-      res.instret = std::stoull(line.substr(8));
-    } else if (line.rfind("status ", 0) == 0) {
-      res.status = static_cast<uint32_t>(std::stoul(line.substr(7)));
-    } else if (line.rfind("out ", 0) == 0) {
-      expect = std::stoul(line.substr(4));
-      in_out = true;
-    } else if (line == "end") {
-      res.ended = true;
-      in_out = false;
-    } else if (in_out) {
-      for (size_t i = 0; i + 1 < line.size(); i += 2) {
-        res.out.push_back(static_cast<uint8_t>(std::stoul(line.substr(i, 2), nullptr, 16)));
-      }
-    }
-  }
-  if (res.out.size() != expect) res.ended = false;  // a truncated dump is not a result
+  parse_program_output(r.output, res);
   if (count_instructions) {
     res.op_instructions = count_dispatch_instructions(trace);
     std::filesystem::remove(trace);

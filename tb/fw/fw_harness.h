@@ -76,6 +76,9 @@ struct FwResult {
 // (~100 bytes per instruction): for benchmarks of single calls, not for tests.
 FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_instructions = false);
 
+// Parses what escape_main prints (cycles/instret, status, out, hex dump, end) into `res`.
+void parse_program_output(const std::string& text, FwResult& res);
+
 // Path of a built firmware program (build/firmware/<name>.elf).
 std::string firmware_path(const std::string& name);
 

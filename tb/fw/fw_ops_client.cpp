@@ -10,10 +10,17 @@ namespace tsr::fw {
 
 namespace {
 
+Runner& current_runner() {
+  static Runner r = [](const FwImage& img, const EscapeRequest& req, bool count) {
+    return run_qemu(img, req, count);
+  };
+  return r;
+}
+
 // Runs the request; throws tsr::Error with the program's output unless it finished with status 0
 // and a complete result.
 FwResult checked_run(const FwImage& img, const EscapeRequest& req, uint64_t* instructions) {
-  FwResult r = run_qemu(img, req, instructions != nullptr);
+  FwResult r = current_runner()(img, req, instructions != nullptr);
   if (r.exit_code != 0 || r.status != TSR_ESC_OK || !r.ended) {
     fail("{}: escape op failed (exit {}, status {}):\n{}", img.path(), r.exit_code, r.status, r.log);
   }
@@ -24,6 +31,12 @@ FwResult checked_run(const FwImage& img, const EscapeRequest& req, uint64_t* ins
 std::vector<int8_t> as_i8(const std::vector<uint8_t>& b) { return {b.begin(), b.end()}; }
 
 }  // namespace
+
+Runner set_runner(Runner r) {
+  Runner old = std::move(current_runner());
+  current_runner() = std::move(r);
+  return old;
+}
 
 std::vector<int8_t> run_softmax(const std::vector<int8_t>& in, int depth,
                                 const tsr::ref::SoftmaxParams& p, uint64_t* instructions) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fw_harness.h"
@@ -16,6 +17,11 @@
 #include "tsr_escape_abi.h"
 
 namespace tsr::fw {
+
+// The machine the run_* functions use: qemu-riscv32 by default; the tessera core's ISS or RTL
+// model when a test installs one. `count` asks for op_instructions. Returns the previous runner.
+using Runner = std::function<FwResult(const FwImage&, const EscapeRequest&, bool count)>;
+Runner set_runner(Runner r);
 
 std::vector<int8_t> run_softmax(const std::vector<int8_t>& in, int depth,
                                 const tsr::ref::SoftmaxParams& p, uint64_t* instructions = nullptr);
