@@ -383,6 +383,57 @@ TEST_F(FwOps, DispatcherRejectsBadRequests) {
   }
 }
 
+// Every op answers a bad argument with TSR_ESC_ERR_ARG (exit code 3), never a crash or a hang.
+TEST_F(FwOps, OpsRejectBadArguments) {
+  struct Case {
+    const char* program;
+    uint32_t func;
+    std::vector<std::pair<int, uint32_t>> args;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {"fw_softmax", TSR_ESC_FN_SOFTMAX, {{TSR_SOFTMAX_DEPTH, 4}, {TSR_SOFTMAX_BETA_SHIFT, 31}}, "left shift 31"},
+      {"fw_softmax", TSR_ESC_FN_SOFTMAX, {{TSR_SOFTMAX_DEPTH, 4}, {TSR_SOFTMAX_DIFF_MIN, 5}}, "positive diff_min"},
+      {"fw_topk", TSR_ESC_FN_TOPK, {{TSR_TOPK_N, 4}, {TSR_TOPK_K, 0}}, "k = 0"},
+      {"fw_topk", TSR_ESC_FN_TOPK, {{TSR_TOPK_N, 4}, {TSR_TOPK_K, 5}}, "k > n"},
+      {"fw_add", TSR_ESC_FN_ADD, {{TSR_ADD_LEFT_SHIFT, 23}, {TSR_ADD_ACT_MAX, 127}}, "left shift 23"},
+      {"fw_add", TSR_ESC_FN_ADD, {{TSR_ADD_SHIFT1, 1}, {TSR_ADD_ACT_MAX, 127}}, "input shift > 0"},
+      {"fw_add", TSR_ESC_FN_ADD, {{TSR_ADD_ACT_MIN, 10}, {TSR_ADD_ACT_MAX, 5}}, "act_min > act_max"},
+      {"fw_avgpool", TSR_ESC_FN_AVGPOOL, {{TSR_POOL_H, 0}}, "zero height"},
+      {"fw_avgpool", TSR_ESC_FN_AVGPOOL,
+       {{TSR_POOL_N, 1}, {TSR_POOL_H, 2}, {TSR_POOL_W, 2}, {TSR_POOL_C, 1}, {TSR_POOL_FILTER_H, 1},
+        {TSR_POOL_FILTER_W, 1}, {TSR_POOL_STRIDE_H, 1}, {TSR_POOL_STRIDE_W, 1},
+        {TSR_POOL_PAD_TOP, 5}, {TSR_POOL_OUT_H, 1}, {TSR_POOL_OUT_W, 1}, {TSR_POOL_ACT_MAX, 127}},
+       "a window with no input"},
+      {"fw_nms", TSR_ESC_FN_NMS, {{TSR_NMS_CENTER_POINT_BOX, 2}}, "center_point_box 2"},
+      {"fw_nms", TSR_ESC_FN_NMS, {{TSR_NMS_IOU_Q16, 65537}}, "IoU threshold above 1"},
+  };
+  for (const auto& c : cases) {
+    const FwImage img(tsr::fw::firmware_path(c.program));
+    EscapeRequest req(c.func, img.io_addr(), img.io_size());
+    const uint32_t scratch = req.reserve(256);  // every pointer argument points here
+    for (int slot = 0; slot < TSR_ESC_MAX_ARGS; ++slot) req.arg(slot, scratch);
+    for (const auto& [slot, v] : c.args) req.arg(slot, v);
+    const auto r = tsr::fw::run_qemu(img, req);
+    EXPECT_EQ(r.status, TSR_ESC_ERR_ARG) << c.program << ": " << c.what << "\n" << r.log;
+    EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_ARG)) << c.program << ": " << c.what;
+  }
+  // A coordinate beyond +-2^19 (the NMS number format's limit).
+  const FwImage img(tsr::fw::firmware_path("fw_nms"));
+  EscapeRequest req(TSR_ESC_FN_NMS, img.io_addr(), img.io_size());
+  req.arg(TSR_NMS_BOXES, req.put_vec(std::vector<int32_t>{0, 0, 1 << 20, 1}));
+  req.arg(TSR_NMS_SCORES, req.put_vec(std::vector<int32_t>{1}));
+  const uint32_t out = req.reserve(64);
+  req.arg(TSR_NMS_OUT, out);
+  req.arg(TSR_NMS_BATCHES, 1U);
+  req.arg(TSR_NMS_CLASSES, 1U);
+  req.arg(TSR_NMS_N, 1U);
+  req.arg(TSR_NMS_MAX_PER_CLASS, 1U);
+  req.arg(TSR_NMS_OUT_CAPACITY, 1U);
+  req.arg(TSR_NMS_SCRATCH, req.reserve(16));
+  EXPECT_EQ(tsr::fw::run_qemu(img, req).status, TSR_ESC_ERR_ARG);
+}
+
 // The escape service image (every op behind one dispatcher) serves each op.
 TEST_F(FwOps, ServiceImageRunsEveryOp) {
   const FwImage img(tsr::fw::firmware_path("tsr_escape"));
