@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "tessera/error.h"
 #include "tessera/tb/harness.h"
@@ -199,8 +200,13 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_ins
   static std::atomic<int> counter{0};
   const auto dir = std::filesystem::path(TSR_FW_DIR) / "run";
   std::filesystem::create_directories(dir);
+  // Named after the test, so a rerun overwrites the images a failed run left behind.
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string who =
+      info != nullptr ? fmt::format("{}.{}", info->test_suite_name(), info->name())
+                      : fmt::format("pid{}", getpid());
   const auto elf = dir / fmt::format("{}-{}-{}.elf", std::filesystem::path(image.path()).stem().string(),
-                                     getpid(), counter++);
+                                     who, counter++);
   {
     const auto bytes = image.with_io(req.bytes());
     std::ofstream f(elf, std::ios::binary);
@@ -218,6 +224,8 @@ FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_ins
   FwResult res;
   res.exit_code = r.code;
   res.log = r.output;
+  res.image = elf.string();
+  res.rerun = fmt::format("{} {}", TSR_QEMU_RISCV32, elf.string());
   parse_program_output(r.output, res);
   if (count_instructions) {
     res.op_instructions = count_dispatch_instructions(trace);

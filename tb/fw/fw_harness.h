@@ -63,6 +63,8 @@ struct FwResult {
   std::vector<uint8_t> out;       // the hex dump after "out <len>"
   bool ended = false;             // the program printed "end"
   std::string log;                // everything it printed (stdout and stderr)
+  std::string image;              // the ELF with the request; kept when the run failed
+  std::string rerun;              // the command that reruns it
   uint64_t cycles = 0;            // with TSR_ESC_FLAG_COUNTERS on the tessera core: the call's
   uint64_t instret = 0;           // cycles and retired instructions (MMIO counters)
   uint64_t op_instructions = 0;   // with count_instructions: instructions retired from the call

@@ -22,7 +22,8 @@ Runner& current_runner() {
 FwResult checked_run(const FwImage& img, const EscapeRequest& req, uint64_t* instructions) {
   FwResult r = current_runner()(img, req, instructions != nullptr);
   if (r.exit_code != 0 || r.status != TSR_ESC_OK || !r.ended) {
-    fail("{}: escape op failed (exit {}, status {}):\n{}", img.path(), r.exit_code, r.status, r.log);
+    fail("{}: escape op failed (exit {}, status {}); rerun: {}\n{}", img.path(), r.exit_code,
+         r.status, r.rerun, r.log);
   }
   if (instructions != nullptr) *instructions = r.op_instructions;
   return r;

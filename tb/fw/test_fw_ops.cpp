@@ -44,9 +44,9 @@ std::vector<int8_t> random_i8(std::mt19937_64& rng, size_t n, int lo = -128, int
 
 // Fails the test with the program's output when it did not finish with status 0.
 void expect_ok(const FwResult& r) {
-  ASSERT_EQ(r.exit_code, 0) << r.log;
-  ASSERT_EQ(r.status, TSR_ESC_OK) << r.log;
-  ASSERT_TRUE(r.ended) << r.log;
+  ASSERT_EQ(r.exit_code, 0) << "rerun: " << r.rerun << "\n" << r.log;
+  ASSERT_EQ(r.status, TSR_ESC_OK) << "rerun: " << r.rerun << "\n" << r.log;
+  ASSERT_TRUE(r.ended) << "rerun: " << r.rerun << "\n" << r.log;
 }
 
 class FwOps : public ::testing::Test {
