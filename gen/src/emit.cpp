@@ -270,6 +270,9 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   nlohmann::ordered_json consts;
   for (const auto& k : constants(cfg)) consts[k.macro] = k.value;
   j["constants"] = consts;
+  nlohmann::ordered_json mm;
+  for (const auto& r : memmap::regions(cfg)) mm[r.name] = {{"base", r.base}, {"size", r.size}};
+  j["core_memmap"] = mm;
   j["rtl_files"] = rtl_order;
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& f : files) list.push_back({{"path", f.path}, {"kind", f.kind}});

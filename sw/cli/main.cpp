@@ -15,6 +15,7 @@
 #include "tessera/gen/memmap.h"
 
 #ifdef TSR_WITH_SIM
+#include "tessera/core/core_sim.h"
 #include "tessera/sim/bench.h"
 #include "tessera/top/bench_layers.h"
 #endif
@@ -72,6 +73,13 @@ int run(int argc, char** argv) {
   blay->add_option("--latency", lopt.latency, "Memory latency in cycles (default 64)");
   blay->add_flag("--quick", lopt.quick, "Smaller layers (for tests)");
   blay->add_flag("--disassemble", lopt.disassemble, "Print each layer's command list");
+  tsr::core::CoreRunCli copt;
+  auto* crun = app.add_subcommand(
+      "core-run", "Run a bare-metal RV32IM ELF on the simulated escape core (docs/core.md)");
+  crun->add_option("elf", copt.elf, "Program (linked with the variant's tsr_memory.ld)")->required();
+  crun->add_option("--max-cycles", copt.max_cycles, "Stop with an error after N cycles (default 1e8)");
+  crun->add_option("--trace", copt.trace_path, "Write an FST wave of the run");
+  crun->add_option("--variant", copt.variant, "Built-in core variant: default (RV32IM) or tiny (RV32I)");
 #endif
 
 #ifdef TSR_WITH_SYNTH
@@ -142,6 +150,7 @@ int run(int argc, char** argv) {
 #ifdef TSR_WITH_SIM
   if (barr->parsed()) return tsr::sim::bench_array(bopt);
   if (blay->parsed()) return tsr::top::bench_layers(lopt);
+  if (crun->parsed()) return tsr::core::core_run(copt);
 #endif
 #ifdef TSR_WITH_SYNTH
   if (sweep->parsed()) {
