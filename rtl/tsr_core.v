@@ -263,7 +263,14 @@ module tsr_core #(
   wire        mis      = is_mem && (((msize == 2'd1) && maddr[0]) ||
                                     ((msize == 2'd2) && (maddr[1:0] != 2'b00)));
   wire        hit_dmem = (maddr - TSR_DMEM_BASE) < DmemBytes;
-  wire        hit_spad = (maddr - TSR_SPAD_BASE) < SpadSize;
+  wire        hit_spad;
+  generate
+    if (SpadBytes != 0) begin : g_spad
+      assign hit_spad = (maddr - TSR_SPAD_BASE) < SpadSize;
+    end else begin : g_no_spad
+      assign hit_spad = 1'b0;
+    end
+  endgenerate
   wire        hit_acsr = ((maddr - TSR_ACSR_BASE) < TSR_ACSR_SIZE) && (msize == 2'd2);
   wire        hit_mmio = ((maddr - TSR_MMIO_BASE) < TSR_MMIO_SIZE) && (msize == 2'd2);
   wire        hit_bus  = hit_spad | hit_acsr;
