@@ -382,7 +382,14 @@ TEST(Io, WriteEcallConsoleMmioAndMmioExit) {
 std::vector<uint32_t> random_program(std::mt19937_64& rng, int n, bool m_ext, bool spad) {
   std::vector<uint32_t> p;
   auto rnd = [&](uint32_t k) { return uint32_t(rng() % k); };
-  for (uint32_t reg = 1; reg < 30; ++reg) li(p, reg, uint32_t(rng()));
+  // Mostly full 32-bit values, some small ones (short multiplies, small divisors) and edges.
+  for (uint32_t reg = 1; reg < 30; ++reg) {
+    const uint32_t kind = rnd(8);
+    const uint32_t v = kind == 0 ? uint32_t(int32_t(rnd(512)) - 256)
+                       : kind == 1 ? (rnd(2) ? 0x80000000u : 0xffffffffu)
+                                   : uint32_t(rng());
+    li(p, reg, v);
+  }
   li(p, 31, mm::kDmemBase + 0x800);
   li(p, 30, mm::kSpadBase + 0x800);
   auto rd = [&] { return 1 + rnd(29); };   // never x30 / x31 (kept as bases)
