@@ -15,6 +15,7 @@
 #include "tessera/gen/memmap.h"
 
 #ifdef TSR_WITH_SIM
+#include "tessera/core/bench_core.h"
 #include "tessera/core/core_sim.h"
 #include "tessera/sim/bench.h"
 #include "tessera/top/bench_layers.h"
@@ -73,6 +74,12 @@ int run(int argc, char** argv) {
   blay->add_option("--latency", lopt.latency, "Memory latency in cycles (default 64)");
   blay->add_flag("--quick", lopt.quick, "Smaller layers (for tests)");
   blay->add_flag("--disassemble", lopt.disassemble, "Print each layer's command list");
+  tsr::core::BenchCoreOptions bcopt;
+  auto* bcore = bench->add_subcommand(
+      "core", "Cycles and CPI of the escape core on integer benchmarks and firmware ops");
+  bcore->add_option("--json", bcopt.json_path, "Also write the results as JSON to this file");
+  bcore->add_option("--markdown", bcopt.markdown_path, "Also write the table as markdown to this file");
+  bcore->add_flag("--quick", bcopt.quick, "Integer benchmarks only (for tests)");
   tsr::core::CoreRunCli copt;
   auto* crun = app.add_subcommand(
       "core-run", "Run a bare-metal RV32IM ELF on the simulated escape core (docs/core.md)");
@@ -151,6 +158,7 @@ int run(int argc, char** argv) {
   if (barr->parsed()) return tsr::sim::bench_array(bopt);
   if (blay->parsed()) return tsr::top::bench_layers(lopt);
   if (crun->parsed()) return tsr::core::core_run(copt);
+  if (bcore->parsed()) return tsr::core::bench_core(bcopt);
 #endif
 #ifdef TSR_WITH_SYNTH
   if (sweep->parsed()) {
