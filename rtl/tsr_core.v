@@ -119,7 +119,7 @@ module tsr_core #(
   wire [63:0] cycle_d, instret_d;
   reg  [31:0] cyc_hi_q, ins_hi_q;
   wire [31:0] cyc_hi_d, ins_hi_d;
-  reg  [31:0] rf_q [1:31];
+  wire [32*32-1:0] rf_flat;   // x0..x31, 32 bits each (x0 reads 0)
 
   // ---------------------------------------------------------------- memories
   wire [31:0] insn;        // IMEM output: the instruction in X
@@ -192,8 +192,16 @@ module tsr_core #(
   wire [4:0]  ra2 = is_ecall ? ((ecall_wait && lm_reg_i) ? lm_addr_i[6:2] : 5'd10) : insn[24:20];
   wire        w_fwd = w_valid_q && !w_wait_q && (w_rd_q != 5'd0);
   wire [31:0] w_value;
-  wire [31:0] rf1 = (ra1 == 5'd0) ? 32'd0 : rf_q[ra1];
-  wire [31:0] rf2 = (ra2 == 5'd0) ? 32'd0 : rf_q[ra2];
+  reg  [31:0] rf1, rf2;
+  integer     ri;
+  always @(*) begin
+    rf1 = 32'd0;
+    rf2 = 32'd0;
+    for (ri = 1; ri < 32; ri = ri + 1) begin
+      if (ra1 == ri[4:0]) rf1 = rf_flat[32*ri +: 32];
+      if (ra2 == ri[4:0]) rf2 = rf_flat[32*ri +: 32];
+    end
+  end
   wire [31:0] rs1v = (w_fwd && (w_rd_q == ra1)) ? w_value : rf1;
   wire [31:0] rs2v = (w_fwd && (w_rd_q == ra2)) ? w_value : rf2;
 
@@ -262,17 +270,23 @@ module tsr_core #(
   wire [1:0]  msize    = f3[1:0];   // 0 byte, 1 half, 2 word
   wire        mis      = is_mem && (((msize == 2'd1) && maddr[0]) ||
                                     ((msize == 2'd2) && (maddr[1:0] != 2'b00)));
-  wire        hit_dmem = (maddr - TSR_DMEM_BASE) < DmemBytes;
+  // Window decodes as comparisons with constants (cheaper than subtract-and-compare).
+  localparam [31:0] DmemEnd = TSR_DMEM_BASE + DmemBytes;
+  localparam [31:0] ImemEnd = TSR_IMEM_BASE + ImemBytes;
+  wire        hit_dmem = (maddr >= TSR_DMEM_BASE) && (maddr < DmemEnd);
   wire        hit_spad;
   generate
     if (SpadBytes != 0) begin : g_spad
-      assign hit_spad = (maddr - TSR_SPAD_BASE) < SpadSize;
+      localparam [31:0] SpadEnd = TSR_SPAD_BASE + SpadSize;
+      assign hit_spad = (maddr >= TSR_SPAD_BASE) && (maddr < SpadEnd);
     end else begin : g_no_spad
       assign hit_spad = 1'b0;
     end
   endgenerate
-  wire        hit_acsr = ((maddr - TSR_ACSR_BASE) < TSR_ACSR_SIZE) && (msize == 2'd2);
-  wire        hit_mmio = ((maddr - TSR_MMIO_BASE) < TSR_MMIO_SIZE) && (msize == 2'd2);
+  localparam [31:0] AcsrEnd = TSR_ACSR_BASE + TSR_ACSR_SIZE;
+  localparam [31:0] MmioEnd = TSR_MMIO_BASE + TSR_MMIO_SIZE;
+  wire        hit_acsr = (maddr >= TSR_ACSR_BASE) && (maddr < AcsrEnd) && (msize == 2'd2);
+  wire        hit_mmio = (maddr >= TSR_MMIO_BASE) && (maddr < MmioEnd) && (msize == 2'd2);
   wire        hit_bus  = hit_spad | hit_acsr;
   wire        mfault   = is_mem && !mis && !(hit_dmem | hit_bus | hit_mmio);
   wire [3:0]  be       = (msize == 2'd0) ? (4'b0001 << maddr[1:0]) :
@@ -350,19 +364,20 @@ module tsr_core #(
   // Fetch: after reset the first fetch is the reset pc; then one per fired X instruction.
   wire        fetch     = running && (!x_valid_q || x_fire) && !exit_now;
   wire [31:0] fetch_pc  = !x_valid_q ? TSR_RESET_PC : (redirect ? target : pc4);
-  wire        fetch_bad = (fetch_pc - TSR_IMEM_BASE) >= ImemBytes;
+  wire        fetch_bad = (fetch_pc >= ImemEnd);  // IMEM starts at 0
   assign x_valid_d  = halt_d ? 1'b0 : (fetch ? 1'b1 : x_valid_q);
   assign x_pc_d     = fetch ? fetch_pc : x_pc_q;
   assign x_ffault_d = fetch ? fetch_bad : x_ffault_q;
 
   assign imem_re    = fetch;
   assign imem_raddr = fetch_pc[IAw+1:2];
-  assign imem_we    = lm_req_i && lm_we_i && ((lm_addr_i - TSR_IMEM_BASE) < ImemBytes);
+  assign imem_we    = lm_req_i && lm_we_i && (lm_addr_i < ImemEnd);
   assign imem_waddr = lm_addr_i[IAw+1:2];
 
   // DMEM: the core's loads and stores in X; the loader port otherwise.
   wire        x_dmem   = x_fire && is_mem && hit_dmem;
-  wire        lm_dmem  = lm_req_i && !lm_reg_i && ((lm_addr_i - TSR_DMEM_BASE) < DmemBytes);
+  wire        lm_dmem  = lm_req_i && !lm_reg_i && (lm_addr_i >= TSR_DMEM_BASE) &&
+                         (lm_addr_i < DmemEnd);
   assign dmem_re    = (x_dmem && is_load) || (lm_dmem && !lm_we_i);
   assign dmem_raddr = x_dmem ? maddr[DAw+1:2] : lm_addr_i[DAw+1:2];
   assign dmem_we    = (x_dmem && is_store) ? be : ((lm_dmem && lm_we_i) ? lm_be_i : 4'b0000);
@@ -447,53 +462,60 @@ module tsr_core #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       x_valid_q  <= 1'b0;
-      x_ffault_q <= 1'b0;
-      x_pc_q     <= 32'd0;
       w_valid_q  <= 1'b0;
       w_wait_q   <= 1'b0;
-      w_dmem_q   <= 1'b0;
-      w_store_q  <= 1'b0;
-      w_rd_q     <= 5'd0;
-      w_res_q    <= 32'd0;
-      w_f3_q     <= 3'd0;
-      w_alo_q    <= 2'd0;
       halt_q     <= 1'b0;
       cause_q    <= 4'd0;
-      hpc_q      <= 32'd0;
-      code_q     <= 32'd0;
       cycle_q    <= 64'd0;
       instret_q  <= 64'd0;
-      cyc_hi_q   <= 32'd0;
-      ins_hi_q   <= 32'd0;
     end else begin
       x_valid_q  <= x_valid_d;
-      x_ffault_q <= x_ffault_d;
-      x_pc_q     <= x_pc_d;
       w_valid_q  <= w_valid_d;
       w_wait_q   <= w_wait_d;
-      w_dmem_q   <= w_dmem_d;
-      w_store_q  <= w_store_d;
-      w_rd_q     <= w_rd_d;
-      w_res_q    <= w_res_d;
-      w_f3_q     <= w_f3_d;
-      w_alo_q    <= w_alo_d;
       halt_q     <= halt_d;
       cause_q    <= cause_d;
-      hpc_q      <= hpc_d;
-      code_q     <= code_d;
       cycle_q    <= cycle_d;
       instret_q  <= instret_d;
-      cyc_hi_q   <= cyc_hi_d;
-      ins_hi_q   <= ins_hi_d;
     end
   end
 
-  // Register file: written from W when W retires.
+  // Datapath registers without reset (qualified by x_valid_q / w_valid_q, or read only after a
+  // latching read).
+  always @(posedge clk_i) begin
+    x_ffault_q <= x_ffault_d;
+    x_pc_q     <= x_pc_d;
+    w_dmem_q   <= w_dmem_d;
+    w_store_q  <= w_store_d;
+    w_rd_q     <= w_rd_d;
+    w_res_q    <= w_res_d;
+    w_f3_q     <= w_f3_d;
+    w_alo_q    <= w_alo_d;
+    cyc_hi_q   <= cyc_hi_d;
+    ins_hi_q   <= ins_hi_d;
+    hpc_q      <= hpc_d;     // valid while halt_q
+    code_q     <= code_d;
+  end
+
+  // Register file: written from W when W retires. Each register's clock is gated by its write
+  // enable (tsr_clk_gate) instead of a hold multiplexer per bit.
   wire w_retire = w_valid_q && !w_wait_q;
   wire rf_we    = w_retire && (w_rd_q != 5'd0);
-  always @(posedge clk_i) begin
-    if (rf_we) rf_q[w_rd_q] <= w_value;
-  end
+  assign rf_flat[31:0] = 32'd0;
+  generate
+    for (g = 1; g < 32; g = g + 1) begin : g_rf
+      wire       rf_clk;
+      reg [31:0] x_q;
+      tsr_clk_gate u_cg (
+        .clk_i(clk_i),
+        .en_i (rf_we && (w_rd_q == g)),
+        .clk_o(rf_clk)
+      );
+      always @(posedge rf_clk) begin
+        x_q <= w_value;
+      end
+      assign rf_flat[32*g +: 32] = x_q;
+    end
+  endgenerate
 
   assign halted_o     = halt_q;
   assign halt_cause_o = cause_q;

@@ -3,7 +3,8 @@
 #
 # Yosys area of the escape core (rtl/tsr_core.v) on Nangate45, with the M extension on and off.
 # The tightly coupled memories (tsr_sram_1r1w instances) are black boxes: macros, not counted. The
-# register file (31 x 32 flip-flops) is logic and is counted. Trace = 0 (no retire-trace
+# register file (31 x 32 flip-flops, one clock-gating cell CLKGATE_X1 per register instead of a
+# hold multiplexer per bit: scripts/synth/tsr_clk_gate_nangate45.v) is logic and is counted. Trace = 0 (no retire-trace
 # registers). Prints one line per configuration: area in um^2 and kGE (1 kGE = 798 um^2 = 1000
 # NAND2_X1). VARIANT_RTL_DIR supplies the generated tsr_memmap.vh (e.g. build/gen/default/rtl).
 set -euo pipefail
@@ -17,7 +18,9 @@ case "$lib" in
 esac
 for m in 1 0; do
   cat > "$out/core_m$m.ys" <<YS
+read_liberty -lib $lib
 read_verilog -I$vdir $here/rtl/tsr_core.v $here/rtl/tsr_core_muldiv.v
+read_verilog $here/scripts/synth/tsr_clk_gate_nangate45.v
 read_verilog -lib $here/rtl/tsr_sram_1r1w.v
 chparam -set MExt $m -set Trace 0 tsr_core
 hierarchy -check -top tsr_core
