@@ -139,7 +139,9 @@ const std::vector<HaltCause>& halt_causes() {
        "illegal instruction: not RV32I(M), M without the M extension, SYSTEM other than "
        "ecall / ebreak (no Zicsr); pc = the instruction"},
       {"ebreak", 3, "ebreak; pc = the ebreak"},
-      {"bad_ecall", 4, "ecall with a7 not 64 or 93, or write to an fd other than 1 and 2"},
+      {"bad_ecall", 4,
+       "ecall with a7 not 64 or 93, or a write to an fd other than 1 and 2 or from a buffer not "
+       "in DMEM"},
       {"fetch_misaligned", 5,
        "a taken jump or branch to an address that is not 4-byte aligned; pc = the jump, which "
        "does not retire"},

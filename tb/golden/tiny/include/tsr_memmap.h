@@ -102,7 +102,7 @@
 #define TSR_HALT_ILLEGAL_INSN 0x00000002u
 // ebreak; pc = the ebreak
 #define TSR_HALT_EBREAK 0x00000003u
-// ecall with a7 not 64 or 93, or write to an fd other than 1 and 2
+// ecall with a7 not 64 or 93, or a write to an fd other than 1 and 2 or from a buffer not in DMEM
 #define TSR_HALT_BAD_ECALL 0x00000004u
 // a taken jump or branch to an address that is not 4-byte aligned; pc = the jump, which does not retire
 #define TSR_HALT_FETCH_MISALIGNED 0x00000005u

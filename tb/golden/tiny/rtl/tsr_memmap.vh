@@ -102,7 +102,7 @@ localparam [31:0] TSR_HALT_EXIT = 32'h00000001;
 localparam [31:0] TSR_HALT_ILLEGAL_INSN = 32'h00000002;
 // ebreak; pc = the ebreak
 localparam [31:0] TSR_HALT_EBREAK = 32'h00000003;
-// ecall with a7 not 64 or 93, or write to an fd other than 1 and 2
+// ecall with a7 not 64 or 93, or a write to an fd other than 1 and 2 or from a buffer not in DMEM
 localparam [31:0] TSR_HALT_BAD_ECALL = 32'h00000004;
 // a taken jump or branch to an address that is not 4-byte aligned; pc = the jump, which does not retire
 localparam [31:0] TSR_HALT_FETCH_MISALIGNED = 32'h00000005;
