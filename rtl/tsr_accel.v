@@ -380,7 +380,7 @@ module tsr_accel #(
   );
 
   // ---- memories ---------------------------------------------------------------------------------
-  wire                  sp_we, sp_a_req, sp_a_gnt, sp_w_req, sp_w_gnt;
+  wire                  sp_we, sp_wmirror, sp_a_req, sp_a_gnt, sp_w_req, sp_w_gnt;
   wire [SpAW-1:0]       sp_waddr, sp_a_addr, sp_w_addr;
   wire [8*RowBytes-1:0] sp_wdata, sp_a_rdata, sp_w_rdata;
 
@@ -392,6 +392,7 @@ module tsr_accel #(
   ) u_spad (
     .clk_i     (clk_i),
     .we_i      (sp_we),
+    .wmirror_i (sp_wmirror),
     .waddr_i   (sp_waddr),
     .wdata_i   (sp_wdata),
     .a_req_i   (sp_a_req),
@@ -433,6 +434,8 @@ module tsr_accel #(
   tsr_ld #(
     .RowBytes  (RowBytes),
     .SpRows    (SpRows),
+    .BankRows  (SpBankRows),
+    .Banks     (SpBanks),
     .ElemBytes (RdElem),
     .AddrW     (32),
     .SpAW      (SpAW)
@@ -458,6 +461,7 @@ module tsr_accel #(
     .dma_err_i         (rd_err),
     .dma_err_code_i    (rd_err_code),
     .sp_we_o           (sp_we),
+    .sp_wmirror_o      (sp_wmirror),
     .sp_waddr_o        (sp_waddr),
     .sp_wdata_o        (sp_wdata)
   );
@@ -479,6 +483,8 @@ module tsr_accel #(
     .Cols     (Cols),
     .RowBytes (RowBytes),
     .SpRows   (SpRows),
+    .SpBankRows (SpBankRows),
+    .SpBanks  (SpBanks),
     .AccRows  (AccRows),
     .SpAW     (SpAW),
     .AccAW    (AccAW)

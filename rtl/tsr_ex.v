@@ -20,6 +20,10 @@
 // left to right; every lane keeps the last two pixels of its channel and, at the pixels where an
 // output's window ends, multiplies the three with the kernel row's taps (k_w MACs per lane per
 // output, one read per cycle). Results are identical to the per-tap walk (exact integer sums).
+// With `mirror` (the input was loaded into both banks of a pair) a pass covers two kernel rows:
+// port a reads row ky from the input, port w row ky + 1 from the copy in the partner bank, and
+// the lanes keep a window per row (2 * k_w MACs per lane per output). The second row's tap
+// weights are fetched in three extra setup cycles (StWb1..3) per pass.
 // The output side then works
 // from a two-entry queue of output contexts (accumulator base, accumulate flag, pixels, results)
 // and reports done_o per MATMUL when its last result is written. PARAMS also runs while MATMULs
@@ -32,6 +36,8 @@ module tsr_ex #(
   parameter Cols     = 4,
   parameter RowBytes = 4,   // scratchpad row bytes, max(Rows, Cols)
   parameter SpRows   = 256,
+  parameter SpBankRows = 256,  // mirror partner of row r: r XOR SpBankRows
+  parameter SpBanks  = 1,
   parameter AccRows  = 64,
   parameter SpAW     = 16,
   parameter AccAW    = 16
@@ -95,7 +101,8 @@ module tsr_ex #(
 
   localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
                    StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
-                   StParams = 4'd9, StParDrain = 4'd10, StHold = 4'd11, StTail = 4'd12;
+                   StParams = 4'd9, StParDrain = 4'd10, StHold = 4'd11, StTail = 4'd12,
+                   StWb1 = 4'd13, StWb2 = 4'd14, StWb3 = 4'd15;
 
   // ---- command fields ---------------------------------------------------------------------------
   wire [7:0]  opcode;
@@ -137,6 +144,8 @@ module tsr_ex #(
   assign pitch      = is_mm ? chunks : pitch_f;
   assign fir        = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (k_w <= 8'd3) &&
                       (out_w < 16'd4096);
+  assign mirror_f   = cmd_i[TSR_F_VECTOR_MIRROR_LSB];
+  assign dual       = fir && mirror_f;
   assign nchunks    = is_mm ? {8'd0, chunks} : 16'd1;
 
   // ---- state --------------------------------------------------------------------------------------
@@ -155,7 +164,11 @@ module tsr_ex #(
   reg  [31:0] iy_q, ix_q, rowaddr_q, addr_q, m_idx_q;
   // row FIR (depthwise): next pixel of the row that ends an output window; tap of the pass
   reg  [15:0] nxt_q, wtap_q;
-  wire        fir, fir_emit, last_px, row_end;
+  wire        fir, fir_emit, last_px, row_end, mirror_f, dual;
+  // dual: the second kernel row of the pass (row B) and its read address in the partner bank
+  reg  [31:0] rowstep_q;
+  wire        rowb, px_valid_b, b_req;
+  wire [31:0] iyb, addr_b;
   // weight feeder
   reg  [31:0] wrow_q, wleft_q;
   reg  [15:0] wj_q;
@@ -186,11 +199,17 @@ module tsr_ex #(
 
   assign fields_bad = (in_h == 16'd0) || (in_w == 16'd0) || (out_h == 16'd0) ||
                       (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
-                      (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3));
+                      (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3)) ||
+                      (is_vec && mirror_f && (!fir || (SpBanks < 2)));
   assign in_end  = {32'd0, in_addr} + in_ext_q;
   assign w_end   = {32'd0, w_addr} + w_ext_q;
   assign acc_end = {16'd0, acc_addr} + m_q;
-  assign sp_bad  = (in_end[47:32] != 16'd0) || (in_end[31:0] > SpRows32) ||
+  // mirror: the input rows must stay in one bank (first and last row in the same bank)
+  wire [31:0] in_last;
+  wire        in_cross;
+  assign in_last  = in_end[31:0] - 32'd1;
+  assign in_cross = is_vec && mirror_f && (({16'd0, in_addr} / SpBankRows) != (in_last / SpBankRows));
+  assign sp_bad  = in_cross || (in_end[47:32] != 16'd0) || (in_end[31:0] > SpRows32) ||
                    (w_end[47:32] != 16'd0) || (w_end[31:0] > SpRows32);
   assign acc_bad = (acc_end > AccRowsI);
 
@@ -211,6 +230,13 @@ module tsr_ex #(
   wire can_issue   = (state_q == StStream) && (!is_mm || (a_cred_q != 4'd0));
   assign a_req_o   = can_issue && px_valid;
   assign a_addr_o  = addr_q[SpAW-1:0];
+  assign rowb       = dual && (ky_q + 16'd1 < {8'd0, k_h});
+  assign iyb        = iy_q + 32'd1;
+  assign px_valid_b = rowb && !iyb[31] && (iyb < {16'd0, in_h}) && !ix_q[31] &&
+                      (ix_q < {16'd0, in_w});
+  assign addr_b     = (addr_q + rowstep_q) ^ SpBankRows;
+  assign b_req      = can_issue && px_valid_b;
+  // port w always wins a bank conflict, so row B never waits
   assign issue     = can_issue && (!px_valid || a_gnt_i);
   assign pass_end  = issue && last_px;
 
@@ -267,14 +293,20 @@ module tsr_ex #(
   // StPass1..3 (j = state - StPass1).
   wire       dw_fetch, in_pass_setup;
   wire [1:0] dw_j;
+  wire       in_wb_setup;
   assign in_pass_setup = (state_q == StPass1) || (state_q == StPass2) || (state_q == StPass3);
-  assign dw_j     = (state_q == StPass1) ? 2'd0 : ((state_q == StPass2) ? 2'd1 : 2'd2);
+  assign in_wb_setup   = (state_q == StWb1) || (state_q == StWb2) || (state_q == StWb3);
+  assign dw_j     = (state_q == StPass1 || state_q == StWb1) ? 2'd0 :
+                    ((state_q == StPass2 || state_q == StWb2) ? 2'd1 : 2'd2);
   assign dw_fetch = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) &&
-                    (fir ? (in_pass_setup && ({6'd0, dw_j} < k_w)) : (state_q == StPass2));
+                    (fir ? (((in_pass_setup) || (in_wb_setup && rowb)) && ({6'd0, dw_j} < k_w))
+                         : (state_q == StPass2));
   assign par_issue = (state_q == StParams);
-  assign w_req_o   = w_issue || dw_fetch || par_issue;
+  assign w_req_o   = w_issue || dw_fetch || par_issue || b_req;
   assign w_addr_o  = par_issue ? (par_addr[SpAW-1:0] + {{(SpAW-8){1'b0}}, prow_q}) :
+                     b_req     ? addr_b[SpAW-1:0] :
                      dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
+                                                            + (in_wb_setup ? {{(SpAW-8){1'b0}}, k_w} : {SpAW{1'b0}})
                                                           : pass_q[SpAW-1:0])) :
                                  (wrow_q[SpAW-1:0] + {wj_q[SpAW-1:0]});
 
@@ -287,8 +319,11 @@ module tsr_ex #(
   // Tap weights: w0 multiplies the newest pixel, w1 / w2 (FIR only) the one / two before it.
   reg  [8*Cols-1:0] dw_w0_q, dw_w1_q, dw_w2_q;
   reg  [8*Cols-1:0] x1_q, x2_q;   // FIR window: the lanes' previous two pixels
+  reg  [8*Cols-1:0] wb0_q, wb1_q, wb2_q, y1_q, y2_q;  // dual: row B's taps and window
+  reg               s1b_pad_q;
+  wire [8*Cols-1:0] s1b_data;
   reg               dw_latch_q;
-  reg  [1:0]        dw_slot_q;    // which tap register the fetched row goes to
+  reg  [2:0]        dw_slot_q;    // which tap register the fetched row goes to (3.. row B)
   reg               s1_emit_q;
   wire [32*Cols-1:0] lane_simple, lane_scale;
   wire [Cols-1:0]    unused_rq_valid;
@@ -299,6 +334,7 @@ module tsr_ex #(
   wire [5:0]  vshift;
   wire [31:0] vmult;
   assign vec_in = s1_valid_q && is_vec && (!fir || s1_emit_q);
+  assign s1b_data = s1b_pad_q ? {Cols{pad_val}} : w_rdata_i[8*Cols-1:0];
   assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
   assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
   assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
@@ -307,9 +343,9 @@ module tsr_ex #(
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
-      wire [7:0]  x, w, x1, w1, x2, w2;
-      wire [15:0] prod, prod1, prod2;
-      wire [31:0] fir_sum;
+      wire [7:0]  x, w, x1, w1, x2, w2, y0, v0, y1, v1, y2, v2;
+      wire [15:0] prod, prod1, prod2, bprod0, bprod1, bprod2;
+      wire [31:0] fir_sum, b_sum;
       wire [31:0] xs, ys, scaled_in;
       assign x    = s1_data[8*l +: 8];
       assign w    = dw_w0_q[8*l +: 8];
@@ -320,9 +356,21 @@ module tsr_ex #(
       assign prod  = $signed(x) * $signed(w);
       assign prod1 = $signed(x1) * $signed(w1);
       assign prod2 = $signed(x2) * $signed(w2);
+      assign y0     = s1b_data[8*l +: 8];
+      assign v0     = wb0_q[8*l +: 8];
+      assign y1     = y1_q[8*l +: 8];
+      assign v1     = wb1_q[8*l +: 8];
+      assign y2     = y2_q[8*l +: 8];
+      assign v2     = wb2_q[8*l +: 8];
+      assign bprod0 = $signed(y0) * $signed(v0);
+      assign bprod1 = $signed(y1) * $signed(v1);
+      assign bprod2 = $signed(y2) * $signed(v2);
+      assign b_sum  = dual ? ({{16{bprod0[15]}}, bprod0} + {{16{bprod1[15]}}, bprod1} +
+                              {{16{bprod2[15]}}, bprod2}) : 32'd0;
       // Unused taps (k_w < 3) hold zero weights; the per-tap walk uses w0 only.
       assign fir_sum = {{16{prod[15]}}, prod} +
-                       (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0);
+                       (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0) +
+                       b_sum;
       assign xs   = {{24{x[7]}}, x};
       assign ys   = (vmode == TSR_VECTOR_MODE_DW[2:0]) ? fir_sum : xs;
       assign scaled_in = (xs + {{16{offset[15]}}, offset}) << lshift;
@@ -359,7 +407,7 @@ module tsr_ex #(
   assign vec_row    = {16'd0, acc_addr} + s1_m_q;
   // Rows past AccAW bits are excluded by the range check before the command starts.
   wire [31:0] unused_rows;
-  assign unused_rows = vec_row ^ mm_row ^ {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
+  assign unused_rows = vec_row ^ mm_row ^ addr_b ^ {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
   assign vec_first  = (s1_pass_q == 32'd0) && !accumulate;
   assign vec_ctl_in = {vec_in, vec_first, vec_row[AccAW-1:0]};
   tsr_delay #(.Width (AccAW + 2), .Depth (VecLat), .Reset (1)) u_vec_ctl (
@@ -428,13 +476,17 @@ module tsr_ex #(
         end else if (acc_bad) begin
           err_d = 1'b1; err_code_d = TSR_ERROR_ACC_RANGE[7:0]; state_d = StIdle;
         end else begin
-          state_d = StPass1;
+          state_d = dual ? StWb1 : StPass1;
         end
       end
+      StWb1:   state_d = StWb2;
+      StWb2:   state_d = StWb3;
+      StWb3:   state_d = StPass1;
       StPass1: state_d = StPass2;
       StPass2: state_d = StPass3;
       StPass3: state_d = StStream;
-      StStream: if (pass_end) state_d = last_pass ? (is_mm ? StTail : StDrain) : StPass1;
+      StStream: if (pass_end) state_d = last_pass ? (is_mm ? StTail : StDrain) :
+                                                  (dual ? StWb1 : StPass1);
       // MATMUL: every weight row issued, and the last activation through the issue stage.
       StTail: if ((wleft_q == 32'd0) && !s1_valid_q) state_d = StIdle;
       StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
@@ -522,6 +574,7 @@ module tsr_ex #(
       taps_q  <= {24'd0, k_h} * {24'd0, k_w};
       stepx_q <= (fir ? 32'd1 : {28'd0, s_w}) * {24'd0, pitch};
       spanm_q <= ({16'd0, out_w} - 32'd1) * {28'd0, s_w};
+      rowstep_q <= {16'd0, in_w} * {24'd0, pitch};
       syw_q   <= {28'd0, s_h} * {16'd0, in_w};
     end
     if (state_q == StSet2) begin
@@ -531,7 +584,8 @@ module tsr_ex #(
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {40'd0, chunks}) * RowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
-      passes_q <= fir ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
+      passes_q <= dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
+                  fir  ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
       rowlen_q <= fir ? spanm_q + {24'd0, k_w} : {16'd0, out_w};
     end
     // pass and pixel walk
@@ -588,14 +642,14 @@ module tsr_ex #(
       end
       if (last_px) begin
         pass_q <= pass_q + 32'd1;
-        wtap_q <= wtap_q + {8'd0, k_w};
+        wtap_q <= wtap_q + (dual ? {7'd0, k_w, 1'b0} : {8'd0, k_w});
         if (fir || (kx_q == {8'd0, k_w} - 16'd1)) begin
           kx_q <= 16'd0;
-          if (ky_q == {8'd0, k_h} - 16'd1) begin
+          if (ky_q + (dual ? 16'd1 : 16'd0) >= {8'd0, k_h} - 16'd1) begin
             ky_q <= 16'd0;
             c_q  <= c_q + 16'd1;
           end else begin
-            ky_q <= ky_q + 16'd1;
+            ky_q <= ky_q + (dual ? 16'd2 : 16'd1);
           end
         end else begin
           kx_q <= kx_q + 16'd1;
@@ -603,6 +657,7 @@ module tsr_ex #(
       end
     end
     s1_pad_q  <= !px_valid;
+    s1b_pad_q <= !px_valid_b;
     s1_last_q <= last_m;
     s1_m_q    <= m_idx_q;
     s1_pass_q <= pass_q;
@@ -611,6 +666,8 @@ module tsr_ex #(
     if (s1_valid_q && fir) begin
       x2_q <= x1_q;
       x1_q <= s1_data[8*Cols-1:0];
+      y2_q <= y1_q;
+      y1_q <= s1b_data;
     end
     // weight feeder
     if (w_issue) begin
@@ -623,12 +680,21 @@ module tsr_ex #(
       end
     end
     // depthwise tap weights
-    dw_slot_q <= fir ? (k_w[1:0] - 2'd1 - dw_j) : 2'd0;
+    dw_slot_q <= fir ? {in_wb_setup, k_w[1:0] - 2'd1 - dw_j} : 3'd0;
+    // row B's taps: cleared at the start of every dual pass (a pass without row B keeps zeros)
+    if (state_q == StWb1) begin
+      wb0_q <= {(8*Cols){1'b0}};
+      wb1_q <= {(8*Cols){1'b0}};
+      wb2_q <= {(8*Cols){1'b0}};
+    end
     if (dw_latch_q) begin
       case (dw_slot_q)
-        2'd0:    dw_w0_q <= w_rdata_i[8*Cols-1:0];
-        2'd1:    dw_w1_q <= w_rdata_i[8*Cols-1:0];
-        default: dw_w2_q <= w_rdata_i[8*Cols-1:0];
+        3'd0:    dw_w0_q <= w_rdata_i[8*Cols-1:0];
+        3'd1:    dw_w1_q <= w_rdata_i[8*Cols-1:0];
+        3'd2:    dw_w2_q <= w_rdata_i[8*Cols-1:0];
+        3'd4:    wb0_q   <= w_rdata_i[8*Cols-1:0];
+        3'd5:    wb1_q   <= w_rdata_i[8*Cols-1:0];
+        default: wb2_q   <= w_rdata_i[8*Cols-1:0];
       endcase
     end
     // outputs

@@ -5,6 +5,8 @@
 module tsr_ld #(
   parameter RowBytes = 4,   // scratchpad row bytes
   parameter SpRows   = 256,
+  parameter BankRows = 256, // rows per scratchpad bank (mirror partner: row XOR BankRows)
+  parameter Banks    = 1,
   parameter ElemBytes = 32, // width of the DMA element port (>= RowBytes)
   parameter AddrW    = 32,
   parameter SpAW     = 16
@@ -32,6 +34,7 @@ module tsr_ld #(
   input  wire [2:0]             dma_err_code_i,
   // scratchpad write port
   output wire                   sp_we_o,
+  output wire                   sp_wmirror_o, // also write the partner bank (row XOR BankRows)
   output wire [SpAW-1:0]        sp_waddr_o,
   output wire [8*RowBytes-1:0]  sp_wdata_o
 );
@@ -56,16 +59,19 @@ module tsr_ld #(
   reg  [7:0]      err_code_d;
   reg             done_d;
   wire [15:0]     rows, row_bytes, elem, sp_addr, quot, rem;
-  wire            div_start, div_done, unused_div_busy, fields_bad, empty;
+  wire            div_start, div_done, unused_div_busy, fields_bad, empty, mirror, cross_bank;
+  wire [31:0]     last_row;
   wire [7:0]      dma_code;
 
   assign rows      = cmd_i[TSR_F_LOAD_ROWS_LSB +: 16];
   assign row_bytes = cmd_i[TSR_F_LOAD_ROW_BYTES_LSB +: 16];
   assign elem      = cmd_i[TSR_F_LOAD_ELEM_BYTES_LSB +: 16];
   assign sp_addr   = cmd_i[TSR_F_LOAD_SP_ADDR_LSB +: 16];
+  assign mirror    = cmd_i[TSR_F_LOAD_MIRROR_LSB];
 
   assign empty      = (rows == 16'd0) || (row_bytes == 16'd0);
-  assign fields_bad = empty || (elem == 16'd0) || ({16'd0, elem} > RowBytesI);
+  assign fields_bad = empty || (elem == 16'd0) || ({16'd0, elem} > RowBytesI) ||
+                      (mirror && (Banks < 2));
   assign div_start  = (state_q == StCheck) && !fields_bad;
 
   tsr_divu #(.W (16)) u_div (
@@ -82,6 +88,9 @@ module tsr_ld #(
 
   assign total_d = (state_q == StDiv && div_done) ? {16'd0, rows} * {16'd0, quot} : total_q;
   assign end_row = {16'd0, sp_addr} + total_q;
+  // A mirrored load must stay in one bank (first and last row in the same bank).
+  assign last_row   = end_row - 32'd1;
+  assign cross_bank = mirror && (({16'd0, sp_addr} / BankRows) != (last_row / BankRows));
   assign dma_code = (dma_err_code_i == 3'd1) ? TSR_ERROR_DMA_WINDOW[7:0] :
                     (dma_err_code_i == 3'd2) ? TSR_ERROR_DMA_EMPTY[7:0] :
                                                TSR_ERROR_AXI_READ[7:0];
@@ -109,7 +118,7 @@ module tsr_ld #(
         end
       end
       StRange: begin
-        if (end_row > SpRowsI) begin
+        if ((end_row > SpRowsI) || cross_bank) begin
           err_d = 1'b1; err_code_d = TSR_ERROR_SP_RANGE[7:0]; state_d = StIdle;
         end else begin
           state_d = StDesc;
@@ -141,6 +150,7 @@ module tsr_ld #(
 
   assign sp_we_o    = el_valid_i && (state_q == StRun);
   assign sp_waddr_o = waddr_q;
+  assign sp_wmirror_o = mirror;
   assign sp_wdata_o = el_data_i[8*RowBytes-1:0];
 
   assign done_o     = done_d;

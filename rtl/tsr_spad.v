@@ -5,7 +5,8 @@
 // parameters, both from the execute unit). A read is granted in the cycle it is requested
 // (a_gnt_o / w_gnt_o, combinational) unless both ports hit the same bank, where w wins; the data
 // of a granted read is valid one cycle later. A read and a write of the same row in one cycle
-// return the old row.
+// return the old row. A mirrored write (wmirror_i) also writes the same row of the partner bank
+// (bank number XOR 1), so two read ports can later read one copy each without a conflict.
 module tsr_spad #(
   parameter RowBytes = 4,
   parameter BankRows = 64,
@@ -14,6 +15,7 @@ module tsr_spad #(
 ) (
   input  wire                  clk_i,
   input  wire                  we_i,
+  input  wire                  wmirror_i,
   input  wire [AddrW-1:0]      waddr_i,
   input  wire [8*RowBytes-1:0] wdata_i,
   input  wire                  a_req_i,
@@ -60,7 +62,7 @@ module tsr_spad #(
       wire re, use_w, we;
       assign use_w = w_req_i && (w_bank == b);
       assign re    = use_w || (a_gnt_o && (a_bank == b));
-      assign we    = we_i && (wr_bank == b);
+      assign we    = we_i && ((wr_bank == b) || (wmirror_i && ((wr_bank ^ 1'b1) == b)));
       tsr_sram_1r1w #(
         .Width (W),
         .Depth (BankRows),

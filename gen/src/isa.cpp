@@ -79,6 +79,9 @@ const std::vector<Command>& commands() {
            {"sp_addr", 4, 0, 16, false, "First scratchpad row written."},
            {"elem_bytes", 4, 16, 16, false,
             "Bytes per scratchpad row written (1 .. scratchpad row bytes)."},
+           {"mirror", 0, 16, 1, false,
+            "Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, "
+            "and the rows written must stay in one bank (else sp_range)."},
        }},
       {"STORE", 2, Unit::Store,
        "Accumulator rows through post-processing to DRAM. Accumulator row `acc_addr + j` becomes "
@@ -137,6 +140,10 @@ const std::vector<Command>& commands() {
            {
                {"accumulate", 0, 16, 1, false, "Combine the first pass with the accumulator rows."},
                {"vmode", 0, 17, 3, false, "Lane operation (vector_mode)."},
+               {"mirror", 0, 20, 1, false,
+                "dw mode, k_w <= 3, out_w < 4096, >= 2 banks: the input is also at in_addr XOR "
+                "sp_bank_rows (a mirrored LOAD); odd kernel rows are read from that copy, two "
+                "kernel rows per pass. The input rows must stay in one bank (else sp_range)."},
                {"in_addr", 1, 0, 16, false, "Scratchpad row of input pixel (0, 0)."},
                {"w_addr", 1, 16, 16, false, "dw mode: scratchpad row of tap (0, 0)'s weights."},
                {"acc_addr", 2, 0, 16, false, "First accumulator row written."},

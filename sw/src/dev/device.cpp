@@ -118,6 +118,10 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
         static_cast<uint64_t>(f("rows")) *
         static_cast<uint64_t>(f("row_bytes") / std::max<int64_t>(1, f("elem_bytes")));
     fp.sp_write.push_back({static_cast<uint64_t>(f("sp_addr")), 1, 0, elems});
+    if (f("mirror") != 0) {
+      fp.sp_write.push_back(
+          {static_cast<uint64_t>(f("sp_addr")) ^ static_cast<uint64_t>(p.sp_bank_rows), 1, 0, elems});
+    }
     fp.dram_read.push_back({static_cast<uint64_t>(f("dram_addr")), static_cast<uint64_t>(f("rows")),
                             static_cast<uint64_t>(f("dram_stride")),
                             static_cast<uint64_t>(f("row_bytes"))});
@@ -144,6 +148,11 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     fp.sp_read.push_back(
         {static_cast<uint64_t>(f("in_addr")), pix, static_cast<uint64_t>(f("pitch")), 1});
+    if (f("mirror") != 0) {
+      fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")) ^
+                                static_cast<uint64_t>(p.sp_bank_rows),
+                            pix, static_cast<uint64_t>(f("pitch")), 1});
+    }
     if (f("vmode") == isa::enum_value("vector_mode", "dw")) {
       fp.sp_read.push_back(
           {static_cast<uint64_t>(f("w_addr")), 1, 0, static_cast<uint64_t>(f("k_h") * f("k_w"))});
@@ -300,6 +309,16 @@ RefDevice::Check RefDevice::check(const Command& c) const {
     }
     return std::nullopt;
   };
+  // Mirrored rows (LOAD / VECTOR `mirror`) must lie in one bank; the copy is at row XOR bank rows.
+  auto one_bank = [&](const char* what, uint64_t first, uint64_t count) -> std::optional<Check> {
+    const uint64_t br = static_cast<uint64_t>(p_.sp_bank_rows);
+    if (first / br != (first + count - 1) / br) {
+      return Check{"sp_range", u,
+                   fmt::format("{} rows {}..{} cross a scratchpad bank boundary ({} rows per bank)",
+                               what, first, first + count - 1, br)};
+    }
+    return std::nullopt;
+  };
   auto acc_end = [&](const char* what, uint64_t first, uint64_t count) -> std::optional<Check> {
     if (first + count > static_cast<uint64_t>(p_.acc_rows)) {
       return Check{"acc_range", u,
@@ -334,12 +353,17 @@ RefDevice::Check RefDevice::check(const Command& c) const {
   if (name == "LOAD") {
     const int64_t e = f("elem_bytes");
     if (e < 1 || e > S) return bad(fmt::format("elem_bytes {} outside 1..{}", e, S));
+    if (f("mirror") != 0 && p_.sp_banks < 2) {
+      return bad(fmt::format("mirror needs two scratchpad banks; this variant has {}", p_.sp_banks));
+    }
     if (f("row_bytes") % e != 0) {
       return bad(fmt::format("row_bytes {} is not a multiple of elem_bytes {}", f("row_bytes"), e));
     }
-    if (auto x = sp_end("written scratchpad", static_cast<uint64_t>(f("sp_addr")),
-                        static_cast<uint64_t>(f("rows") * (f("row_bytes") / e))))
-      return *x;
+    const uint64_t n = static_cast<uint64_t>(f("rows") * (f("row_bytes") / e));
+    if (f("mirror") != 0) {
+      if (auto x = one_bank("mirrored", static_cast<uint64_t>(f("sp_addr")), n)) return *x;
+    }
+    if (auto x = sp_end("written scratchpad", static_cast<uint64_t>(f("sp_addr")), n)) return *x;
     if (auto x = dma_window()) return *x;
     return {};
   }
@@ -396,10 +420,24 @@ RefDevice::Check RefDevice::check(const Command& c) const {
         return bad(fmt::format("scale mult {:#x} is not a non-negative Q31 value", f("mult")));
       }
     }
+    if (f("mirror") != 0) {
+      if (vm != isa::enum_value("vector_mode", "dw") || f("k_w") > 3 || f("out_w") >= 4096) {
+        return bad(fmt::format("mirror needs dw mode, k_w <= 3 and out_w < 4096 (vmode {}, k_w "
+                               "{}, out_w {})",
+                               vm, f("k_w"), f("out_w")));
+      }
+      if (p_.sp_banks < 2) {
+        return bad(
+            fmt::format("mirror needs two scratchpad banks; this variant has {}", p_.sp_banks));
+      }
+    }
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
-    if (auto x = sp_end("input", static_cast<uint64_t>(f("in_addr")),
-                        (pix - 1) * static_cast<uint64_t>(f("pitch")) + 1))
-      return *x;
+    const uint64_t in_rows = (pix - 1) * static_cast<uint64_t>(f("pitch")) + 1;
+    if (f("mirror") != 0) {
+      if (auto x = one_bank("mirrored input", static_cast<uint64_t>(f("in_addr")), in_rows))
+        return *x;
+    }
+    if (auto x = sp_end("input", static_cast<uint64_t>(f("in_addr")), in_rows)) return *x;
     if (vm == isa::enum_value("vector_mode", "dw")) {
       if (auto x = sp_end("weight", static_cast<uint64_t>(f("w_addr")),
                           static_cast<uint64_t>(f("k_h") * f("k_w"))))
@@ -452,6 +490,8 @@ CommandStats RefDevice::execute(const Command& c) {
     const uint64_t addr = static_cast<uint64_t>(f("dram_addr"));
     const uint64_t stride = static_cast<uint64_t>(f("dram_stride"));
     const uint64_t sp0 = static_cast<uint64_t>(f("sp_addr"));
+    const bool mirror = f("mirror") != 0;
+    const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
     for (uint64_t i = 0; i < rows; ++i) {
       const uint64_t ra = addr + i * stride;
       for (uint64_t k = 0; k < epr; ++k) {
@@ -459,6 +499,7 @@ CommandStats RefDevice::execute(const Command& c) {
         for (uint64_t b = 0; b < static_cast<uint64_t>(S); ++b) {
           row[b] = b < e ? static_cast<int8_t>(dram_at(ra + k * e + b)) : int8_t{0};
         }
+        if (mirror) std::copy_n(row, S, sp_at((sp0 + i * epr + k) ^ bank_rows));
       }
       st.dma_rd_beats += beats(ra, rb);
     }
@@ -604,6 +645,8 @@ CommandStats RefDevice::execute(const Command& c) {
     const int shift = static_cast<int>(f("shift"));
     const int32_t mult = static_cast<int32_t>(f("mult"));
     const std::vector<int8_t> pad_row(static_cast<size_t>(S), static_cast<int8_t>(f("pad")));
+    const bool mirror = f("mirror") != 0;
+    const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
     for (int ky = 0; ky < kh; ++ky) {
       for (int kx = 0; kx < kw; ++kx) {
         const bool first = ky == 0 && kx == 0 && !accumulate;
@@ -613,8 +656,10 @@ CommandStats RefDevice::execute(const Command& c) {
           for (int ox = 0; ox < out_w; ++ox) {
             const int ix = ox * sw + kx - pl;
             const bool pad = iy < 0 || iy >= in_h || ix < 0 || ix >= in_w;
-            const int8_t* x =
-                pad ? pad_row.data() : sp_at(in0 + static_cast<uint64_t>(iy * in_w + ix) * pitch);
+            // mirror: odd kernel rows come from the copy in the partner bank (as the RTL reads)
+            const uint64_t row = in0 + static_cast<uint64_t>(iy * in_w + ix) * pitch;
+            const int8_t* x = pad ? pad_row.data() : sp_at(mirror && ky % 2 == 1 ? row ^ bank_rows
+                                                                                 : row);
             int32_t* a = acc_at(acc0 + static_cast<uint64_t>(oy * out_w + ox));
             for (int l = 0; l < C; ++l) {
               int32_t v = x[l];

@@ -158,7 +158,8 @@ Command load(const LoadFields& f) {
       .set("rows", f.rows)
       .set("row_bytes", f.row_bytes)
       .set("sp_addr", f.sp_addr)
-      .set("elem_bytes", f.elem_bytes);
+      .set("elem_bytes", f.elem_bytes)
+      .set("mirror", f.mirror ? 1 : 0);
   set_tokens(b, f.tokens);
   return b;
 }
@@ -205,6 +206,7 @@ Command vector(const VectorFields& f) {
       .set("acc_addr", f.acc_addr)
       .set("pad", f.pad)
       .set("pitch", f.pitch)
+      .set("mirror", f.mirror ? 1 : 0)
       .set("offset", f.offset)
       .set("lshift", f.lshift)
       .set("shift", f.shift)

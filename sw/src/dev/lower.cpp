@@ -105,7 +105,8 @@ class Lowering {
 
   // Contiguous DRAM bytes to consecutive scratchpad rows, `elem` bytes per row (a trailing
   // partial element gets a LOAD of its own).
-  void load_contig(uint64_t addr, int64_t nbytes, int64_t elem, int64_t sp) {
+  // `mirror`: also into the partner bank (row XOR bank rows), see LOAD.
+  void load_contig(uint64_t addr, int64_t nbytes, int64_t elem, int64_t sp, bool mirror = false) {
     int64_t full = nbytes / elem;
     const int64_t rem = nbytes % elem;
     const int64_t per_row = std::max<int64_t>(1, std::min(full, kMaxRows / elem));
@@ -117,7 +118,8 @@ class Lowering {
                  .rows = rows,
                  .row_bytes = m * elem,
                  .sp_addr = sp,
-                 .elem_bytes = elem}));
+                 .elem_bytes = elem,
+                 .mirror = mirror}));
       addr += static_cast<uint64_t>(rows * m * elem);
       sp += rows * m;
       full -= rows * m;
@@ -128,13 +130,14 @@ class Lowering {
                  .rows = 1,
                  .row_bytes = rem,
                  .sp_addr = sp,
-                 .elem_bytes = rem}));
+                 .elem_bytes = rem,
+                 .mirror = mirror}));
     }
   }
 
   // `count` DRAM rows of `row_bytes` at `stride`, one scratchpad row each.
   void load_strided(uint64_t addr, int64_t count, int64_t row_bytes, int64_t stride, int64_t elem,
-                    int64_t sp) {
+                    int64_t sp, bool mirror = false) {
     const int64_t per_row_elems = row_bytes / elem;
     while (count > 0) {
       const int64_t rows = std::min(count, kMaxRows);
@@ -143,7 +146,8 @@ class Lowering {
                  .rows = rows,
                  .row_bytes = row_bytes,
                  .sp_addr = sp,
-                 .elem_bytes = elem}));
+                 .elem_bytes = elem,
+                 .mirror = mirror}));
       addr += static_cast<uint64_t>(rows * stride);
       sp += rows * per_row_elems;
       count -= rows;
@@ -343,9 +347,12 @@ struct ActPlan {
 // Tiles hold at most 1/kBands of the output rows (measured on the default variant: 3 to 4 bands
 // give the best conv cycles; 2 leaves the first load exposed, 6 reloads too many halo rows).
 constexpr int kBands = 4;
+// VECTOR layers read each input row k_h times from the scratchpad, so the execute unit, not the
+// DMA, bounds them; smaller bands shorten the first load at the price of more halo rows.
+constexpr int kVectorBands = 4;
 
 ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
-                 bool reuse_input) {
+                 bool reuse_input, int bands = kBands) {
   const int64_t acc_bank = L.dp().acc_bank_rows;
   // A layer of a few output rows stays one tile: nothing to overlap.
   if (reuse_input && g.n == 1 && g.oh < 8) {
@@ -357,7 +364,7 @@ ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp
   // Double-buffered tiles of at most a quarter of the output rows, so that the load of the next
   // band overlaps the compute of this one from the start (a single whole-layer tile would make
   // the array wait for the entire input first).
-  const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + kBands - 1) / kBands} * g.ow);
+  const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + bands - 1) / bands} * g.ow);
   if (auto two = pick_tile(g, rpp, sp.act_rows / 2, std::min(acc_bank, quarter))) {
     return {*two, 2, sp.act_rows / 2};
   }
@@ -636,11 +643,32 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   const int64_t wslot = dw ? taps + prows : 0;
   int n_wslots = 0;
   SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
+  // Depthwise with a row FIR kernel on two or more banks: mirror each tile into the partner bank
+  // so a VECTOR pass reads two kernel rows at once (docs/architecture.md). Tiles live in bank 0,
+  // their copies at the same rows of bank 1, the weights at the top of bank 1.
+  const bool mirror = dw && dp.sp_banks > 1 && g.kw <= 3 && g.kh > 1 && g.ow < 4096;
+  if (mirror) {
+    const int64_t br = dp.sp_bank_rows;
+    n_wslots = static_cast<int>(std::clamp<int64_t>(br / 2 / wslot, 1, nblk));
+    sp.act_base = 0;
+    sp.act_rows = br - n_wslots * wslot;
+    sp.w_base = br + sp.act_rows;
+    sp.w_rows = n_wslots * wslot;
+  } else if (dw && dp.sp_banks > 1) {
+    // The weight bank holds many depthwise blocks (taps + parameter rows each): keep them all.
+    n_wslots = static_cast<int>(std::clamp<int64_t>(sp.w_rows / wslot, 1, nblk));
+  }
   if (op == VecOp::MaxPool) {  // one parameter block at the top of the scratchpad
     sp.act_rows = dp.sp_rows - prows;
     sp.w_base = sp.act_rows;
   }
-  const ActPlan ap = plan_act(L, g, 1, sp, false);
+  if (nblk > kMaxField8) {
+    L.err(fmt::format("{} channels need {} blocks of {}; the VECTOR pitch field holds 255", g.cin,
+                      nblk, C));
+  }
+  // Pixel-major tiles holding every channel: `nblk` rows per pixel, C channels per row, so one
+  // contiguous load serves all channel blocks (VECTOR reads block ob at in_addr + ob, pitch nblk).
+  const ActPlan ap = plan_act(L, g, nblk, sp, true, kVectorBands);
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
 
   AvgDivisor div;
@@ -650,33 +678,21 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
     L.emit(params({.pset = 0, .sp_addr = sp.w_base}));
   }
 
-  SlotCache wc(std::max(1, n_wslots));
-  int params_loaded = 0;
-  int pset = 0;
+  SlotCache wc(std::max(1, n_wslots)), ac(ap.slots);
+  int pset_block[2] = {-1, -1};  // the depthwise block whose parameters each set holds
+  int next_pset = 0;
   int64_t step = 0;
-  for (int ob = 0; ob < nblk; ++ob) {
-    const int nb = std::min(C, g.cin - ob * C);
-    int64_t wbase = 0;
-    if (dw) {
-      const auto [ws, whit] = wc.get(ob, step);
-      wbase = sp.w_base + ws * wslot;
-      if (!whit) {
-        L.load_contig(w_addr + static_cast<uint64_t>(int64_t{ob} * taps * C), int64_t{taps} * C, C,
-                      wbase);
-        L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S, wbase + taps);
-        pset = n_wslots == 2 ? ws : params_loaded++ % 2;
-        L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
-      }
-    }
-    for (const Tile& t : tiles) {
-      const int64_t abase = sp.act_base + (step % ap.slots) * ap.slot_rows;
-      // One row per pixel holding channels [ob*C, ob*C + nb).
+  for (size_t ti = 0; ti < tiles.size(); ++ti) {
+    const Tile& t = tiles[ti];
+    const auto [as, ahit] = ac.get(static_cast<int64_t>(ti), step);
+    const int64_t abase = sp.act_base + as * ap.slot_rows;
+    if (!ahit) {
       auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
-        const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin + int64_t{ob} * C);
-        if (nb == g.cin) {
-          L.load_contig(a, npix * g.cin, g.cin, spa);
-        } else {
-          L.load_strided(a, npix, nb, g.cin, nb, spa);
+        const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin);
+        if (g.cin % C == 0 || nblk == 1) {
+          L.load_contig(a, npix * g.cin, std::min(g.cin, C), spa, mirror);
+        } else {  // overlapping rows: lanes above cin compute garbage that is never stored
+          L.load_strided(a, npix, int64_t{nblk} * C, g.cin, C, spa, mirror);
         }
       };
       if (t.ix0 == 0 && t.ix1 == g.w) {
@@ -684,12 +700,41 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
       } else {
         for (int iy = t.iy0; iy < t.iy1; ++iy) {
           pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
-                 abase + int64_t{iy - t.iy0} * t.in_w());
+                 abase + int64_t{iy - t.iy0} * t.in_w() * nblk);
+        }
+      }
+    }
+    for (int ob = 0; ob < nblk; ++ob) {
+      const int nb = std::min(C, g.cin - ob * C);
+      int64_t wbase = 0;
+      int pset = 0;
+      if (dw) {
+        const auto [ws, whit] = wc.get(ob, step);
+        wbase = sp.w_base + ws * wslot;
+        if (!whit) {
+          L.load_contig(w_addr + static_cast<uint64_t>(int64_t{ob} * taps * C),
+                        int64_t{taps} * C, C, wbase);
+          L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S,
+                        wbase + taps);
+          for (int& b : pset_block)
+            if (b == ob) b = -1;  // reloaded: its parameter set must be written again
+        }
+        if (pset_block[0] == ob || pset_block[1] == ob) {
+          pset = pset_block[0] == ob ? 0 : 1;
+        } else {
+          pset = next_pset;
+          next_pset ^= 1;
+          pset_block[pset] = ob;
+          L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
         }
       }
       const int64_t acc = (step % 2) * dp.acc_bank_rows;
-      VectorFields vf{
-          .in_addr = abase, .w_addr = wbase, .acc_addr = acc, .pitch = 1, .win = window_of(g, t)};
+      VectorFields vf{.in_addr = abase + ob,
+                      .w_addr = wbase,
+                      .acc_addr = acc,
+                      .pitch = nblk,
+                      .mirror = mirror,
+                      .win = window_of(g, t)};
       StoreFields sf;
       switch (op) {
         case VecOp::Depthwise:

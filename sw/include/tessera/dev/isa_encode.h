@@ -87,6 +87,7 @@ struct LoadFields {
   int64_t row_bytes = 0;
   int64_t sp_addr = 0;
   int64_t elem_bytes = 0;
+  bool mirror = false;  // also write the partner bank (row XOR sp_bank_rows)
   Tokens tokens{};
 };
 struct StoreFields {
@@ -129,6 +130,7 @@ struct VectorFields {
   int64_t acc_addr = 0;
   int64_t pad = 0;
   int64_t pitch = 1;
+  bool mirror = false;  // dw: input also in the partner bank; two kernel rows per pass
   WindowFields win{};
   int64_t offset = 0;  // scale mode
   int64_t lshift = 0;

@@ -45,6 +45,9 @@ localparam integer TSR_F_LOAD_SP_ADDR_W = 16;
 // Bytes per scratchpad row written (1 .. scratchpad row bytes).
 localparam integer TSR_F_LOAD_ELEM_BYTES_LSB = 144;
 localparam integer TSR_F_LOAD_ELEM_BYTES_W = 16;
+// Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
+localparam integer TSR_F_LOAD_MIRROR_LSB = 16;
+localparam integer TSR_F_LOAD_MIRROR_W = 1;
 // opcode, store unit
 localparam integer TSR_OP_STORE = 2;
 // Post-processing mode (store_mode).
@@ -147,6 +150,9 @@ localparam integer TSR_F_VECTOR_ACCUMULATE_W = 1;
 // Lane operation (vector_mode).
 localparam integer TSR_F_VECTOR_VMODE_LSB = 17;
 localparam integer TSR_F_VECTOR_VMODE_W = 3;
+// dw mode, k_w <= 3, out_w < 4096, >= 2 banks: the input is also at in_addr XOR sp_bank_rows (a mirrored LOAD); odd kernel rows are read from that copy, two kernel rows per pass. The input rows must stay in one bank (else sp_range).
+localparam integer TSR_F_VECTOR_MIRROR_LSB = 20;
+localparam integer TSR_F_VECTOR_MIRROR_W = 1;
 // Scratchpad row of input pixel (0, 0).
 localparam integer TSR_F_VECTOR_IN_ADDR_LSB = 32;
 localparam integer TSR_F_VECTOR_IN_ADDR_W = 16;

@@ -44,6 +44,9 @@
 // Bytes per scratchpad row written (1 .. scratchpad row bytes).
 #define TSR_F_LOAD_ELEM_BYTES_LSB 144u
 #define TSR_F_LOAD_ELEM_BYTES_W 16u
+// Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
+#define TSR_F_LOAD_MIRROR_LSB 16u
+#define TSR_F_LOAD_MIRROR_W 1u
 // opcode, store unit
 #define TSR_OP_STORE 2u
 // Post-processing mode (store_mode).
@@ -146,6 +149,9 @@
 // Lane operation (vector_mode).
 #define TSR_F_VECTOR_VMODE_LSB 17u
 #define TSR_F_VECTOR_VMODE_W 3u
+// dw mode, k_w <= 3, out_w < 4096, >= 2 banks: the input is also at in_addr XOR sp_bank_rows (a mirrored LOAD); odd kernel rows are read from that copy, two kernel rows per pass. The input rows must stay in one bank (else sp_range).
+#define TSR_F_VECTOR_MIRROR_LSB 20u
+#define TSR_F_VECTOR_MIRROR_W 1u
 // Scratchpad row of input pixel (0, 0).
 #define TSR_F_VECTOR_IN_ADDR_LSB 32u
 #define TSR_F_VECTOR_IN_ADDR_W 16u
