@@ -419,6 +419,41 @@ TEST_F(Top, ErrorBadFieldAndTokens) {
   expect_error(run_error(rng_, {tsr::dev::load(l2)}), "token", 1, 0);
 }
 
+// Mirror misuse: a mirrored LOAD or dual-row VECTOR whose rows cross a bank boundary
+// (sp_range), mirror on a VECTOR that is not a depthwise row FIR (bad_field). The reference
+// device must report the same errors.
+TEST_F(Top, ErrorMirror) {
+  if (TSR_SP_BANKS < 2) GTEST_SKIP() << "one scratchpad bank: no mirror";
+  auto ref_error = [&](const Command& c) {
+    tsr::dev::RefDevice dev(device(), kBase, kLimit - kBase);
+    return dev.run({c}, 1).error;
+  };
+  auto l = good_load();
+  l.mirror = true;
+  l.sp_addr = TSR_SP_BANK_ROWS - 2;  // rows 2 and 3 fall into the next bank
+  expect_error(run_error(rng_, {tsr::dev::load(l)}), "sp_range", 1, 0);
+  EXPECT_EQ(ref_error(tsr::dev::load(l)), "sp_range");
+  l.sp_addr = TSR_SP_BANK_ROWS - 4;  // the last four rows of bank 0: fine
+  EXPECT_EQ(ref_error(tsr::dev::load(l)), "none");
+
+  tsr::dev::VectorFields v;
+  v.mode = tsr::dev::VectorMode::Sum;
+  v.mirror = true;
+  v.win.k_h = 3;
+  v.win.k_w = 3;
+  v.win.in_h = v.win.in_w = v.win.out_h = v.win.out_w = 4;
+  expect_error(run_error(rng_, {tsr::dev::vector(v)}), "bad_field", 2, 0);
+  EXPECT_EQ(ref_error(tsr::dev::vector(v)), "bad_field");
+  v.mode = tsr::dev::VectorMode::Dw;
+  v.win.k_w = 4;  // not a row FIR
+  expect_error(run_error(rng_, {tsr::dev::vector(v)}), "bad_field", 2, 0);
+  EXPECT_EQ(ref_error(tsr::dev::vector(v)), "bad_field");
+  v.win.k_w = 3;
+  v.in_addr = TSR_SP_BANK_ROWS - 8;  // 16 input pixels from here cross into the next bank
+  expect_error(run_error(rng_, {tsr::dev::vector(v)}), "sp_range", 2, 0);
+  EXPECT_EQ(ref_error(tsr::dev::vector(v)), "sp_range");
+}
+
 TEST_F(Top, ErrorAxiResponses) {
   expect_error(run_error(rng_, {tsr::dev::load(good_load())}, kBase + 0x1000, kBase + 0x1001),
                "axi_read", 1, 0);
