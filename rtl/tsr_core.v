@@ -527,15 +527,17 @@ module tsr_core #(
     if (Trace != 0) begin : g_trace
       reg  [31:0] t_pc_q, t_insn_q, t_addr_q, t_data_q;
       reg  [3:0]  t_be_q;
-      wire        upd = x_fire;
+      wire [31:0] t_pc_d   = x_fire ? x_pc_q : t_pc_q;
+      wire [31:0] t_insn_d = x_fire ? insn : t_insn_q;
+      wire [31:0] t_addr_d = x_fire ? {maddr[31:2], 2'b00} : t_addr_q;
+      wire [31:0] t_data_d = x_fire ? sdata : t_data_q;
+      wire [3:0]  t_be_d   = x_fire ? (is_store ? be : 4'b0000) : t_be_q;
       always @(posedge clk_i) begin
-        if (upd) begin
-          t_pc_q   <= x_pc_q;
-          t_insn_q <= insn;
-          t_addr_q <= {maddr[31:2], 2'b00};
-          t_data_q <= sdata;
-          t_be_q   <= is_store ? be : 4'b0000;
-        end
+        t_pc_q   <= t_pc_d;
+        t_insn_q <= t_insn_d;
+        t_addr_q <= t_addr_d;
+        t_data_q <= t_data_d;
+        t_be_q   <= t_be_d;
       end
       assign tr_valid_o     = w_retire;
       assign tr_pc_o        = t_pc_q;
