@@ -99,8 +99,8 @@ module tsr_core #(
   wire        x_valid_d, x_ffault_d;
   reg  [31:0] x_pc_q;
   wire [31:0] x_pc_d;
-  reg         w_valid_q, w_wait_q, w_dmem_q, w_store_q;
-  wire        w_valid_d, w_wait_d, w_dmem_d, w_store_d;
+  reg         w_valid_q, w_wait_q, w_dmem_q, w_ld_q, w_store_q;
+  wire        w_valid_d, w_wait_d, w_dmem_d, w_ld_d, w_store_d;
   reg  [4:0]  w_rd_q;
   wire [4:0]  w_rd_d;
   reg  [31:0] w_res_q;
@@ -113,8 +113,10 @@ module tsr_core #(
   wire        halt_d;
   reg  [3:0]  cause_q;
   wire [3:0]  cause_d;
-  reg  [31:0] hpc_q, code_q;
-  wire [31:0] hpc_d, code_d;
+  reg  [1:0]  hoff_q;     // halt pc = x_pc_q (0), + 4 (1), - 4 (2): X is frozen once halted
+  wire [1:0]  hoff_d;
+  reg  [31:0] code_q;
+  wire [31:0] code_d;
   reg  [63:0] cycle_q, instret_q;
   wire [63:0] cycle_d, instret_d;
   reg  [31:0] cyc_hi_q, ins_hi_q;
@@ -357,8 +359,10 @@ module tsr_core #(
                    trap_ff  ? TSR_HALT_FETCH_FAULT[3:0] :
                    trap_x   ? x_cause :
                    exit_now ? TSR_HALT_EXIT[3:0] : cause_q;
-  // X after a bus access holds the next sequential instruction, so the access's pc is x_pc - 4.
-  assign hpc_d   = halt_q ? hpc_q : trap_w ? (x_pc_q - 32'd4) : exit_now ? pc4 : x_pc_q;
+  // X stops fetching at the halt, so the halt pc is x_pc_q with an offset: the next instruction
+  // after an MMIO EXIT (+4); the bus access before the frozen X (which holds the next sequential
+  // instruction) for an error response (-4); else the instruction in X.
+  assign hoff_d  = halt_q ? hoff_q : trap_w ? 2'd2 : exit_now ? 2'd1 : 2'd0;
   assign code_d  = halt_q ? code_q : exit_now ? rs2v : (trap_x && sys_exit) ? rs2v : code_q;
 
   // Fetch: after reset the first fetch is the reset pc; then one per fired X instruction.
@@ -437,12 +441,13 @@ module tsr_core #(
   assign w_valid_d = x_fire ? 1'b1 : (w_wait_q ? !trap_w : 1'b0);
   assign w_wait_d  = x_fire ? (is_mem && hit_bus) : (w_wait_q && !bus_resp);
   assign w_rd_d    = x_fire ? (is_ecall ? 5'd10 : (wr_rd ? rd : 5'd0)) : w_rd_q;
-  assign w_dmem_d  = x_fire ? (is_load && hit_dmem) : (w_dmem_q && w_wait_q);
+  assign w_dmem_d  = x_fire ? (is_load && hit_dmem) : w_dmem_q;
+  assign w_ld_d    = x_fire ? (is_load && (hit_dmem || hit_bus)) : w_ld_q;
   assign w_store_d = x_fire ? is_store : w_store_q;
   assign w_f3_d    = x_fire ? f3 : w_f3_q;
   assign w_alo_d   = x_fire ? maddr[1:0] : w_alo_q;
 
-  // Load alignment (DMEM data arrives in W; bus data is aligned when it arrives).
+  // Load alignment in W: DMEM data straight from the SRAM, bus data from w_res_q.
   function automatic [31:0] align(input [31:0] word, input [1:0] lo, input [2:0] fn3);
     reg [31:0] s;
     begin
@@ -456,8 +461,8 @@ module tsr_core #(
       endcase
     end
   endfunction
-  assign w_res_d = x_fire ? x_res : (bus_resp ? align(bus_rdata_i, w_alo_q, w_f3_q) : w_res_q);
-  assign w_value = w_dmem_q ? align(dmem_rdata, w_alo_q, w_f3_q) : w_res_q;
+  assign w_res_d = x_fire ? x_res : (bus_resp ? bus_rdata_i : w_res_q);
+  assign w_value = w_ld_q ? align(w_dmem_q ? dmem_rdata : w_res_q, w_alo_q, w_f3_q) : w_res_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -485,6 +490,7 @@ module tsr_core #(
     x_ffault_q <= x_ffault_d;
     x_pc_q     <= x_pc_d;
     w_dmem_q   <= w_dmem_d;
+    w_ld_q     <= w_ld_d;
     w_store_q  <= w_store_d;
     w_rd_q     <= w_rd_d;
     w_res_q    <= w_res_d;
@@ -492,7 +498,7 @@ module tsr_core #(
     w_alo_q    <= w_alo_d;
     cyc_hi_q   <= cyc_hi_d;
     ins_hi_q   <= ins_hi_d;
-    hpc_q      <= hpc_d;     // valid while halt_q
+    hoff_q     <= hoff_d;    // valid while halt_q
     code_q     <= code_d;
   end
 
@@ -519,7 +525,7 @@ module tsr_core #(
 
   assign halted_o     = halt_q;
   assign halt_cause_o = cause_q;
-  assign halt_pc_o    = hpc_q;
+  assign halt_pc_o    = (hoff_q == 2'd1) ? pc4 : (hoff_q == 2'd2) ? (x_pc_q - 32'd4) : x_pc_q;
   assign exit_code_o  = code_q;
 
   // ---------------------------------------------------------------- retire trace

@@ -312,6 +312,8 @@ std::vector<HaltCase> halt_cases() {
     li(q, 5, mm::kCsrBase);  // no accelerator behind the CSR window: error response
     q.push_back(lw(6, 5, 0));
     h.push_back({"csr_window_error_response", "default", q, "load_fault", 8});
+    q.back() = sw(6, 5, 4);
+    h.push_back({"csr_window_store_error", "default", q, "store_fault", 8});
     std::vector<uint32_t> s;
     li(s, 5, mm::kMmioBase);
     s.push_back(sb(6, 5, 0x20));  // MMIO takes word accesses only
