@@ -85,6 +85,9 @@ class Impl final : public CoreSim {
       if (fst) fst->dump(2 * time_ + 2);
       ++time_;
     };
+    top_->esc_pending_i = opt.esc_pending;
+    top_->esc_func_i = opt.esc_func;
+    for (int i = 0; i < 7; ++i) top_->esc_args_i[i] = opt.esc_args[i];
     top_->run_i = 1;
     top_->eval();
     while (!top_->halted_o) {
@@ -120,6 +123,11 @@ class Impl final : public CoreSim {
       top_->eval();
       // Ecall: serve a pending request while the core waits (it stays stalled meanwhile).
       if (top_->ecall_req_o && !top_->ecall_ack_i) serve_ecall(res, opt, tick, t);
+      if (top_->esc_done_o) {
+        ++res.esc_done;
+        res.esc_status = top_->esc_status_o;
+        top_->esc_pending_i = 0;  // seen from the next cycle on, as the dispatcher would
+      }
       if (top_->console_valid_o) {
         res.console += char(top_->console_data_o);
         if (opt.echo_console) std::fputc(top_->console_data_o, stdout);

@@ -376,6 +376,84 @@ TEST(Io, WriteEcallConsoleMmioAndMmioExit) {
   (void)cfg;
 }
 
+TEST(Mmio, EscapeRegistersAndInstret) {
+  const auto cfg = config_of("default");
+  const uint32_t func = 0x1234, args[7] = {1, 2, 3, 0x80000000u, 5, 6, 0xfffffff0u};
+  std::vector<uint32_t> p;
+  li(p, 5, mm::kMmioBase);
+  auto off = [](const char* reg) { return int32_t(mm::mmio_offset(reg)); };
+  p.push_back(lw(6, 5, off("ESC_STATUS")));
+  p.push_back(lw(7, 5, off("ESC_FUNC")));
+  for (int k = 0; k < 7; ++k) p.push_back(lw(22 + k, 5, off("ESC_ARG0") + 4 * k));
+  p.push_back(add(15, 6, 7));
+  for (int k = 0; k < 7; ++k) p.push_back(add(15, 15, 22 + k));
+  const uint32_t instret_at = uint32_t(p.size());  // instructions retired before the next one
+  p.push_back(lw(16, 5, off("INSTRET_LO")));
+  p.push_back(lw(18, 5, off("INSTRET_HI")));
+  p.push_back(lw(19, 5, off("ID")));
+  p.push_back(sw(15, 5, off("ESC_DONE")));
+  p.push_back(addi(0, 0, 0));
+  p.push_back(lw(20, 5, off("ESC_STATUS")));
+  p.push_back(lw(21, 5, 0x80));  // an unlisted offset reads 0
+  exit_with(p, 0);
+  const auto img = image(p, cfg);
+  std::vector<uint8_t> spad;
+  tsr::iss::Iss iss(cfg);
+  iss.load(img);
+  iss.esc_pending = true;
+  iss.esc_func = func;
+  for (int k = 0; k < 7; ++k) iss.esc_args[k] = args[k];
+  Outcome a;
+  while (!iss.halted()) {
+    if (auto r = iss.step()) a.retires.push_back(*r);
+  }
+  a.halt = iss.halt();
+  auto sim = CoreSim::create("default");
+  sim->load(img, "esc");
+  RunOptions ro;
+  ro.esc_pending = true;
+  ro.esc_func = func;
+  for (int k = 0; k < 7; ++k) ro.esc_args[k] = args[k];
+  Outcome b;
+  ro.on_retire = [&](const Retire& r) { b.retires.push_back(r); };
+  const RunResult res = sim->run(ro);
+  b.halt = res.halt;
+  EXPECT_EQ(compare(a, b), "");
+  uint32_t sum = 1 + func;
+  for (uint32_t v : args) sum += v;
+  EXPECT_EQ(iss.reg(6), 1u);
+  EXPECT_EQ(iss.reg(7), func);
+  for (int k = 0; k < 7; ++k) EXPECT_EQ(iss.reg(22 + k), args[k]);
+  EXPECT_EQ(iss.reg(16), instret_at);
+  EXPECT_EQ(iss.reg(18), 0u);
+  EXPECT_EQ(iss.reg(19), mm::kCoreId);
+  EXPECT_EQ(iss.reg(20), 0u);  // no longer pending after ESC_DONE
+  EXPECT_EQ(iss.reg(21), 0u);
+  ASSERT_TRUE(iss.esc_done.has_value());
+  EXPECT_EQ(*iss.esc_done, sum);
+  EXPECT_EQ(res.esc_done, 1);
+  EXPECT_EQ(res.esc_status, sum);
+}
+
+TEST(Mmio, CycleCounterCountsEveryCycle) {
+  // RTL only (the ISS has no timing): N single-cycle instructions between two CYCLE_LO reads, then
+  // a division (34 cycles) between two more.
+  std::vector<uint32_t> p;
+  li(p, 5, mm::kMmioBase);
+  const int32_t lo = int32_t(mm::mmio_offset("CYCLE_LO"));
+  p.push_back(lw(6, 5, lo));
+  for (int k = 0; k < 9; ++k) p.push_back(addi(9, 9, 1));
+  p.push_back(lw(7, 5, lo));
+  p.push_back(div(10, 7, 6));
+  p.push_back(lw(8, 5, lo));
+  p.push_back(sub(20, 7, 6));
+  p.push_back(sub(21, 8, 7));
+  exit_with(p, 0);
+  const Outcome o = run_rtl("default", image(p, config_of("default")));
+  EXPECT_EQ(o.regs[20], 10u);       // 9 addi + the lw itself
+  EXPECT_EQ(o.regs[21], 2u + 33u);  // lw + div (34 cycles: 33 stalls) = 35
+}
+
 // ---- random instruction streams -----------------------------------------------------------------
 
 // A random program: every register set first, then `n` instructions from RV32I(M) with loads and

@@ -21,6 +21,11 @@ struct RunOptions {
   uint64_t bus_seed = 1;
   bool echo_console = false;    // also write console bytes to stdout as they come
   std::function<void(const iss::Retire&)> on_retire;  // every retired instruction, in order
+  // An ESCAPE handed to the core (MMIO ESC_*): pending from the start until the core writes
+  // ESC_DONE or EXIT.
+  bool esc_pending = false;
+  uint32_t esc_func = 0;
+  uint32_t esc_args[7] = {};
 };
 
 struct RunResult {
@@ -29,6 +34,8 @@ struct RunResult {
   uint64_t instret = 0;
   iss::Halt halt;
   std::string console;
+  int esc_done = 0;         // esc_done_o pulses seen
+  uint32_t esc_status = 0;  // status of the last one
 };
 
 class CoreSim {
