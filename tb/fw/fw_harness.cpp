@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
@@ -196,15 +197,17 @@ void parse_program_output(const std::string& text, FwResult& res) {
   if (res.out.size() != expect) res.ended = false;  // a truncated dump is not a result
 }
 
+std::string run_dir() { return (std::filesystem::path(TSR_FW_DIR) / "run").string(); }
+
 FwResult run_qemu(const FwImage& image, const EscapeRequest& req, bool count_instructions) {
   static std::atomic<int> counter{0};
-  const auto dir = std::filesystem::path(TSR_FW_DIR) / "run";
+  const auto dir = std::filesystem::path(run_dir());
   std::filesystem::create_directories(dir);
   // Named after the test, so a rerun overwrites the images a failed run left behind.
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string who =
-      info != nullptr ? fmt::format("{}.{}", info->test_suite_name(), info->name())
-                      : fmt::format("pid{}", getpid());
+  std::string who = info != nullptr ? fmt::format("{}.{}", info->test_suite_name(), info->name())
+                                    : fmt::format("pid{}", getpid());
+  std::replace(who.begin(), who.end(), '/', '_');  // parameterized tests: Suite/Test/param
   const auto elf = dir / fmt::format("{}-{}-{}.elf", std::filesystem::path(image.path()).stem().string(),
                                      who, counter++);
   {

@@ -83,6 +83,8 @@ void parse_program_output(const std::string& text, FwResult& res);
 
 // Path of a built firmware program (build/firmware/<name>.elf).
 std::string firmware_path(const std::string& name);
+// Where run images (firmware + request) are written (build/firmware/run).
+std::string run_dir();
 
 // Little-endian readers of a result buffer.
 int32_t read_i32(const std::vector<uint8_t>& b, size_t word_index);

@@ -33,6 +33,10 @@ std::vector<int8_t> as_i8(const std::vector<uint8_t>& b) { return {b.begin(), b.
 
 }  // namespace
 
+FwResult run_request(const FwImage& img, const EscapeRequest& req) {
+  return current_runner()(img, req, false);
+}
+
 Runner set_runner(Runner r) {
   Runner old = std::move(current_runner());
   current_runner() = std::move(r);

@@ -22,6 +22,8 @@ namespace tsr::fw {
 // model when a test installs one. `count` asks for op_instructions. Returns the previous runner.
 using Runner = std::function<FwResult(const FwImage&, const EscapeRequest&, bool count)>;
 Runner set_runner(Runner r);
+// Runs a request on the current machine (no status check).
+FwResult run_request(const FwImage& img, const EscapeRequest& req);
 
 std::vector<int8_t> run_softmax(const std::vector<int8_t>& in, int depth,
                                 const tsr::ref::SoftmaxParams& p, uint64_t* instructions = nullptr);

@@ -1,7 +1,7 @@
 // Escape-core firmware ops, each built as its own RV32IM program (build/firmware/fw_<op>.elf) and
-// run under qemu-riscv32 on seeded random inputs and on edge cases; every output is compared
-// bit-exactly with the host golden model (tsr::ref). NMS is also checked against the ONNX
-// backend-test vectors.
+// run under qemu-riscv32, on the tessera core's ISS and on its RTL (one parameter each), on seeded
+// random inputs and on edge cases; every output is compared bit-exactly with the host golden
+// model (tsr::ref). NMS is also checked against the ONNX backend-test vectors.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -10,10 +10,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "fw_core_runner.h"
 #include "fw_harness.h"
 #include "fw_ops_client.h"
 #include "onnx_pb.h"
+#include "tessera/core/core_sim.h"
 #include "tessera/error.h"
+#include "tessera/gen/memmap.h"
+#include "tessera/iss/iss.h"
 #include "tessera/ref/escape_ops.h"
 #include "tessera/ref/kernels.h"
 #include "tessera/ref/kws_frontend.h"
@@ -49,14 +53,19 @@ void expect_ok(const FwResult& r) {
   ASSERT_TRUE(r.ended) << "rerun: " << r.rerun << "\n" << r.log;
 }
 
-class FwOps : public ::testing::Test {
+// Every test runs on each machine: qemu-riscv32 (user mode), the tessera core's ISS and its RTL
+// (verilated), all on the same ELF images of the default core variant.
+class FwOps : public ::testing::TestWithParam<std::string> {
  protected:
+  void SetUp() override { prev_ = tsr::fw::set_runner(tsr::fw::make_runner(GetParam())); }
+  void TearDown() override { tsr::fw::set_runner(std::move(prev_)); }
   std::mt19937_64 rng_{tsr::tb::test_seed()};
+  tsr::fw::Runner prev_;
 };
 
 // ---- softmax ----
 
-TEST_F(FwOps, SoftmaxRandomMatchesGolden) {
+TEST_P(FwOps, SoftmaxRandomMatchesGolden) {
   for (int iter = 0; iter < 12; ++iter) {
     const int depth = std::uniform_int_distribution<int>(1, 300)(rng_);
     const int rows = std::uniform_int_distribution<int>(1, 4)(rng_);
@@ -69,7 +78,7 @@ TEST_F(FwOps, SoftmaxRandomMatchesGolden) {
   }
 }
 
-TEST_F(FwOps, SoftmaxEdgeCases) {
+TEST_P(FwOps, SoftmaxEdgeCases) {
   const auto p_fine = tsr::ref::softmax_params(1.0 / 256);  // diff_min reaches past -255
   const auto p_coarse = tsr::ref::softmax_params(1.0);      // diff_min = -15 cuts most entries
   const std::vector<std::vector<int8_t>> rows = {
@@ -90,7 +99,7 @@ TEST_F(FwOps, SoftmaxEdgeCases) {
 
 // ---- top-k / argmax ----
 
-TEST_F(FwOps, TopKRandomMatchesGolden) {
+TEST_P(FwOps, TopKRandomMatchesGolden) {
   for (int iter = 0; iter < 12; ++iter) {
     const int n = std::uniform_int_distribution<int>(1, 400)(rng_);
     const int k = iter % 3 == 0 ? 1 : std::uniform_int_distribution<int>(1, n)(rng_);
@@ -105,7 +114,7 @@ TEST_F(FwOps, TopKRandomMatchesGolden) {
   }
 }
 
-TEST_F(FwOps, TopKEdgeCases) {
+TEST_P(FwOps, TopKEdgeCases) {
   const std::vector<int8_t> flat(64, 5);
   auto t = run_topk(flat, 64, 64);  // all equal: indices in order
   for (int i = 0; i < 64; ++i) ASSERT_EQ(t.index[i], i);
@@ -120,7 +129,7 @@ TEST_F(FwOps, TopKEdgeCases) {
 
 // ---- ADD ----
 
-TEST_F(FwOps, AddRandomMatchesGolden) {
+TEST_P(FwOps, AddRandomMatchesGolden) {
   using tsr::ref::Activation;
   for (int iter = 0; iter < 12; ++iter) {
     std::uniform_real_distribution<double> lg(-8.0, -2.0);
@@ -143,7 +152,7 @@ TEST_F(FwOps, AddRandomMatchesGolden) {
   }
 }
 
-TEST_F(FwOps, AddExtremes) {
+TEST_P(FwOps, AddExtremes) {
   const auto p = tsr::ref::add_params({0.5F, -128}, {0.25F, 127}, {0.01F, 0},
                                       tsr::ref::Activation::Relu6);
   std::vector<int8_t> va, vb;
@@ -161,7 +170,7 @@ TEST_F(FwOps, AddExtremes) {
 
 // ---- average pool ----
 
-TEST_F(FwOps, AvgPoolRandomMatchesGolden) {
+TEST_P(FwOps, AvgPoolRandomMatchesGolden) {
   std::uniform_int_distribution<int> dim(1, 12), f(1, 5), st(1, 3), ch(1, 8);
   for (int iter = 0; iter < 14; ++iter) {
     tsr::ref::Shape4 s{std::uniform_int_distribution<int>(1, 2)(rng_), dim(rng_), dim(rng_), ch(rng_)};
@@ -176,7 +185,7 @@ TEST_F(FwOps, AvgPoolRandomMatchesGolden) {
   }
 }
 
-TEST_F(FwOps, AvgPoolGlobalAndExtremes) {
+TEST_P(FwOps, AvgPoolGlobalAndExtremes) {
   // Global 7x7 pool of -128 and 127 halves: sums with exact halves to round away from zero.
   tsr::ref::Shape4 s{1, 7, 7, 3};
   tsr::ref::QTensor in{s, std::vector<int8_t>(s.elements()), 0};
@@ -196,7 +205,7 @@ std::string to_string(const std::vector<tsr::ref::NmsSelection>& s) {
   return r;
 }
 
-TEST_F(FwOps, NmsRandomMatchesGolden) {
+TEST_P(FwOps, NmsRandomMatchesGolden) {
   for (int iter = 0; iter < 12; ++iter) {
     const int batches = std::uniform_int_distribution<int>(1, 2)(rng_);
     const int classes = std::uniform_int_distribution<int>(1, 3)(rng_);
@@ -233,7 +242,7 @@ TEST_F(FwOps, NmsRandomMatchesGolden) {
 // ONNX's backend tests for NonMaxSuppression (Debian's libonnx-testdata): float inputs converted
 // to the integer formats (coordinates Q12, scores Q16, IoU threshold Q0.16), then both the golden
 // model and the firmware must reproduce ONNX's selected_indices.
-TEST_F(FwOps, NmsOnnxBackendVectors) {
+TEST_P(FwOps, NmsOnnxBackendVectors) {
   const std::filesystem::path root = "/usr/share/libonnx-testdata/data/node";
   if (!std::filesystem::exists(root)) GTEST_SKIP() << root << " missing (libonnx-testdata)";
   int cases = 0;
@@ -307,7 +316,7 @@ std::vector<size_t> fixed_chunks(size_t n) {
 
 // micro_speech's real inputs: one second of "yes" and of "no" -> 49 x 40 int8 features (streamed
 // through the firmware in calls of 1600 samples, the state carried between them).
-TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
+TEST_P(FwOps, KwsFrontendOnSpeechMatchesGolden) {
   static_assert(sizeof(tsr_kws_tables_t) % 4 == 0);
   const auto t = tsr::ref::make_kws_tables();
   for (const char* name : {"yes_1000ms.wav", "no_1000ms.wav"}) {
@@ -322,7 +331,7 @@ TEST_F(FwOps, KwsFrontendOnSpeechMatchesGolden) {
 }
 
 // Streaming across calls at random cut points: one second of "no" in calls of 1 to 1600 samples.
-TEST_F(FwOps, KwsFrontendStreamsAcrossCalls) {
+TEST_P(FwOps, KwsFrontendStreamsAcrossCalls) {
   const auto t = tsr::ref::make_kws_tables();
   const auto wav = tsr::ref::read_wav_pcm16(std::string(TSR_MODELS_DIR) + "/no_1000ms.wav");
   const auto want = golden_kws(t, wav.samples);
@@ -338,7 +347,7 @@ TEST_F(FwOps, KwsFrontendStreamsAcrossCalls) {
 }
 
 // Seeded random audio: noise, tones, silence and full-scale clipping.
-TEST_F(FwOps, KwsFrontendRandomAudioMatchesGolden) {
+TEST_P(FwOps, KwsFrontendRandomAudioMatchesGolden) {
   const auto t = tsr::ref::make_kws_tables();
   for (int iter = 0; iter < 3; ++iter) {
     const int n = std::uniform_int_distribution<int>(480, 6000)(rng_);
@@ -360,31 +369,31 @@ TEST_F(FwOps, KwsFrontendRandomAudioMatchesGolden) {
 
 // ---- the dispatcher's error paths ----
 
-TEST_F(FwOps, DispatcherRejectsBadRequests) {
+TEST_P(FwOps, DispatcherRejectsBadRequests) {
   const FwImage img(tsr::fw::firmware_path("fw_softmax"));
   {
     EscapeRequest req(TSR_ESC_FN_SOFTMAX, img.io_addr(), img.io_size());
     req.set_magic(0x12345678);
-    const auto r = tsr::fw::run_qemu(img, req);
+    const auto r = tsr::fw::run_request(img, req);
     EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_MAGIC)) << r.log;
     EXPECT_EQ(r.status, TSR_ESC_ERR_MAGIC) << r.log;
   }
   {
     EscapeRequest req(TSR_ESC_FN_NMS, img.io_addr(), img.io_size());  // not linked into fw_softmax
-    const auto r = tsr::fw::run_qemu(img, req);
+    const auto r = tsr::fw::run_request(img, req);
     EXPECT_EQ(r.status, TSR_ESC_ERR_FUNC) << r.log;
   }
   {
     EscapeRequest req(TSR_ESC_FN_SOFTMAX, img.io_addr(), img.io_size());
     req.arg(TSR_SOFTMAX_DEPTH, 0U);
-    const auto r = tsr::fw::run_qemu(img, req);
+    const auto r = tsr::fw::run_request(img, req);
     EXPECT_EQ(r.status, TSR_ESC_ERR_ARG) << r.log;
     EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_ARG)) << r.log;
   }
 }
 
 // Every op answers a bad argument with TSR_ESC_ERR_ARG (exit code 3), never a crash or a hang.
-TEST_F(FwOps, OpsRejectBadArguments) {
+TEST_P(FwOps, OpsRejectBadArguments) {
   struct Case {
     const char* program;
     uint32_t func;
@@ -414,7 +423,7 @@ TEST_F(FwOps, OpsRejectBadArguments) {
     const uint32_t scratch = req.reserve(256);  // every pointer argument points here
     for (int slot = 0; slot < TSR_ESC_MAX_ARGS; ++slot) req.arg(slot, scratch);
     for (const auto& [slot, v] : c.args) req.arg(slot, v);
-    const auto r = tsr::fw::run_qemu(img, req);
+    const auto r = tsr::fw::run_request(img, req);
     EXPECT_EQ(r.status, TSR_ESC_ERR_ARG) << c.program << ": " << c.what << "\n" << r.log;
     EXPECT_EQ(r.exit_code, static_cast<int>(TSR_ESC_ERR_ARG)) << c.program << ": " << c.what;
   }
@@ -431,11 +440,11 @@ TEST_F(FwOps, OpsRejectBadArguments) {
   req.arg(TSR_NMS_MAX_PER_CLASS, 1U);
   req.arg(TSR_NMS_OUT_CAPACITY, 1U);
   req.arg(TSR_NMS_SCRATCH, req.reserve(16));
-  EXPECT_EQ(tsr::fw::run_qemu(img, req).status, TSR_ESC_ERR_ARG);
+  EXPECT_EQ(tsr::fw::run_request(img, req).status, TSR_ESC_ERR_ARG);
 }
 
 // The escape service image (every op behind one dispatcher) serves each op.
-TEST_F(FwOps, ServiceImageRunsEveryOp) {
+TEST_P(FwOps, ServiceImageRunsEveryOp) {
   const FwImage img(tsr::fw::firmware_path("tsr_escape"));
   const std::vector<int8_t> in = {1, 9, -3, 9, 4};
   EscapeRequest req(TSR_ESC_FN_TOPK, img.io_addr(), img.io_size());
@@ -448,12 +457,70 @@ TEST_F(FwOps, ServiceImageRunsEveryOp) {
   req.arg(TSR_TOPK_OUT_IDX, a_out);
   req.arg(TSR_TOPK_OUT_VAL, a_out + 8);
   req.output(a_out, 10);
-  const auto r = tsr::fw::run_qemu(img, req);
+  const auto r = tsr::fw::run_request(img, req);
   expect_ok(r);
   EXPECT_EQ(tsr::fw::read_i32(r.out, 0), 1);
   EXPECT_EQ(tsr::fw::read_i32(r.out, 1), 3);
   EXPECT_EQ(r.out[8], 9);
   EXPECT_EQ(r.out[9], 9);
 }
+
+// The service image in its real role on the core's ISS: ESCAPE commands arrive through the
+// core-local registers (ESC_STATUS, ESC_FUNC, ESC_ARG0 = address of the argument words), the
+// operands and results live in the accelerator's scratchpad window, the status comes back through
+// ESC_DONE; the loop then serves the next command.
+TEST(FwService, IssServesEscapesFromTheScratchpad) {
+  namespace mm = tsr::gen::memmap;
+  const auto cfg = tsr::core::CoreSim::create("default")->config();
+  tsr::iss::Iss iss(cfg);
+  iss.load(tsr::iss::load_elf(tsr::fw::firmware_path("tsr_escape")), "tsr_escape.elf");
+  std::vector<uint8_t> spad(cfg.spad_bytes, 0);
+  ASSERT_GE(spad.size(), 0x1000U);
+  iss.bus = tsr::core::spad_bus(spad);
+  auto put_words = [&](uint32_t off, const std::vector<uint32_t>& w) {
+    for (size_t i = 0; i < w.size(); ++i) {
+      for (int b = 0; b < 4; ++b) spad[off + 4 * i + b] = static_cast<uint8_t>(w[i] >> (8 * b));
+    }
+  };
+  auto word_at = [&](uint32_t off) {
+    return static_cast<int32_t>(spad[off] | (spad[off + 1] << 8) | (spad[off + 2] << 16) |
+                                (static_cast<uint32_t>(spad[off + 3]) << 24));
+  };
+  auto serve = [&](uint32_t func, uint32_t args_off) {
+    iss.esc_func = func;
+    iss.esc_args[0] = mm::kSpadBase + args_off;
+    iss.esc_done.reset();
+    iss.esc_pending = true;
+    for (int k = 0; k < 5'000'000 && !iss.esc_done && !iss.halted(); ++k) iss.step();
+    EXPECT_FALSE(iss.halted()) << tsr::gen::memmap::halt_name(iss.halt().cause) << " at pc 0x"
+                               << std::hex << iss.halt().pc;
+    EXPECT_FALSE(iss.esc_pending);
+    return iss.esc_done.value_or(0xFFFFFFFFu);
+  };
+
+  // 1: top-3 of 16 values at 0x200; indices at 0x300, values at 0x340.
+  const std::vector<int8_t> x = {5, -3, 9, 9, 0, 127, -128, 7, 9, 1, 2, 3, 127, 4, 6, 8};
+  for (size_t i = 0; i < x.size(); ++i) spad[0x200 + i] = static_cast<uint8_t>(x[i]);
+  put_words(0x100, {mm::kSpadBase + 0x200, 1, 16, 3, mm::kSpadBase + 0x300, mm::kSpadBase + 0x340});
+  ASSERT_EQ(serve(TSR_ESC_FN_TOPK, 0x100), TSR_ESC_OK);
+  const auto want = tsr::ref::top_k_i8(x, 16, 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(word_at(0x300 + 4 * i), want.index[i]);
+    EXPECT_EQ(static_cast<int8_t>(spad[0x340 + i]), want.value[i]);
+  }
+  // 2: the next command, softmax of the same row into 0x400.
+  const auto p = tsr::ref::softmax_params(1.0 / 16);
+  put_words(0x180, {mm::kSpadBase + 0x200, mm::kSpadBase + 0x400, 1, 16,
+                    static_cast<uint32_t>(p.input_multiplier), static_cast<uint32_t>(p.input_left_shift),
+                    static_cast<uint32_t>(p.diff_min)});
+  ASSERT_EQ(serve(TSR_ESC_FN_SOFTMAX, 0x180), TSR_ESC_OK);
+  const auto sm = tsr::ref::softmax_i8(x, 16, p);
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(static_cast<int8_t>(spad[0x400 + i]), sm[i]) << i;
+  // 3: an unknown function id is answered, not fatal.
+  EXPECT_EQ(serve(99, 0x180), TSR_ESC_ERR_FUNC);
+}
+
+INSTANTIATE_TEST_SUITE_P(Machines, FwOps, ::testing::Values("qemu", "iss", "rtl"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace
