@@ -520,6 +520,41 @@ TEST(FwService, IssServesEscapesFromTheScratchpad) {
   EXPECT_EQ(serve(99, 0x180), TSR_ESC_ERR_FUNC);
 }
 
+// The same on the verilated RTL core: an ESCAPE pending from the start (softmax of a row in the
+// scratchpad); the firmware answers it through ESC_DONE and then waits for the next one, so the
+// run ends at the cycle limit without a halt.
+TEST(FwService, RtlServesAnEscapeFromTheScratchpad) {
+  namespace mm = tsr::gen::memmap;
+  auto sim = tsr::core::CoreSim::create("default");
+  sim->load(tsr::iss::load_elf(tsr::fw::firmware_path("tsr_escape")), "tsr_escape.elf");
+  auto& spad = sim->spad();
+  ASSERT_GE(spad.size(), 0x1000U);
+  const std::vector<int8_t> x = {-20, 3, 3, 100, -128, 0, 64, 99, 12, -7, 100, 5};
+  for (size_t i = 0; i < x.size(); ++i) spad[0x200 + i] = static_cast<uint8_t>(x[i]);
+  const auto p = tsr::ref::softmax_params(1.0 / 32);
+  const std::vector<uint32_t> args = {mm::kSpadBase + 0x200, mm::kSpadBase + 0x400, 1,
+                                      static_cast<uint32_t>(x.size()),
+                                      static_cast<uint32_t>(p.input_multiplier),
+                                      static_cast<uint32_t>(p.input_left_shift),
+                                      static_cast<uint32_t>(p.diff_min)};
+  for (size_t i = 0; i < args.size(); ++i) {
+    for (int b = 0; b < 4; ++b) spad[0x100 + 4 * i + b] = static_cast<uint8_t>(args[i] >> (8 * b));
+  }
+  tsr::core::RunOptions ro;
+  ro.max_cycles = 300'000;
+  ro.esc_pending = true;
+  ro.esc_func = TSR_ESC_FN_SOFTMAX;
+  ro.esc_args[0] = mm::kSpadBase + 0x100;
+  ro.bus_latency_max = 3;  // the scratchpad answers after 1..3 cycles
+  const auto r = sim->run(ro);
+  EXPECT_TRUE(r.timeout) << "the service loop should wait for the next ESCAPE, not halt ("
+                         << mm::halt_name(r.halt.cause) << ")";
+  ASSERT_EQ(r.esc_done, 1);
+  EXPECT_EQ(r.esc_status, TSR_ESC_OK);
+  const auto want = tsr::ref::softmax_i8(x, static_cast<int>(x.size()), p);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(static_cast<int8_t>(spad[0x400 + i]), want[i]) << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(Machines, FwOps, ::testing::Values("qemu", "iss", "rtl"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
