@@ -72,7 +72,6 @@ module tsr_accel #(
   localparam integer AccRows = 2 * AccBankRows;
   localparam integer SpAW    = $clog2(SpRows);
   localparam integer AccAW   = $clog2(AccRows);
-  localparam integer RdElem  = (RowBytes > 32) ? RowBytes : 32;
   localparam integer IdxW    = 16;
   localparam integer NumCnt  = TSR_CNT_NUM;
   localparam integer QW      = 256 + IdxW;
@@ -164,9 +163,9 @@ module tsr_accel #(
   wire             f_retire, f_err;
   wire [7:0]       f_err_code;
   wire [IdxW-1:0]  f_err_idx;
-  wire [8*RdElem-1:0] rd_el_data;
-  wire             rd_err;
-  wire [2:0]       rd_err_code;
+  wire [255:0]     f_el_data;
+  wire             f_err_rd;
+  wire [2:0]       f_err_code_rd;
 
   tsr_fetch #(.AddrW (32), .IdxW (IdxW)) u_fetch (
     .clk_i            (clk_i),
@@ -182,10 +181,10 @@ module tsr_accel #(
     .desc_addr_o      (f_desc_addr),
     .desc_row_bytes_o (f_desc_bytes),
     .el_valid_i       (f_el_valid),
-    .el_data_i        (rd_el_data[255:0]),
+    .el_data_i        (f_el_data),
     .dma_done_i       (f_dma_done),
-    .dma_err_i        (rd_err),
-    .dma_err_code_i   (rd_err_code),
+    .dma_err_i        (f_err_rd),
+    .dma_err_code_i   (f_err_code_rd),
     .ld_valid_o       (q_ld_valid),
     .ld_ready_i       (q_ld_ready),
     .ex_valid_o       (q_ex_valid),
@@ -312,71 +311,139 @@ module tsr_accel #(
   assign err_unit = f_err ? 4'd0 : s_err[0] ? 4'd1 : s_err[1] ? 4'd2 : 4'd3;
   assign err_idx  = f_err ? f_err_idx : s_err[0] ? s_idx[0] : s_err[1] ? s_idx[1] : s_idx[2];
 
-  // ---- DMA read engine, shared by fetch and load ------------------------------------------
+  // ---- DMA read engines: one for the load unit, one for command fetch -----------------------
+  // Both share the AXI read channel: the AR channel is arbitrated (fetch first: its bursts are
+  // rare and short, and the load unit may keep 32 in flight), and a FIFO of owners, one entry per
+  // accepted AR, routes the in-order R bursts back (single ARID, so responses keep AR order).
   wire             l_desc_valid, l_desc_ready, l_el_valid, l_dma_done;
   wire [31:0]      l_desc_addr, l_desc_stride;
   wire [15:0]      l_desc_rows, l_desc_bytes, l_desc_elem;
-  wire             rd_desc_valid, rd_desc_ready, rd_el_valid, rd_el_last, rd_done;
-  reg  [1:0]       rd_owner_q;  // 0 none, 1 fetch, 2 load
-  wire             grant_ld, grant_f;
+  wire [8*RowBytes-1:0] l_el_data;
+  wire             l_err;
+  wire [2:0]       l_err_code;
+  wire             l_busy, f_busy, unused_l_last, unused_f_last;
+  wire             l_arvalid, f_arvalid, l_rready, f_rready;
+  wire [31:0]      l_araddr, f_araddr;
+  wire [7:0]       l_arlen, f_arlen;
+  wire [2:0]       l_arsize, f_arsize;
+  wire [1:0]       l_arburst, f_arburst;
+  wire             ar_f, ar_fire, r_last_fire, own_valid, own_head, unused_own_full, own_ready;
 
-  assign grant_ld      = (rd_owner_q == 2'd0) && l_desc_valid;
-  assign grant_f       = (rd_owner_q == 2'd0) && !l_desc_valid && f_desc_valid;
-  assign rd_desc_valid = grant_ld || grant_f;
-  assign l_desc_ready  = grant_ld && rd_desc_ready;
-  assign f_desc_ready  = grant_f && rd_desc_ready;
-  assign l_el_valid    = rd_el_valid && (rd_owner_q == 2'd2);
-  assign f_el_valid    = rd_el_valid && (rd_owner_q == 2'd1);
-  assign l_dma_done    = rd_done && (rd_owner_q == 2'd2);
-  assign f_dma_done    = rd_done && (rd_owner_q == 2'd1);
+  assign rd_busy     = l_busy || f_busy;
 
+  // AR: fetch first; an AR is only issued while the owner FIFO has room. A request the slave has
+  // not accepted keeps its owner (AXI: ARVALID with a stable address until ARREADY).
+  reg              ar_hold_q, ar_hold_f_q;
+  wire             ar_hold_d;
+  assign ar_f        = ar_hold_q ? ar_hold_f_q : f_arvalid;
+  assign ar_hold_d   = m_arvalid_o && !m_arready_i;
   always @(posedge clk_i or negedge core_rst_n) begin
-    if (!core_rst_n) rd_owner_q <= 2'd0;
-    else if (l_desc_ready) rd_owner_q <= 2'd2;
-    else if (f_desc_ready) rd_owner_q <= 2'd1;
-    else if (rd_done) rd_owner_q <= 2'd0;
+    if (!core_rst_n) begin
+      ar_hold_q   <= 1'b0;
+      ar_hold_f_q <= 1'b0;
+    end else begin
+      ar_hold_q   <= ar_hold_d;
+      ar_hold_f_q <= ar_f;
+    end
   end
+  assign m_arvalid_o = (f_arvalid || l_arvalid) && own_ready;
+  assign m_araddr_o  = ar_f ? f_araddr : l_araddr;
+  assign m_arlen_o   = ar_f ? f_arlen : l_arlen;
+  assign m_arsize_o  = ar_f ? f_arsize : l_arsize;
+  assign m_arburst_o = ar_f ? f_arburst : l_arburst;
+  assign ar_fire     = m_arvalid_o && m_arready_i;
+  // R: the head of the owner FIFO (1 = fetch) takes the beats until RLAST.
+  assign m_rready_o  = own_valid && (own_head ? f_rready : l_rready);
+  assign r_last_fire = m_rvalid_i && m_rready_o && m_rlast_i;
 
-  wire unused_rd_last;
-  assign unused_rd_last = rd_el_last;
+  tsr_fifo #(.Width (1), .Depth (64)) u_rd_owner (
+    .clk_i        (clk_i),
+    .rst_ni       (core_rst_n),
+    .push_valid_i (ar_fire),
+    .push_ready_o (own_ready),
+    .push_data_i  (ar_f),
+    .pop_valid_o  (own_valid),
+    .pop_ready_i  (r_last_fire),
+    .pop_data_o   (own_head),
+    .full_o       (unused_own_full)
+  );
 
   tsr_dma_rd #(
-    .AddrW     (32),
-    .DataBytes (BusBytes),
-    .MaxBurst  (16),
-    .ElemBytes (RdElem),
+    .AddrW          (32),
+    .DataBytes      (BusBytes),
+    .MaxBurst       (16),
+    .ElemBytes      (RowBytes),
     .MaxOutstanding (32)
   ) u_dma_rd (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
     .win_base_i        (win_base),
     .win_limit_i       (win_limit),
-    .desc_valid_i      (rd_desc_valid),
-    .desc_ready_o      (rd_desc_ready),
-    .desc_addr_i       (grant_ld ? l_desc_addr : f_desc_addr),
-    .desc_stride_i     (grant_ld ? l_desc_stride : 32'd0),
-    .desc_rows_i       (grant_ld ? l_desc_rows : 16'd1),
-    .desc_row_bytes_i  (grant_ld ? l_desc_bytes : f_desc_bytes),
-    .desc_elem_bytes_i (grant_ld ? l_desc_elem : 16'd32),
-    .out_valid_o       (rd_el_valid),
+    .desc_valid_i      (l_desc_valid),
+    .desc_ready_o      (l_desc_ready),
+    .desc_addr_i       (l_desc_addr),
+    .desc_stride_i     (l_desc_stride),
+    .desc_rows_i       (l_desc_rows),
+    .desc_row_bytes_i  (l_desc_bytes),
+    .desc_elem_bytes_i (l_desc_elem),
+    .out_valid_o       (l_el_valid),
     .out_ready_i       (1'b1),
-    .out_data_o        (rd_el_data),
-    .out_last_o        (rd_el_last),
-    .m_arvalid_o       (m_arvalid_o),
-    .m_arready_i       (m_arready_i),
-    .m_araddr_o        (m_araddr_o),
-    .m_arlen_o         (m_arlen_o),
-    .m_arsize_o        (m_arsize_o),
-    .m_arburst_o       (m_arburst_o),
-    .m_rvalid_i        (m_rvalid_i),
-    .m_rready_o        (m_rready_o),
+    .out_data_o        (l_el_data),
+    .out_last_o        (unused_l_last),
+    .m_arvalid_o       (l_arvalid),
+    .m_arready_i       (m_arready_i && own_ready && !ar_f),
+    .m_araddr_o        (l_araddr),
+    .m_arlen_o         (l_arlen),
+    .m_arsize_o        (l_arsize),
+    .m_arburst_o       (l_arburst),
+    .m_rvalid_i        (m_rvalid_i && own_valid && !own_head),
+    .m_rready_o        (l_rready),
     .m_rdata_i         (m_rdata_i),
     .m_rresp_i         (m_rresp_i),
     .m_rlast_i         (m_rlast_i),
-    .busy_o            (rd_busy),
-    .done_o            (rd_done),
-    .err_o             (rd_err),
-    .err_code_o        (rd_err_code)
+    .busy_o            (l_busy),
+    .done_o            (l_dma_done),
+    .err_o             (l_err),
+    .err_code_o        (l_err_code)
+  );
+
+  tsr_dma_rd #(
+    .AddrW          (32),
+    .DataBytes      (BusBytes),
+    .MaxBurst       (16),
+    .ElemBytes      (32),
+    .MaxOutstanding (2)
+  ) u_dma_fetch (
+    .clk_i             (clk_i),
+    .rst_ni            (core_rst_n),
+    .win_base_i        (win_base),
+    .win_limit_i       (win_limit),
+    .desc_valid_i      (f_desc_valid),
+    .desc_ready_o      (f_desc_ready),
+    .desc_addr_i       (f_desc_addr),
+    .desc_stride_i     (32'd0),
+    .desc_rows_i       (16'd1),
+    .desc_row_bytes_i  (f_desc_bytes),
+    .desc_elem_bytes_i (16'd32),
+    .out_valid_o       (f_el_valid),
+    .out_ready_i       (1'b1),
+    .out_data_o        (f_el_data),
+    .out_last_o        (unused_f_last),
+    .m_arvalid_o       (f_arvalid),
+    .m_arready_i       (m_arready_i && own_ready && ar_f),
+    .m_araddr_o        (f_araddr),
+    .m_arlen_o         (f_arlen),
+    .m_arsize_o        (f_arsize),
+    .m_arburst_o       (f_arburst),
+    .m_rvalid_i        (m_rvalid_i && own_valid && own_head),
+    .m_rready_o        (f_rready),
+    .m_rdata_i         (m_rdata_i),
+    .m_rresp_i         (m_rresp_i),
+    .m_rlast_i         (m_rlast_i),
+    .busy_o            (f_busy),
+    .done_o            (f_dma_done),
+    .err_o             (f_err_rd),
+    .err_code_o        (f_err_code_rd)
   );
 
   // ---- memories ---------------------------------------------------------------------------------
@@ -436,7 +503,7 @@ module tsr_accel #(
     .SpRows    (SpRows),
     .BankRows  (SpBankRows),
     .Banks     (SpBanks),
-    .ElemBytes (RdElem),
+    .ElemBytes (RowBytes),
     .AddrW     (32),
     .SpAW      (SpAW)
   ) u_ld (
@@ -456,10 +523,10 @@ module tsr_accel #(
     .desc_row_bytes_o  (l_desc_bytes),
     .desc_elem_bytes_o (l_desc_elem),
     .el_valid_i        (l_el_valid),
-    .el_data_i         (rd_el_data),
+    .el_data_i         (l_el_data),
     .dma_done_i        (l_dma_done),
-    .dma_err_i         (rd_err),
-    .dma_err_code_i    (rd_err_code),
+    .dma_err_i         (l_err),
+    .dma_err_code_i    (l_err_code),
     .sp_we_o           (sp_we),
     .sp_wmirror_o      (sp_wmirror),
     .sp_waddr_o        (sp_waddr),

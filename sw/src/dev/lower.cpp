@@ -634,6 +634,22 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
     pbytes = param_block(dp, b, m, s);
   }
 
+  // Depthwise: per block, its taps rows then its parameter rows, S bytes each, so one LOAD
+  // brings a block (or all of them) to the scratchpad.
+  if (dw) {
+    std::vector<uint8_t> blocks;
+    for (int ob = 0; ob < nblk; ++ob) {
+      for (int t = 0; t < taps; ++t) {
+        const auto* w = wbytes.data() + (static_cast<size_t>(ob) * taps + t) * C;
+        blocks.insert(blocks.end(), w, w + C);
+        blocks.insert(blocks.end(), static_cast<size_t>(S - C), 0);
+      }
+      const auto* pb = pbytes.data() + static_cast<size_t>(ob * prows * S);
+      blocks.insert(blocks.end(), pb, pb + prows * S);
+    }
+    wbytes = std::move(blocks);
+    pbytes.clear();
+  }
   const uint64_t in_addr = L.region("input", bytes_of(input.data));
   const uint64_t w_addr = dw ? L.region("weights", wbytes) : 0;
   const uint64_t p_addr = pbytes.empty() ? 0 : L.region("params", pbytes);
@@ -679,6 +695,11 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   }
 
   SlotCache wc(std::max(1, n_wslots)), ac(ap.slots);
+  if (dw && n_wslots >= nblk) {
+    // Every block's taps and parameters resident: one LOAD before the first tile.
+    for (int ob = 0; ob < nblk; ++ob) wc.get(ob, 0);
+    L.load_contig(w_addr, int64_t{nblk} * wslot * S, S, sp.w_base);
+  }
   int pset_block[2] = {-1, -1};  // the depthwise block whose parameters each set holds
   int next_pset = 0;
   int64_t step = 0;
@@ -712,10 +733,7 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
         const auto [ws, whit] = wc.get(ob, step);
         wbase = sp.w_base + ws * wslot;
         if (!whit) {
-          L.load_contig(w_addr + static_cast<uint64_t>(int64_t{ob} * taps * C),
-                        int64_t{taps} * C, C, wbase);
-          L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S,
-                        wbase + taps);
+          L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
           for (int& b : pset_block)
             if (b == ob) b = -1;  // reloaded: its parameter set must be written again
         }
