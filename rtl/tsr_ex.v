@@ -197,6 +197,22 @@ module tsr_ex #(
   assign iy0 = {16'd0, ky_q} - {28'd0, p_t};
   assign ix0 = {16'd0, kx_q} - {28'd0, p_l};
 
+  // MATMUL pass setup in the shadow of the stream: the next pass's (chunk, tap), its first input
+  // coordinates and base address are computed while this pass streams (two cycles, pre_q), so
+  // after the last pixel the walker continues with the next pass without the StPass1..3 bubble.
+  reg  [31:0] nt_q, nbase_q;
+  reg  [1:0]  pre_q;
+  wire [15:0] nkx, nky, nc;
+  wire [31:0] niy0, nix0;
+  wire        fast_next;
+  assign nkx  = (kx_q == {8'd0, k_w} - 16'd1) ? 16'd0 : kx_q + 16'd1;
+  assign nky  = (kx_q != {8'd0, k_w} - 16'd1) ? ky_q :
+                ((ky_q == {8'd0, k_h} - 16'd1) ? 16'd0 : ky_q + 16'd1);
+  assign nc   = ((kx_q == {8'd0, k_w} - 16'd1) && (ky_q == {8'd0, k_h} - 16'd1)) ? c_q + 16'd1
+                                                                                  : c_q;
+  assign niy0 = {16'd0, nky} - {28'd0, p_t};
+  assign nix0 = {16'd0, nkx} - {28'd0, p_l};
+
   assign fields_bad = (in_h == 16'd0) || (in_w == 16'd0) || (out_h == 16'd0) ||
                       (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
                       (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3)) ||
@@ -239,6 +255,7 @@ module tsr_ex #(
   // port w always wins a bank conflict, so row B never waits
   assign issue     = can_issue && (!px_valid || a_gnt_i);
   assign pass_end  = issue && last_px;
+  assign fast_next = is_mm && (pre_q == 2'd2) && !last_pass;
 
   wire [8*RowBytes-1:0] s1_data;
   assign s1_data = s1_pad_q ? {RowBytes{pad_val}} : a_rdata_i;
@@ -486,7 +503,8 @@ module tsr_ex #(
       StPass2: state_d = StPass3;
       StPass3: state_d = StStream;
       StStream: if (pass_end) state_d = last_pass ? (is_mm ? StTail : StDrain) :
-                                                  (dual ? StWb1 : StPass1);
+                                                  (fast_next ? StStream :
+                                                   (dual ? StWb1 : StPass1));
       // MATMUL: every weight row issued, and the last activation through the issue stage.
       StTail: if ((wleft_q == 32'd0) && !s1_valid_q) state_d = StIdle;
       StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
@@ -624,6 +642,14 @@ module tsr_ex #(
       m_idx_q   <= 32'd0;
       nxt_q     <= {8'd0, k_w} - 16'd1;
     end
+    // next-pass setup (MATMUL): valid two cycles into a pass
+    nt_q    <= niy0 * {16'd0, in_w} + nix0;
+    nbase_q <= {16'd0, in_addr} + {16'd0, nc} + nt_q * {24'd0, pitch};
+    if (state_q == StPass3 || (pass_end && fast_next)) begin
+      pre_q <= 2'd0;
+    end else if (state_q == StStream && pre_q != 2'd2) begin
+      pre_q <= pre_q + 2'd1;
+    end
     if (state_q == StStream && issue) begin
       if (!fir || fir_emit) m_idx_q <= m_idx_q + 32'd1;
       if (fir_emit) nxt_q <= nxt_q + {12'd0, s_w};
@@ -655,6 +681,15 @@ module tsr_ex #(
           kx_q <= kx_q + 16'd1;
         end
       end
+    end
+    if (pass_end && fast_next) begin  // the next pass starts in the next cycle (as StPass3)
+      oy_q      <= 16'd0;
+      ox_q      <= 16'd0;
+      iy_q      <= niy0;
+      ix_q      <= nix0;
+      rowaddr_q <= nbase_q;
+      addr_q    <= nbase_q;
+      m_idx_q   <= 32'd0;
     end
     s1_pad_q  <= !px_valid;
     s1b_pad_q <= !px_valid_b;
