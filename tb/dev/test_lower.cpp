@@ -287,7 +287,7 @@ TEST(Lower, ProgramImageHoldsTheRegionsAndTheEncodedCommands) {
   const Program& p = c.prog;
   EXPECT_EQ(p.window_base() % 64, 0u);
   EXPECT_EQ(p.window_limit() % 64, 0u);
-  for (const char* name : {"input", "weights", "params", "output", "commands"}) {
+  for (const char* name : {"input", "weights", "output", "commands"}) {
     const tsr::dev::Region& r = p.region(name);
     EXPECT_EQ(r.addr % 64, 0u) << name;
     EXPECT_GE(r.addr, p.window_base()) << name;

@@ -499,14 +499,26 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
     folded[static_cast<size_t>(oc)] = ref::wrap_i32(b - int64_t{in_zp} * wsum);
   }
   const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded, oq);
+  // Per output block: its weight rows (S bytes each, C used) then its parameter rows, so one
+  // LOAD brings both.
+  const int64_t wslot = wrows + prows;
+  std::vector<uint8_t> blocks;
+  blocks.reserve(static_cast<size_t>(nblk * wslot * S));
+  for (int ob = 0; ob < nblk; ++ob) {
+    for (int64_t r = 0; r < wrows; ++r) {
+      const auto* w = wbytes.data() + static_cast<size_t>((ob * wrows + r) * C);
+      blocks.insert(blocks.end(), w, w + C);
+      blocks.insert(blocks.end(), static_cast<size_t>(S - C), 0);
+    }
+    const auto* pb = pbytes.data() + static_cast<size_t>(ob * prows * S);
+    blocks.insert(blocks.end(), pb, pb + prows * S);
+  }
 
   const uint64_t in_addr = L.region("input", bytes_of(input));
-  const uint64_t w_addr = L.region("weights", wbytes);
-  const uint64_t p_addr = L.region("params", pbytes);
+  const uint64_t w_addr = L.region("weights", blocks);
   const uint64_t out_addr = L.region("output", poison(out_shape.elements()));
 
   int n_wslots = 0;
-  const int64_t wslot = wrows + prows;
   const SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
   const ActPlan ap = plan_act(L, g, chunks, sp, true);
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
@@ -528,7 +540,7 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
     SlotCache wc(n_wslots), ac(ap.slots);
     int64_t bytes = 0, now = 0;
     for (const auto& [ob, ti] : steps) {
-      if (!wc.get(ob, now).second) bytes += wrows * C + prows * S;
+      if (!wc.get(ob, now).second) bytes += wslot * S;
       const Tile& t = tiles[static_cast<size_t>(ti)];
       if (!ac.get(ti, now).second) bytes += int64_t{t.in_h()} * t.in_w() * g.cin;
       ++now;
@@ -546,8 +558,7 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
     const auto [ws, whit] = wc.get(ob, step);
     const int64_t wbase = sp.w_base + ws * wslot;
     if (!whit) {
-      L.load_contig(w_addr + static_cast<uint64_t>(ob * wrows * C), wrows * C, C, wbase);
-      L.load_contig(p_addr + static_cast<uint64_t>(ob * prows * S), prows * S, S, wbase + wrows);
+      L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
       // Two weight slots: the slot's own parameter set (the two resident blocks never share
       // one). One slot: alternate, so the next block's PARAMS need not wait for this STORE.
       block_pset[static_cast<size_t>(ob)] = n_wslots == 2 ? ws : params_loaded++ % 2;
