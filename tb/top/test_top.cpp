@@ -222,7 +222,16 @@ TEST_F(Top, DepthwiseConv) {
     check_program(p, want, rng_,
                   fmt::format("depthwise {}x{}x{} k{}x{} s{} {}", h, w, c, k[0], k[1], s,
                               pad == ref::Padding::Same ? "same" : "valid"));
-  }
+  }  // Many channels on a large image: the lowering loads the channel blocks in groups (the tiles
+  // of all blocks would not fit full-width bands on the small variants).
+  const auto in = random_tensor(rng_, {1, 14, 13, 45}, -3);
+  const auto filt = random_tensor(rng_, {1, 3, 3, 45}, 0, -127, 127);
+  const auto bias = random_bias(rng_, 45);
+  const auto win = ref::make_window(ref::Padding::Same, in.shape, 3, 3, 1, 1);
+  const auto oq = random_oq(rng_, 45, 180.0F);
+  check_program(tsr::dev::lower_depthwise_conv2d(device(), "dw", in, filt, bias, 1, win, oq),
+                ref::depthwise_conv2d(in, filt, bias, 1, win, oq), rng_,
+                "depthwise 14x13x45 k3x3 s1 same");
 }
 
 TEST_F(Top, FullyConnected) {

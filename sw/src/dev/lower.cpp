@@ -693,10 +693,21 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
     L.err(fmt::format("{} channels need {} blocks of {}; the VECTOR pitch field holds 255", g.cin,
                       nblk, C));
   }
-  // Pixel-major tiles holding every channel: `nblk` rows per pixel, C channels per row, so one
-  // contiguous load serves all channel blocks (VECTOR reads block ob at in_addr + ob, pitch nblk).
-  const ActPlan ap = plan_act(L, g, nblk, sp, true, kVectorBands);
+  // Pixel-major tiles holding a group of `gsz` channel blocks: `gsz` rows per pixel, C channels
+  // per row, so one load serves the group (VECTOR reads block ob at in_addr + ob - g0, pitch
+  // gsz). The largest group whose tiles still cover full-width bands of a few rows (a small
+  // scratchpad cannot hold many channels of many pixels).
+  // (A band of four output rows, or the band size the tiling aims at when that is smaller.)
+  const int want_th = std::min(4, (g.oh + kVectorBands - 1) / kVectorBands);
+  int gsz = nblk;
+  ActPlan ap;
+  for (int k = nblk; k >= 1; --k) {
+    ap = plan_act(L, g, k, sp, true, kVectorBands);
+    gsz = k;
+    if (ap.shape.tw == g.ow && ap.shape.th >= want_th) break;
+  }
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
+  const auto ntiles = static_cast<int64_t>(tiles.size());
 
   AvgDivisor div;
   if (op == VecOp::AvgPool) div = avg_divisor(taps);
@@ -714,90 +725,93 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   int pset_block[2] = {-1, -1};  // the depthwise block whose parameters each set holds
   int next_pset = 0;
   int64_t step = 0;
-  for (size_t ti = 0; ti < tiles.size(); ++ti) {
-    const Tile& t = tiles[ti];
-    const auto [as, ahit] = ac.get(static_cast<int64_t>(ti), step);
-    const int64_t abase = sp.act_base + as * ap.slot_rows;
-    if (!ahit) {
-      auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
-        const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin);
-        if (g.cin % C == 0 || nblk == 1) {
-          L.load_contig(a, npix * g.cin, std::min(g.cin, C), spa, mirror);
-        } else {  // overlapping rows: lanes above cin compute garbage that is never stored
-          L.load_strided(a, npix, int64_t{nblk} * C, g.cin, C, spa, mirror);
-        }
-      };
-      if (t.ix0 == 0 && t.ix1 == g.w) {
-        pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
-      } else {
-        for (int iy = t.iy0; iy < t.iy1; ++iy) {
-          pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
-                 abase + int64_t{iy - t.iy0} * t.in_w() * nblk);
-        }
-      }
-    }
-    for (int ob = 0; ob < nblk; ++ob) {
-      const int nb = std::min(C, g.cin - ob * C);
-      int64_t wbase = 0;
-      int pset = 0;
-      if (dw) {
-        const auto [ws, whit] = wc.get(ob, step);
-        wbase = sp.w_base + ws * wslot;
-        if (!whit) {
-          L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
-          for (int& b : pset_block)
-            if (b == ob) b = -1;  // reloaded: its parameter set must be written again
-        }
-        if (pset_block[0] == ob || pset_block[1] == ob) {
-          pset = pset_block[0] == ob ? 0 : 1;
+  for (int g0 = 0; g0 < nblk; g0 += gsz) {
+    const int g1 = std::min(nblk, g0 + gsz);
+    for (size_t ti = 0; ti < tiles.size(); ++ti) {
+      const Tile& t = tiles[ti];
+      const auto [as, ahit] = ac.get(g0 / gsz * ntiles + static_cast<int64_t>(ti), step);
+      const int64_t abase = sp.act_base + as * ap.slot_rows;
+      if (!ahit) {
+        auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
+          const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin + int64_t{g0} * C);
+          if (gsz == nblk && (g.cin % C == 0 || nblk == 1)) {
+            L.load_contig(a, npix * g.cin, std::min(g.cin, C), spa, mirror);
+          } else {  // overlapping rows: lanes above cin compute garbage that is never stored
+            L.load_strided(a, npix, int64_t{gsz} * C, g.cin, C, spa, mirror);
+          }
+        };
+        if (t.ix0 == 0 && t.ix1 == g.w) {
+          pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
         } else {
-          pset = next_pset;
-          next_pset ^= 1;
-          pset_block[pset] = ob;
-          L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
+          for (int iy = t.iy0; iy < t.iy1; ++iy) {
+            pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
+                   abase + int64_t{iy - t.iy0} * t.in_w() * gsz);
+          }
         }
       }
-      const int64_t acc = (step % 2) * dp.acc_bank_rows;
-      VectorFields vf{.in_addr = abase + ob,
-                      .w_addr = wbase,
-                      .acc_addr = acc,
-                      .pitch = nblk,
-                      .mirror = mirror,
-                      .win = window_of(g, t)};
-      StoreFields sf;
-      switch (op) {
-        case VecOp::Depthwise:
-          vf.mode = VectorMode::Dw;
-          vf.pad = in_zp;
-          sf = {.mode = StoreMode::Requant,
-                .pset = pset,
-                .out_zp = oq->zero_point,
-                .act_min = oq->act_min,
-                .act_max = oq->act_max};
-          break;
-        case VecOp::MaxPool:
-          vf.mode = VectorMode::Max;
-          vf.pad = ref::kInt8Min;
-          sf = {.mode = StoreMode::Requant,
-                .pset = 0,
-                .out_zp = 0,
-                .act_min = pp->act_min,
-                .act_max = pp->act_max};
-          break;
-        case VecOp::AvgPool:
-          vf.mode = VectorMode::Sum;
-          sf = {.mode = StoreMode::Avg,
-                .out_zp = 0,
-                .act_min = pp->act_min,
-                .act_max = pp->act_max,
-                .div_magic = div.magic,
-                .div_half = div.half,
-                .div_shift = div.shift};
-          break;
+      for (int ob = g0; ob < g1; ++ob) {
+        const int nb = std::min(C, g.cin - ob * C);
+        int64_t wbase = 0;
+        int pset = 0;
+        if (dw) {
+          const auto [ws, whit] = wc.get(ob, step);
+          wbase = sp.w_base + ws * wslot;
+          if (!whit) {
+            L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
+            for (int& b : pset_block)
+              if (b == ob) b = -1;  // reloaded: its parameter set must be written again
+          }
+          if (pset_block[0] == ob || pset_block[1] == ob) {
+            pset = pset_block[0] == ob ? 0 : 1;
+          } else {
+            pset = next_pset;
+            next_pset ^= 1;
+            pset_block[pset] = ob;
+            L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
+          }
+        }
+        const int64_t acc = (step % 2) * dp.acc_bank_rows;
+        VectorFields vf{.in_addr = abase + ob - g0,
+                        .w_addr = wbase,
+                        .acc_addr = acc,
+                        .pitch = gsz,
+                        .mirror = mirror,
+                        .win = window_of(g, t)};
+        StoreFields sf;
+        switch (op) {
+          case VecOp::Depthwise:
+            vf.mode = VectorMode::Dw;
+            vf.pad = in_zp;
+            sf = {.mode = StoreMode::Requant,
+                  .pset = pset,
+                  .out_zp = oq->zero_point,
+                  .act_min = oq->act_min,
+                  .act_max = oq->act_max};
+            break;
+          case VecOp::MaxPool:
+            vf.mode = VectorMode::Max;
+            vf.pad = ref::kInt8Min;
+            sf = {.mode = StoreMode::Requant,
+                  .pset = 0,
+                  .out_zp = 0,
+                  .act_min = pp->act_min,
+                  .act_max = pp->act_max};
+            break;
+          case VecOp::AvgPool:
+            vf.mode = VectorMode::Sum;
+            sf = {.mode = StoreMode::Avg,
+                  .out_zp = 0,
+                  .act_min = pp->act_min,
+                  .act_max = pp->act_max,
+                  .div_magic = div.magic,
+                  .div_half = div.half,
+                  .div_shift = div.shift};
+            break;
+        }
+        L.emit(vector(vf));
+        store_tile(L, g, t, acc, out_addr, ob, nb, sf);
+        ++step;
       }
-      L.emit(vector(vf));
-      store_tile(L, g, t, acc, out_addr, ob, nb, sf);
-      ++step;
     }
   }
   const ref::Shape4 out_shape{g.n, g.oh, g.ow, g.cout};
