@@ -19,6 +19,7 @@
 #include "tessera/core/core_sim.h"
 #include "tessera/sim/bench.h"
 #include "tessera/top/bench_layers.h"
+#include "tessera/top/rtl_backend.h"
 #endif
 #ifdef TSR_WITH_SYNTH
 #include "tessera/synth/sweep.h"
@@ -87,6 +88,29 @@ int run(int argc, char** argv) {
   crun->add_option("--max-cycles", copt.max_cycles, "Stop with an error after N cycles (default 1e8)");
   crun->add_option("--trace", copt.trace_path, "Write an FST wave of the run");
   crun->add_option("--variant", copt.variant, "Built-in core variant: default (RV32IM) or tiny (RV32I)");
+  tsr::top::BenchNetsOptions nopt;
+  auto* bnets = bench->add_subcommand(
+      "nets", "Cycles per inference of real networks on the verilated accelerator (docs/driver.md)");
+  bnets->add_option("--variant", nopt.variant, "Variant with an accelerator top (default: default)");
+  bnets->add_option("--net", nopt.nets, "ic_resnet8 | kws_dscnn | person_detect (default: all three)");
+  bnets->add_option("--markdown", nopt.markdown_path, "Also write the table as markdown to this file");
+
+  // tessera run (docs/driver.md)
+  tsr::drv::RunModelOptions ropt;
+  auto* runc = app.add_subcommand("run", "Run a TFLite int8 model: interpreter, reference model or RTL");
+  runc->add_option("model", ropt.model, "MODEL.tflite")->required();
+  runc->add_option("--input", ropt.input, ".npy (int8/uint8/float32), 8-bit .bmp/.pgm or raw bytes")->required();
+  runc->add_option("--backend", ropt.backend, "interp | reference (default) | rtl");
+  runc->add_option("--config", ropt.config, "Variant preset (tiny, wide, default, ...) or TOML file");
+  runc->add_option("--manifest", ropt.manifest, "DIR/manifest.json of a generated variant");
+  runc->add_option("--variant", ropt.variant, "rtl: built-in verilated variant (tiny, wide, default)");
+  runc->add_option("--labels", ropt.labels, "Labels file, one per line");
+  runc->add_option("--top", ropt.top_k, "How many classes to print (default 3)");
+  runc->add_option("--output", ropt.output_npy, "Save the output tensor as int8 .npy");
+  runc->add_option("--trace", ropt.trace, "rtl: write an FST wave of the run");
+  runc->add_flag("--profile", ropt.profile, "Placement, tiling and per-layer MACs, cycles, utilization, DMA bytes");
+  runc->add_flag("--check", ropt.check, "Compare every layer with the interpreter; report the first difference");
+  runc->add_flag("--progress", ropt.progress, "Progress bar (stderr)");
 #endif
 
 #ifdef TSR_WITH_SYNTH
@@ -159,6 +183,11 @@ int run(int argc, char** argv) {
   if (blay->parsed()) return tsr::top::bench_layers(lopt);
   if (crun->parsed()) return tsr::core::core_run(copt);
   if (bcore->parsed()) return tsr::core::bench_core(bcopt);
+  if (bnets->parsed()) return tsr::top::bench_nets(nopt);
+  if (runc->parsed()) {
+    const auto rtl = tsr::top::rtl_factory();
+    return tsr::drv::run_model(ropt, &rtl);
+  }
 #endif
 #ifdef TSR_WITH_SYNTH
   if (sweep->parsed()) {

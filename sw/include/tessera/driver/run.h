@@ -1,0 +1,51 @@
+// `tessera run`: import, (compile,) run on a backend, print top-k and optionally the profile and
+// the layer-by-layer check, save the output. The CLI is a thin shell over run_model().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tessera/driver/runtime.h"
+
+namespace tsr::drv {
+
+struct RunModelOptions {
+  std::string model;
+  std::string input;
+  std::string backend = "reference";  // interp | reference | rtl
+  std::string config;                 // preset name (tiny, wide, default, ...) or TOML path
+  std::string manifest;               // DIR/manifest.json of a generated variant
+  std::string variant;                // rtl: verilated top (tiny, wide, default)
+  std::string labels;
+  std::string output_npy;
+  std::string trace;  // rtl: FST wave file
+  int top_k = 3;
+  bool profile = false;
+  bool check = false;  // compare every layer with the interpreter (device backends)
+  bool progress = false;
+};
+
+// Makes the rtl backend for a variant (provided by the CLI when the verilated tops are linked) and
+// returns the device parameters and clock of that variant.
+struct RtlFactory {
+  std::function<std::unique_ptr<Backend>(const std::string& variant, const std::string& trace)> make;
+  std::function<dev::DeviceParams(const std::string& variant)> params;
+  std::function<int(const std::string& variant)> clock_mhz;
+};
+
+// Returns the exit code (0 ok, 1 when --check finds a difference).
+int run_model(const RunModelOptions& opt, const RtlFactory* rtl = nullptr);
+
+// Device parameters and clock from a preset name / TOML file, or from a generated manifest.
+struct VariantInfo {
+  dev::DeviceParams dp;
+  int clock_mhz = 0;
+};
+VariantInfo variant_from_config(const std::string& name_or_path);
+VariantInfo variant_from_manifest(const std::string& manifest_path);
+
+// The per-layer profile table (MACs, cycles, utilization vs roofline, DMA bytes, placement).
+std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_mhz, bool has_cycles);
+
+}  // namespace tsr::drv

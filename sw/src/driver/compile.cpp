@@ -1,0 +1,303 @@
+#include "tessera/driver/compile.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "tessera/dev/program.h"
+#include "tessera/error.h"
+#include "tessera/gen/isa.h"
+
+namespace tsr::drv {
+
+namespace {
+
+constexpr uint64_t kAlign = 64;
+uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+// A zero tensor with the tensor's shape and zero point (the lowering only copies activation bytes
+// into its own image; the network's buffers replace them).
+struct Zeros {
+  std::vector<int8_t> data;
+  ref::QTensorView view;
+};
+Zeros zeros(const Tensor& t, ref::Shape4 s) {
+  Zeros z;
+  z.data.assign(t.elements(), 0);
+  z.view = {s, z.data, t.quant.zp0()};
+  return z;
+}
+
+ref::QTensorView const_view(const Tensor& t, ref::Shape4 s, int32_t zp = 0) {
+  return {s, std::span<const int8_t>(t.i8(), t.data.size()), zp};
+}
+
+std::vector<int32_t> bias_or_empty(const Graph& g, const Op& op) {
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) return g.tensor(op.inputs[2]).i32();
+  return {};
+}
+
+ref::OutputQuant out_quant(const Tensor& in, const Tensor& filter, const Tensor& out, ref::Activation act) {
+  return ref::conv_output_quant(in.quant.scale0(), filter.quant.scale, out.quant.params(), act);
+}
+
+struct Lowered {
+  dev::Program prog;
+  Placement placement = Placement::Array;
+  std::string how;  // e.g. "as conv (1 input channel)"
+};
+
+Lowered lower_op(const Graph& g, const Op& op, const dev::DeviceParams& dp, const dev::LowerOptions& lo,
+                 const std::string& lname) {
+  const Tensor& ti = g.tensor(op.inputs[0]);
+  const Tensor& to = g.tensor(op.outputs[0]);
+  Lowered r;
+  switch (op.kind) {
+    case OpKind::Conv2D: {
+      if (op.dilation_h != 1 || op.dilation_w != 1) fail("dilated convolution is not supported by the lowering");
+      const Tensor& tf = g.tensor(op.inputs[1]);
+      const auto in = zeros(ti, ti.shape4());
+      const auto win = ref::make_window(op.padding, ti.shape4(), tf.shape[1], tf.shape[2], op.stride_h, op.stride_w);
+      r.prog = dev::lower_conv2d(dp, lname, in.view, const_view(tf, tf.shape4()), bias_or_empty(g, op), win,
+                                 out_quant(ti, tf, to, op.act), lo);
+      return r;
+    }
+    case OpKind::DepthwiseConv2D: {
+      if (op.dilation_h != 1 || op.dilation_w != 1) fail("dilated convolution is not supported by the lowering");
+      const Tensor& tf = g.tensor(op.inputs[1]);
+      const int C = ti.shape[3], KH = tf.shape[1], KW = tf.shape[2], OC = tf.shape[3];
+      const auto in = zeros(ti, ti.shape4());
+      const auto win = ref::make_window(op.padding, ti.shape4(), KH, KW, op.stride_h, op.stride_w);
+      const auto oq = out_quant(ti, tf, to, op.act);
+      if (OC == C) {
+        r.placement = Placement::Vector;
+        r.prog = dev::lower_depthwise_conv2d(dp, lname, in.view, const_view(tf, tf.shape4()), bias_or_empty(g, op),
+                                             1, win, oq, lo);
+        return r;
+      }
+      if (C == 1) {
+        // One input channel: output channel m of the depthwise conv is a convolution with filter
+        // m (OHWI filter [m][y][x][0] = depthwise [0][y][x][m]).
+        std::vector<int8_t> f(static_cast<size_t>(OC) * KH * KW);
+        for (int m = 0; m < OC; ++m) {
+          for (int y = 0; y < KH; ++y) {
+            for (int x = 0; x < KW; ++x) {
+              f[(static_cast<size_t>(m) * KH + y) * KW + x] = tf.i8()[(static_cast<size_t>(y) * KW + x) * OC + m];
+            }
+          }
+        }
+        r.prog = dev::lower_conv2d(dp, lname, in.view, ref::QTensorView{{OC, KH, KW, 1}, f, 0}, bias_or_empty(g, op),
+                                   win, oq, lo);
+        r.how = "as conv (1 input channel)";
+        return r;
+      }
+      fail("depth multiplier {} with {} input channels is not supported by the lowering", OC / C, C);
+    }
+    case OpKind::FullyConnected: {
+      const Tensor& tf = g.tensor(op.inputs[1]);
+      const int O = tf.shape[0], K = tf.shape[1];
+      const int rows = static_cast<int>(ti.elements() / static_cast<size_t>(K));
+      const auto in = zeros(ti, {rows, 1, 1, K});
+      const auto oq = out_quant(ti, tf, to, op.act);
+      try {
+        r.prog = dev::lower_fully_connected(dp, lname, in.view, const_view(tf, {O, 1, 1, K}, tf.quant.zp0()),
+                                            bias_or_empty(g, op), oq, lo);
+        return r;
+      } catch (const Error& e) {
+        // Too many input channels for one MATMUL (the chunks field): a single-row FC is a VALID
+        // convolution whose kernel covers a KH x KW x C image with KH*KW*C = K in row-major order
+        // (the input's own 4-D shape when it has one), so the window spreads K over taps.
+        if (rows != 1 || tf.quant.zp0() != 0) throw;
+        ref::Shape4 s = ti.shape.size() == 4 ? ti.shape4() : ref::Shape4{1, 1, 1, K};
+        if (s.h * s.w == 1) {
+          int c = std::min(K, 255 * dp.rows);
+          while (c > 1 && K % c != 0) --c;
+          s = {1, 1, K / c, c};
+        }
+        if (s.h > 255 || s.w > 255) throw;
+        const auto in4 = zeros(ti, s);
+        const ref::Window win{1, 1, 1, 1, 0, 0, 1, 1};
+        r.prog = dev::lower_conv2d(dp, lname, in4.view, const_view(tf, {O, s.h, s.w, s.c}), bias_or_empty(g, op),
+                                   win, oq, lo);
+        r.how = fmt::format("as a {}x{}x{} VALID conv ({})", s.h, s.w, s.c, e.what());
+        return r;
+      }
+    }
+    case OpKind::AveragePool2D:
+    case OpKind::MaxPool2D: {
+      r.placement = Placement::Vector;
+      const auto in = zeros(ti, ti.shape4());
+      // A VALID window as tall (wide) as the input gives one output row (column) whatever the
+      // stride: use stride 1 there (the stride fields are 4 bits; global pools have large ones).
+      const bool one_row = op.padding == ref::Padding::Valid && op.filter_h == ti.shape[1];
+      const bool one_col = op.padding == ref::Padding::Valid && op.filter_w == ti.shape[2];
+      const auto pp = ref::make_pool_params(op.padding, ti.shape4(), op.filter_h, op.filter_w,
+                                            one_row ? 1 : op.stride_h, one_col ? 1 : op.stride_w,
+                                            ref::activation_range_i8(op.act, to.quant.params()));
+      r.prog = op.kind == OpKind::AveragePool2D ? dev::lower_average_pool2d(dp, lname, in.view, pp, lo)
+                                                : dev::lower_max_pool2d(dp, lname, in.view, pp, lo);
+      return r;
+    }
+    case OpKind::Add: {
+      r.placement = Placement::Vector;
+      const Tensor& tb = g.tensor(op.inputs[1]);
+      const auto a = zeros(ti, ti.shape4());
+      const auto b = zeros(tb, tb.shape4());
+      const auto ap = ref::add_params(ti.quant.params(), tb.quant.params(), to.quant.params(), op.act);
+      r.prog = dev::lower_add(dp, lname, a.view, b.view, ap, lo);
+      return r;
+    }
+    case OpKind::Reshape:
+    case OpKind::Softmax: break;
+  }
+  fail("no lowering");
+}
+
+const gen::isa::Field& field_of(const dev::Command& c, const char* fname) {
+  return gen::isa::field(dev::spec_of(c), fname);
+}
+
+std::string tiling_summary(const dev::Program& p) {
+  std::map<std::string, int> n;
+  for (const auto& c : p.commands) n[dev::spec_of(c).name]++;
+  std::string s;
+  for (const char* k : {"MATMUL", "VECTOR", "LOAD", "STORE", "PARAMS"}) {
+    if (n.count(k)) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n[k], k);
+  }
+  return s;
+}
+
+}  // namespace
+
+const char* name(Placement p) {
+  switch (p) {
+    case Placement::Array: return "array";
+    case Placement::Vector: return "vector";
+    case Placement::Alias: return "alias";
+    case Placement::Host: return "host";
+  }
+  return "?";
+}
+
+uint64_t CompiledNet::addr_of(int tensor) const {
+  const int64_t a = tensor_addr.at(static_cast<size_t>(tensor));
+  if (a < 0) fail("compiled net: tensor {} has no DRAM buffer", tensor);
+  return static_cast<uint64_t>(a);
+}
+
+CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOptions& opt) {
+  if (opt.dram_base % kAlign != 0) fail("compile: DRAM base {:#x} is not 64-byte aligned", opt.dram_base);
+  CompiledNet net;
+  net.graph = &g;
+  net.dp = dp;
+  net.dram_base = opt.dram_base;
+  uint64_t cursor = 0;  // bytes used in the image
+  std::vector<std::pair<size_t, dev::Program>> progs;  // (layer index, program)
+  for (const Op& op : g.ops) {
+    Layer L;
+    L.op = op.index;
+    L.name = fmt::format("{} {}", op.index, name(op.kind));
+    if (op.kind == OpKind::Reshape) {
+      L.placement = Placement::Alias;
+      L.note = "no commands: output aliases the input buffer";
+    } else if (op.kind == OpKind::Softmax) {
+      L.placement = Placement::Host;
+      L.note = "host: SOFTMAX has no accelerator command (escape core later)";
+    } else {
+      try {
+        dev::LowerOptions lo;
+        lo.dram_base = opt.dram_base + round_up(cursor, kAlign);
+        Lowered lw = lower_op(g, op, dp, lo, L.name);
+        const dev::Program& p = lw.prog;
+        L.placement = lw.placement;
+        L.macs = p.layer_macs;
+        for (const auto& r : p.regions) {
+          if (r.name != "commands") L.compulsory_bytes += r.size;
+        }
+        L.note = tiling_summary(p) + (lw.how.empty() ? "" : ", " + lw.how);
+        // The layer's own image (weights and parameters at their final addresses).
+        const uint64_t off = p.dram_base - opt.dram_base;
+        if (net.dram.size() < off + p.dram.size()) net.dram.resize(off + p.dram.size());
+        std::copy(p.dram.begin(), p.dram.end(), net.dram.begin() + static_cast<ptrdiff_t>(off));
+        cursor = off + p.dram.size();
+        progs.emplace_back(net.layers.size(), std::move(lw.prog));
+      } catch (const Error& e) {
+        L.placement = Placement::Host;
+        L.note = fmt::format("host: {}", e.what());
+      }
+    }
+    net.layers.push_back(L);
+  }
+  // Activation buffers: one per non-constant tensor, RESHAPE outputs alias their input.
+  net.tensor_addr.assign(g.tensors.size(), -1);
+  const uint64_t slack = static_cast<uint64_t>(dp.sp_row_bytes + dp.bus_bytes);
+  const auto alloc = [&](int t) {
+    if (t < 0 || net.tensor_addr[static_cast<size_t>(t)] >= 0 || g.tensor(t).constant) return;
+    cursor = round_up(cursor, kAlign);
+    net.tensor_addr[static_cast<size_t>(t)] = static_cast<int64_t>(opt.dram_base + cursor);
+    cursor += g.tensor(t).elements() + slack;
+  };
+  for (int t : g.inputs) alloc(t);
+  for (const Op& op : g.ops) {
+    for (int t : op.inputs) alloc(t);
+    if (op.kind == OpKind::Reshape && net.tensor_addr[static_cast<size_t>(op.inputs[0])] >= 0) {
+      net.tensor_addr[static_cast<size_t>(op.outputs[0])] = net.tensor_addr[static_cast<size_t>(op.inputs[0])];
+    }
+    alloc(op.outputs[0]);
+  }
+  net.dram.resize(round_up(cursor, kAlign));
+  // Relocate each device layer's LOADs / STOREs onto the buffers and append its commands.
+  size_t pi = 0;
+  for (size_t li = 0; li < net.layers.size(); ++li) {
+    Layer& L = net.layers[li];
+    L.cmd_first = net.commands.size();
+    if (pi < progs.size() && progs[pi].first == li) {
+      const dev::Program& p = progs[pi].second;
+      const Op& op = g.ops[static_cast<size_t>(L.op)];
+      std::vector<std::pair<const dev::Region*, uint64_t>> loads, stores;
+      loads.emplace_back(&p.region("input"), net.addr_of(op.inputs[0]));
+      if (op.kind == OpKind::Add) loads.emplace_back(&p.region("input2"), net.addr_of(op.inputs[1]));
+      stores.emplace_back(&p.region("output"), net.addr_of(op.outputs[0]));
+      for (dev::Command c : p.commands) {
+        const std::string cname = dev::spec_of(c).name;
+        const bool is_load = cname == "LOAD", is_store = cname == "STORE";
+        if (is_load || is_store) {
+          const auto& f = field_of(c, "dram_addr");
+          const auto a = static_cast<uint64_t>(dev::get_field(c, f));
+          for (const auto& [r, buf] : is_load ? loads : stores) {
+            if (a >= r->addr && a < r->addr + r->size) {
+              dev::put_field(c, cname.c_str(), f, static_cast<int64_t>(buf + (a - r->addr)));
+            }
+          }
+        }
+        net.commands.push_back(c);
+      }
+      net.commands.push_back(dev::fence());
+      ++pi;
+    }
+    L.cmd_count = net.commands.size() - L.cmd_first;
+  }
+  // The command region.
+  net.cmd_addr = opt.dram_base + round_up(net.dram.size(), kAlign);
+  const auto bytes = dev::to_bytes(net.commands);
+  net.dram.resize(net.cmd_addr - opt.dram_base);
+  net.dram.insert(net.dram.end(), bytes.begin(), bytes.end());
+  net.dram.resize(round_up(net.dram.size() + slack, kAlign));
+  if (opt.dram_base + net.dram.size() > (uint64_t{1} << 32)) fail("compile: the DRAM image does not fit 32-bit addresses");
+  return net;
+}
+
+std::string placement_table(const CompiledNet& net) {
+  std::string s = fmt::format("placement and tiling on '{}' ({}x{} array, {} scratchpad rows of {} B, {} accumulator rows)\n",
+                              net.dp.name, net.dp.rows, net.dp.cols, net.dp.sp_rows, net.dp.sp_row_bytes, net.dp.acc_rows);
+  s += fmt::format("{:<24} {:<7} {:>10} {:>9} {:>5}  {}\n", "layer", "place", "MACs", "bytes", "cmds", "tiling / note");
+  for (const auto& L : net.layers) {
+    s += fmt::format("{:<24} {:<7} {:>10} {:>9} {:>5}  {}\n", L.name, name(L.placement), L.macs, L.compulsory_bytes,
+                     L.cmd_count, L.note);
+  }
+  s += fmt::format("image {} bytes at {:#x}, {} commands\n", net.dram.size(), net.dram_base, net.commands.size());
+  return s;
+}
+
+}  // namespace tsr::drv
