@@ -1,0 +1,21 @@
+# cmake -DBUILD=... -DSRC=... -DMODEL=... -P run.cmake: install tessera's package into
+# BUILD/pkg-test/prefix, then configure, build and run the consumer against it.
+set(root ${BUILD}/pkg-test)
+file(REMOVE_RECURSE ${root})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD} --prefix ${root}/prefix RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "install failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC}/tb/driver/consumer -B ${root}/build -G Ninja
+                        -DCMAKE_PREFIX_PATH=${root}/prefix RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "configure failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${root}/build RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "build failed")
+endif()
+execute_process(COMMAND ${root}/build/consumer ${MODEL} ${SRC}/gen/configs/default.toml RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer failed")
+endif()
