@@ -145,5 +145,25 @@ TEST(CompileReference, PlacementTableListsEveryLayer) {
   EXPECT_NE(t.find("alias"), std::string::npos) << t;
 }
 
+
+TEST(CompileReference, WholeStreamRunsAsOneList) {
+  // Every layer segment ends with a FENCE: the device layers of ResNet-8 (all but SOFTMAX, the
+  // last op) run as one command list and give the interpreter's logits.
+  const Graph g = load_tflite(model("ic_resnet8_int8.tflite"));
+  const auto in = pseudo_random_input(g, 5);
+  const Values want = interpret(g, in);
+  const CompiledNet net = compile(g, variant("default"));
+  ASSERT_EQ(net.layers.back().placement, Placement::Host);
+  dev::RefDevice d(net.dp, net.dram_base, net.dram.size());
+  d.write(net.dram_base, net.dram);
+  d.set_window(net.window_base(), net.window_limit());
+  d.write(net.addr_of(g.inputs[0]), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(in.data()), in.size()));
+  const auto r = d.run(net.commands, 17);
+  EXPECT_TRUE(r.ok()) << r.summary();
+  const int logits = g.ops[g.ops.size() - 2].outputs[0];
+  const auto got = d.read(net.addr_of(logits), g.tensor(logits).elements());
+  EXPECT_EQ(std::vector<int8_t>(got.begin(), got.end()), want[logits]);
+}
+
 }  // namespace
 }  // namespace tsr::drv

@@ -125,6 +125,7 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
   int code = 0;
   if (!device) {
     if (opt.check) fail("run: --check compares a device backend with the interpreter; use --backend reference or rtl");
+    if (opt.profile) fmt::print("profile: the interp backend runs every op on the host (no placement, no cycles)\n");
     const Values v = interpret(g, input);
     output = v[g.outputs[0]];
   } else {
@@ -180,6 +181,29 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
       } else {
         fmt::print("check: MISMATCH at {}\n", r.first_mismatch);
         code = 1;
+      }
+      if (opt.backend == "rtl") {
+        // Both device backends, layer by layer: the reference model of the same compiled stream.
+        auto ref_be = make_reference_backend(vi.dp);
+        RunOptions rro;
+        rro.oracle = &oracle;
+        const NetResult rr = run_network(net, *ref_be, input, rro);
+        std::string diff;
+        for (const auto& lr : r.layers) {
+          const int t = g.ops[static_cast<size_t>(net.layers[lr.layer].op)].outputs[0];
+          diff = first_difference(g, t, r.values[t], rr.values[t]);
+          if (!diff.empty()) {
+            diff = fmt::format("layer {}: {}", net.layers[lr.layer].name, diff);
+            break;
+          }
+        }
+        if (diff.empty() && rr.exact) {
+          fmt::print("check: rtl and reference backends agree on every layer\n");
+        } else {
+          fmt::print("check: rtl vs reference MISMATCH at {}{}\n", diff.empty() ? "" : diff,
+                     rr.exact ? "" : fmt::format(" (reference vs interpreter: {})", rr.first_mismatch));
+          code = 1;
+        }
       }
     }
   }
