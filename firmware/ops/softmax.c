@@ -8,6 +8,8 @@
 #include "tsr_escape_abi.h"
 #include "tsr_ops.h"
 
+#define TSR_SOFTMAX_CACHE 256
+
 /* exp(x) for x in [-1/4, 0), Q0.31 in and out: Taylor series around -1/8. */
 static int32_t exp_quarter(int32_t a) {
   const int32_t exp_minus_eighth = 1895147668;
@@ -59,6 +61,10 @@ uint32_t tsr_op_softmax(const volatile uint32_t* args) {
   const int32_t diff_min = (int32_t)args[TSR_SOFTMAX_DIFF_MIN];
   if (depth == 0 || shift < 0 || shift > 30 || mult < 0 || diff_min > 0) return TSR_ESC_ERR_ARG;
 
+  /* exp of each entry, kept for the output pass when the row is short (rows of up to 256: the
+   * classifier outputs this op meets); longer rows compute it twice. */
+  int32_t cache[TSR_SOFTMAX_CACHE];
+  const int cached = depth <= TSR_SOFTMAX_CACHE;
   for (uint32_t r = 0; r < rows; ++r) {
     const int8_t* x = in + r * depth;
     int8_t* y = out + r * depth;
@@ -68,26 +74,34 @@ uint32_t tsr_op_softmax(const volatile uint32_t* args) {
     int32_t sum = 0; /* Q12.19 */
     for (uint32_t i = 0; i < depth; ++i) {
       const int32_t diff = x[i] - mx;
+      int32_t e = 0; /* 0: skipped (below diff_min) */
       if (diff >= diff_min) {
         const int32_t d = fx_srdhm((int32_t)((uint32_t)diff << shift), mult);
-        sum += fx_rdbpot(exp_neg_q5_26(d), 12);
+        e = exp_neg_q5_26(d);
+        sum += fx_rdbpot(e, 12);
       }
+      if (cached) cache[i] = e;
     }
     /* Normalise sum to [1, 2) to take its reciprocal. */
     const int lz = __builtin_clz((uint32_t)sum);
     const int bits_over_unit = 12 - lz;
     const int32_t frac = (int32_t)(((uint32_t)sum << lz) - 0x80000000u);
     const int32_t recip = recip_one_plus(frac);
+    /* exponent >= 32 (sum of exps >= 256): TFLite's shift is undefined there; the product is in
+     * [0, 2^31), so its correctly rounded quotient is 0. */
+    const int e_shift = bits_over_unit + 23;
 
     for (uint32_t i = 0; i < depth; ++i) {
       const int32_t diff = x[i] - mx;
       int32_t v = -128;
       if (diff >= diff_min) {
-        const int32_t d = fx_srdhm((int32_t)((uint32_t)diff << shift), mult);
-        /* exponent >= 32 (sum of exps >= 256): TFLite's shift is undefined there; the product
-         * is in [0, 2^31), so its correctly rounded quotient is 0. */
-        const int e = bits_over_unit + 23;
-        v = (e > 31 ? 0 : fx_rdbpot(fx_srdhm(recip, exp_neg_q5_26(d)), e)) - 128;
+        int32_t e;
+        if (cached) {
+          e = cache[i];
+        } else {
+          e = exp_neg_q5_26(fx_srdhm((int32_t)((uint32_t)diff << shift), mult));
+        }
+        v = (e_shift > 31 ? 0 : fx_rdbpot(fx_srdhm(recip, e), e_shift)) - 128;
         v = fx_clamp(v, -128, 127);
       }
       y[i] = (int8_t)v;
