@@ -115,7 +115,7 @@ TEST(Io, PgmAndImageErrors) {
   write_file(d.file("a.pgm"), std::string("P5\n# comment\n3 2\n255\n") + std::string("\x01\x02\x03\xfd\xfe\xff", 6));
   EXPECT_EQ(read_input(d.file("a.pgm"), t), (std::vector<int8_t>{1, 2, 3, -3, -2, -1}));
   write_file(d.file("b.pgm"), std::string("P5 4 4 255\n") + std::string(16, '\0'));
-  expect_error([&] { read_input(d.file("b.pgm"), t); }, "needs 1x4x4x1");
+  expect_error([&] { read_input(d.file("b.pgm"), t); }, "an image gives 1x4x4x1");
   write_file(d.file("c.pgm"), std::string("P5 3 2 65535\n") + std::string(12, '\0'));
   expect_error([&] { read_input(d.file("c.pgm"), t); }, "8-bit only");
   const Graph g = load_tflite(test::model("micro_speech_quantized.tflite"));

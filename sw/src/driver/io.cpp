@@ -130,7 +130,7 @@ std::vector<int8_t> from_npy(const Npy& n, const Tensor& input, const std::strin
 void check_image(const std::string& path, int w, int h, const Tensor& input) {
   const auto s = input.shape4();
   if (s.c != 1 || s.n != 1 || s.h != h || s.w != w) {
-    fail("{}: {}x{} 8-bit image, the model input '{}' is {} (needs 1x{}x{}x1)", path, w, h,
+    fail("{}: {}x{} 8-bit image, but the model input '{}' is {} (an image gives 1x{}x{}x1)", path, w, h,
          input.name, input.shape_str(), h, w);
   }
 }
