@@ -286,6 +286,15 @@ TEST(InterpNetworks, PersonDetect) {
   EXPECT_EQ(argmax(pn), 0) << int{pn[0]} << " " << int{pn[1]};  // "no person"
 }
 
+TEST(InterpNetworks, MicroSpeechYesAndNo) {
+  // The recordings through the audio front end: "yes" (index 2) and "no" (index 3) win.
+  const Graph g = load_tflite(model("micro_speech_quantized.tflite"));
+  for (const auto& [wav, cls] : {std::pair{"yes_1000ms.wav", 2}, std::pair{"no_1000ms.wav", 3}}) {
+    const auto v = interpret(g, read_input(model(wav), g.input()));
+    EXPECT_EQ(argmax(v[g.outputs[0]]), cls) << wav;
+  }
+}
+
 TEST(InterpNetworks, HelloWorldFollowsSine) {
   const Graph g = load_tflite(model("hello_world_int8.tflite"));
   const Tensor& ti = g.input();

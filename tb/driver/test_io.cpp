@@ -9,6 +9,7 @@
 #include "tessera/driver/io.h"
 #include "tessera/driver/tflite.h"
 #include "tessera/error.h"
+#include "tessera/ref/kws_frontend.h"
 
 namespace tsr::drv {
 namespace {
@@ -118,8 +119,22 @@ TEST(Io, PgmAndImageErrors) {
   expect_error([&] { read_input(d.file("b.pgm"), t); }, "an image gives 1x4x4x1");
   write_file(d.file("c.pgm"), std::string("P5 3 2 65535\n") + std::string(12, '\0'));
   expect_error([&] { read_input(d.file("c.pgm"), t); }, "8-bit only");
+}
+
+TEST(Io, WavThroughTheAudioFrontEnd) {
+  // micro_speech's input is 49 frames x 40 features; the front end is the escape core's golden
+  // model (tested against its own hand-worked cases in tb/ref and tb/fw).
   const Graph g = load_tflite(test::model("micro_speech_quantized.tflite"));
-  expect_error([&] { read_input(test::model("yes_1000ms.wav"), g.input()); }, "escape core's audio front end");
+  const auto in = read_input(test::model("yes_1000ms.wav"), g.input());
+  ASSERT_EQ(in.size(), 1960U);
+  const ref::KwsTables tables = ref::make_kws_tables();  // the front end keeps a reference
+  ref::KwsFrontend fe(tables);
+  const auto frames = fe.process(ref::read_wav_pcm16(test::model("yes_1000ms.wav")).samples);
+  ASSERT_GE(frames.size(), 49U);
+  for (size_t k = 0; k < 40; ++k) EXPECT_EQ(in[48 * 40 + k], frames[48].feature[k]);
+  // A model input that is not whole 40-channel frames, or more frames than the audio has.
+  expect_error([&] { read_input(test::model("yes_1000ms.wav"), input_tensor({1, 30}, 1.0F, 0)); }, "40-channel");
+  expect_error([&] { read_input(test::model("yes_1000ms.wav"), input_tensor({1, 4000}, 1.0F, 0)); }, "needs 100");
 }
 
 TEST(Io, RawAndLabels) {

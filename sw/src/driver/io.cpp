@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "tessera/error.h"
+#include "tessera/ref/kws_frontend.h"
 
 namespace tsr::drv {
 
@@ -188,6 +189,34 @@ std::vector<int8_t> from_pgm(const std::vector<uint8_t>& b, const Tensor& input,
   return out;
 }
 
+// 16-bit PCM at 16 kHz through the keyword-spotting audio front end (micro_speech's: 30 ms
+// windows every 20 ms, 40 channels, int8 features). It runs here on the host in the golden model of
+// the escape core's firmware (tsr::ref::KwsFrontend); it moves to the escape core once the
+// accelerator has one. The input tensor must hold whole frames of 40 features.
+std::vector<int8_t> from_wav(const std::string& path, const Tensor& input) {
+  const ref::Wav w = ref::read_wav_pcm16(path);
+  if (w.sample_rate != ref::kKwsSampleRate) {
+    fail("{}: {} Hz audio; the audio front end takes {} Hz", path, w.sample_rate, ref::kKwsSampleRate);
+  }
+  const size_t n = input.elements();
+  if (n % ref::kKwsChannels != 0) {
+    fail("{}: the model input '{}' ({}) is not a whole number of {}-channel audio frames", path, input.name,
+         input.shape_str(), ref::kKwsChannels);
+  }
+  const size_t frames = n / ref::kKwsChannels;
+  const ref::KwsTables tables = ref::make_kws_tables();
+  ref::KwsFrontend fe(tables);
+  const auto out = fe.process(w.samples);
+  if (out.size() < frames) {
+    fail("{}: {} samples give {} audio frames; the model input '{}' needs {}", path, w.samples.size(), out.size(),
+         input.name, frames);
+  }
+  std::vector<int8_t> v;
+  v.reserve(n);
+  for (size_t f = 0; f < frames; ++f) v.insert(v.end(), out[f].feature.begin(), out[f].feature.end());
+  return v;
+}
+
 }  // namespace
 
 Npy read_npy(const std::string& path) { return parse_npy(slurp(path), path); }
@@ -198,8 +227,7 @@ std::vector<int8_t> read_input(const std::string& path, const Tensor& input) {
   if (b.size() >= 2 && b[0] == 'B' && b[1] == 'M') return from_bmp(b, input, path);
   if (b.size() >= 2 && b[0] == 'P' && b[1] == '5') return from_pgm(b, input, path);
   if ((b.size() >= 4 && std::memcmp(b.data(), "RIFF", 4) == 0) || ends_with(path, ".wav")) {
-    fail("{}: WAV input needs the escape core's audio front end, which this accelerator does not "
-         "have yet (give the model's feature tensor as .npy or raw bytes instead)", path);
+    return from_wav(path, input);
   }
   if (ends_with(path, ".npy")) fail("{}: not an .npy file (bad magic)", path);
   if (ends_with(path, ".bmp") || ends_with(path, ".pgm")) fail("{}: not a BMP/PGM file (bad magic)", path);

@@ -115,6 +115,10 @@ void print_topk(const Graph& g, const std::vector<int8_t>& out, int k, const std
 int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
   const Graph g = load_tflite(opt.model);
   const std::vector<int8_t> input = read_input(opt.input, g.input());
+  if (opt.input.size() > 4 && (opt.input.ends_with(".wav") || opt.input.ends_with(".WAV"))) {
+    fmt::print("input: {} through the audio front end on the host (the golden model of the escape core's "
+               "firmware), {} features\n", opt.input, input.size());
+  }
   std::vector<std::string> labels;
   if (!opt.labels.empty()) labels = read_labels(opt.labels);
   const bool device = opt.backend != "interp";

@@ -7,7 +7,8 @@
 //   .bmp   8-bit uncompressed BMP; .pgm binary P5 with maxval <= 255. The pixel bytes are the
 //          int8 input tensor unchanged, rows top to bottom (what TFLite-Micro's person_detect test
 //          does with its images).
-//   .wav   16-bit PCM: needs the escape core's audio front end, not available yet (error).
+//   .wav   16-bit PCM at 16 kHz: through the keyword-spotting audio front end (the golden model
+//          of the escape core's firmware, run on the host), whole 40-feature frames.
 //   other  raw bytes, exactly the input tensor's byte count.
 // The element count must equal the model input's; the shape of an image must match its H x W.
 #pragma once
