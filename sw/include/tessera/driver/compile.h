@@ -37,7 +37,7 @@ struct Layer {
   Placement placement = Placement::Host;
   std::string note;   // tiling summary (device) or why the op runs on the host
   size_t cmd_first = 0, cmd_count = 0;  // segment of CompiledNet::commands (FENCE included)
-  uint64_t macs = 0;                    // dense multiply-accumulates of the layer
+  uint64_t macs = 0;                    // the op's dense multiply-accumulates (TFLite's count)
   uint64_t compulsory_bytes = 0;        // inputs + weights + params + output, each once
 };
 
