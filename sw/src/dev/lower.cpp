@@ -351,14 +351,14 @@ constexpr int kBands = 4;
 // DMA, bounds them; smaller bands shorten the first load at the price of more halo rows.
 constexpr int kVectorBands = 4;
 
-ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
-                 bool reuse_input, int bands = kBands) {
+std::optional<ActPlan> try_plan_act(const Lowering& L, const Geom& g, int64_t rpp,
+                                    const SpPlan& sp, bool reuse_input, int bands) {
   const int64_t acc_bank = L.dp().acc_bank_rows;
   // A layer of a few output rows stays one tile: nothing to overlap.
   if (reuse_input && g.n == 1 && g.oh < 8) {
     if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank);
         one && one->th == g.oh && one->tw == g.ow) {
-      return {*one, 1, sp.act_rows};
+      return ActPlan{*one, 1, sp.act_rows};
     }
   }
   // Double-buffered tiles of at most a quarter of the output rows, so that the load of the next
@@ -366,10 +366,21 @@ ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp
   // the array wait for the entire input first).
   const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + bands - 1) / bands} * g.ow);
   if (auto two = pick_tile(g, rpp, sp.act_rows / 2, std::min(acc_bank, quarter))) {
-    return {*two, 2, sp.act_rows / 2};
+    return ActPlan{*two, 2, sp.act_rows / 2};
   }
-  if (auto two = pick_tile(g, rpp, sp.act_rows / 2, acc_bank)) return {*two, 2, sp.act_rows / 2};
-  if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank)) return {*one, 1, sp.act_rows};
+  if (auto two = pick_tile(g, rpp, sp.act_rows / 2, acc_bank)) {
+    return ActPlan{*two, 2, sp.act_rows / 2};
+  }
+  if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank)) {
+    return ActPlan{*one, 1, sp.act_rows};
+  }
+  return std::nullopt;
+}
+
+ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
+                 bool reuse_input, int bands = kBands) {
+  if (auto ap = try_plan_act(L, g, rpp, sp, reuse_input, bands)) return *ap;
+  const int64_t acc_bank = L.dp().acc_bank_rows;
   L.err(
       fmt::format("one output pixel needs {} accumulator row and {} input pixels x {} scratchpad "
                   "rows = {} rows; the activation area holds {} rows and an accumulator bank {} "
@@ -668,44 +679,56 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
       L.region("output", poison(static_cast<size_t>(g.n) * g.oh * g.ow * g.cout));
 
   const int64_t wslot = dw ? taps + prows : 0;
-  int n_wslots = 0;
-  SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
   // Depthwise with a row FIR kernel on two or more banks: mirror each tile into the partner bank
   // so a VECTOR pass reads two kernel rows at once (docs/architecture.md). Tiles live in bank 0,
   // their copies at the same rows of bank 1, the weights at the top of bank 1.
-  const bool mirror = dw && dp.sp_banks > 1 && g.kw <= 3 && g.kh > 1 && g.ow < 4096;
-  if (mirror) {
-    const int64_t br = dp.sp_bank_rows;
-    n_wslots = static_cast<int>(std::clamp<int64_t>(br / 2 / wslot, 1, nblk));
-    sp.act_base = 0;
-    sp.act_rows = br - n_wslots * wslot;
-    sp.w_base = br + sp.act_rows;
-    sp.w_rows = n_wslots * wslot;
-  } else if (dw && dp.sp_banks > 1) {
-    // The weight bank holds many depthwise blocks (taps + parameter rows each): keep them all.
-    n_wslots = static_cast<int>(std::clamp<int64_t>(sp.w_rows / wslot, 1, nblk));
-  }
-  if (op == VecOp::MaxPool) {  // one parameter block at the top of the scratchpad
-    sp.act_rows = dp.sp_rows - prows;
-    sp.w_base = sp.act_rows;
-  }
-  if (nblk > kMaxField8) {
-    L.err(fmt::format("{} channels need {} blocks of {}; the VECTOR pitch field holds 255", g.cin,
-                      nblk, C));
-  }
+  int n_wslots = 0;
+  auto layout = [&](bool mirrored) {
+    SpPlan p = plan_sp(L, wslot, nblk, n_wslots);
+    if (mirrored) {
+      const int64_t br = dp.sp_bank_rows;
+      n_wslots = static_cast<int>(std::clamp<int64_t>(br / 2 / wslot, 1, nblk));
+      p.act_base = 0;
+      p.act_rows = br - n_wslots * wslot;
+      p.w_base = br + p.act_rows;
+      p.w_rows = n_wslots * wslot;
+    } else if (dw && dp.sp_banks > 1) {
+      // The weight bank holds many depthwise blocks (taps + parameter rows each): keep them all.
+      n_wslots = static_cast<int>(std::clamp<int64_t>(p.w_rows / wslot, 1, nblk));
+    }
+    if (op == VecOp::MaxPool) {  // one parameter block at the top of the scratchpad
+      p.act_rows = dp.sp_rows - prows;
+      p.w_base = p.act_rows;
+    }
+    return p;
+  };
   // Pixel-major tiles holding a group of `gsz` channel blocks: `gsz` rows per pixel, C channels
   // per row, so one load serves the group (VECTOR reads block ob at in_addr + ob - g0, pitch
-  // gsz). The largest group whose tiles still cover full-width bands of a few rows (a small
-  // scratchpad cannot hold many channels of many pixels).
-  // (A band of four output rows, or the band size the tiling aims at when that is smaller.)
+  // gsz). The largest group whose tiles still cover full-width bands of a few rows (a band of four
+  // output rows, or the band the tiling aims at when smaller): a small scratchpad cannot hold many
+  // channels of many pixels.
   const int want_th = std::min(4, (g.oh + kVectorBands - 1) / kVectorBands);
-  int gsz = nblk;
-  ActPlan ap;
-  for (int k = nblk; k >= 1; --k) {
-    ap = plan_act(L, g, k, sp, true, kVectorBands);
-    gsz = k;
-    if (ap.shape.tw == g.ow && ap.shape.th >= want_th) break;
+  auto plan_groups = [&](const SpPlan& p) {
+    std::optional<std::pair<int, ActPlan>> best;
+    for (int k = static_cast<int>(std::min<int64_t>(nblk, kMaxField8)); k >= 1; --k) {
+      const auto a = try_plan_act(L, g, k, p, true, kVectorBands);
+      if (!a) continue;
+      best = {k, *a};
+      if (a->shape.tw == g.ow && a->shape.th >= want_th) break;
+    }
+    return best;
+  };
+  bool mirror = dw && dp.sp_banks > 1 && g.kw <= 3 && g.kh > 1 && g.ow < 4096;
+  SpPlan sp = layout(mirror);
+  auto groups = plan_groups(sp);
+  if (!groups && mirror) {  // the mirrored layout leaves too little room: plain tiles
+    mirror = false;
+    sp = layout(false);
+    groups = plan_groups(sp);
   }
+  if (!groups) plan_act(L, g, 1, sp, true, kVectorBands);  // names what does not fit
+  const int gsz = groups->first;
+  const ActPlan ap = groups->second;
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
   const auto ntiles = static_cast<int64_t>(tiles.size());
 
