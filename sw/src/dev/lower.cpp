@@ -432,6 +432,26 @@ std::vector<uint8_t> param_blocks(const Lowering& L, int cout, std::span<const i
   return all;
 }
 
+// The scratchpad image of `nblk` weight blocks: per block its `wrows` weight rows (C bytes each in
+// `w`, padded to S) then its parameter rows (S bytes each in `p`), so one LOAD brings a block.
+std::vector<uint8_t> block_images(const DeviceParams& dp, int nblk, std::span<const uint8_t> w,
+                                  int64_t wrows, std::span<const uint8_t> p) {
+  const auto C = static_cast<size_t>(dp.cols), S = static_cast<size_t>(dp.sp_row_bytes);
+  const size_t prow_bytes = static_cast<size_t>(dp.param_rows()) * S;
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(nblk) * (static_cast<size_t>(wrows) * S + prow_bytes));
+  for (size_t ob = 0; ob < static_cast<size_t>(nblk); ++ob) {
+    for (size_t r = 0; r < static_cast<size_t>(wrows); ++r) {
+      const auto row = w.subspan((ob * static_cast<size_t>(wrows) + r) * C, C);
+      out.insert(out.end(), row.begin(), row.end());
+      out.insert(out.end(), S - C, 0);
+    }
+    const auto params = p.subspan(ob * prow_bytes, prow_bytes);
+    out.insert(out.end(), params.begin(), params.end());
+  }
+  return out;
+}
+
 void check_tensor(const Lowering& L, const char* what, const ref::QTensorView& t) {
   const ref::Shape4& s = t.shape;
   if (s.n < 1 || s.h < 1 || s.w < 1 || s.c < 1 || t.data.size() != s.elements()) {
@@ -513,17 +533,7 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
   // Per output block: its weight rows (S bytes each, C used) then its parameter rows, so one
   // LOAD brings both.
   const int64_t wslot = wrows + prows;
-  std::vector<uint8_t> blocks;
-  blocks.reserve(static_cast<size_t>(nblk * wslot * S));
-  for (int ob = 0; ob < nblk; ++ob) {
-    for (int64_t r = 0; r < wrows; ++r) {
-      const auto* w = wbytes.data() + static_cast<size_t>((ob * wrows + r) * C);
-      blocks.insert(blocks.end(), w, w + C);
-      blocks.insert(blocks.end(), static_cast<size_t>(S - C), 0);
-    }
-    const auto* pb = pbytes.data() + static_cast<size_t>(ob * prows * S);
-    blocks.insert(blocks.end(), pb, pb + prows * S);
-  }
+  const std::vector<uint8_t> blocks = block_images(dp, nblk, wbytes, wrows, pbytes);
 
   const uint64_t in_addr = L.region("input", bytes_of(input));
   const uint64_t w_addr = L.region("weights", blocks);
@@ -659,17 +669,7 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   // Depthwise: per block, its taps rows then its parameter rows, S bytes each, so one LOAD
   // brings a block (or all of them) to the scratchpad.
   if (dw) {
-    std::vector<uint8_t> blocks;
-    for (int ob = 0; ob < nblk; ++ob) {
-      for (int t = 0; t < taps; ++t) {
-        const auto* w = wbytes.data() + (static_cast<size_t>(ob) * taps + t) * C;
-        blocks.insert(blocks.end(), w, w + C);
-        blocks.insert(blocks.end(), static_cast<size_t>(S - C), 0);
-      }
-      const auto* pb = pbytes.data() + static_cast<size_t>(ob * prows * S);
-      blocks.insert(blocks.end(), pb, pb + prows * S);
-    }
-    wbytes = std::move(blocks);
+    wbytes = block_images(dp, nblk, wbytes, taps, pbytes);
     pbytes.clear();
   }
   const uint64_t in_addr = L.region("input", bytes_of(input.data));
