@@ -173,10 +173,13 @@ const std::vector<Command>& commands() {
            {"irq", 0, 16, 1, false, "Raise the fence interrupt when reached."},
        }},
       {"ESCAPE", 7, Unit::Dispatch,
-       "Hands an op to the escape core (RV32IM, docs/memory-map.md): the core sees `func` in MMIO "
-       "ESC_FUNC and words 1..7 in ESC_ARG0..6, and the command stream continues when the core "
-       "writes ESC_DONE (or exits). Without a core it stops the accelerator with error "
-       "`no_core`.",
+       "Hands an op to the escape core (RV32IM, docs/memory-map.md). It waits like FENCE until "
+       "every earlier command has finished; then the core sees `func` in MMIO ESC_FUNC and words "
+       "1..7 in ESC_ARG0..6. While it is pending only the commands the core pushes are "
+       "dispatched. It finishes when the core has written ESC_DONE (or exited) and every pushed "
+       "command has finished. Errors: `no_core` (variant without a core), `core_halted` (core "
+       "not running, or it halts on a fault), `escape_status` (non-zero ESC_DONE status), "
+       "`escape_timeout` (CORE_TIMEOUT).",
        {
            {"func", 0, 16, 16, false, "Firmware function id (read by the core from ESC_FUNC)."},
            {"arg0", 1, 0, 32, false, "Argument word 0 (ESC_ARG0)."},
@@ -233,6 +236,13 @@ const std::vector<EnumSet>& enums() {
            {"axi_write", 8, "AXI write response SLVERR or DECERR"},
            {"token", 9, "a dependency token flag that names no neighbour, or a token overflow"},
            {"no_core", 10, "ESCAPE without an escape core"},
+           {"core_halted", 11,
+            "ESCAPE while the escape core is not running (CORE_CTRL), or the core halted on a fault "
+            "during an ESCAPE (cause and pc in CORE_STATUS / CORE_PC)"},
+           {"escape_status", 12, "the core ended an ESCAPE with a non-zero status (CORE_ESC_STATUS)"},
+           {"escape_timeout", 13, "an ESCAPE ran longer than CORE_TIMEOUT cycles"},
+           {"core_push", 14,
+            "the core pushed a command outside an ESCAPE, or pushed an ESCAPE (nested)"},
        }},
       {"error_unit", "Unit that reported the error, ERR_CODE[11:8].",
        {
@@ -276,7 +286,10 @@ const std::vector<Csr>& csrs() {
        "[WIN_BASE, WIN_LIMIT)."},
       {"WIN_LIMIT", 0x030, Access::RW, "DMA window limit, exclusive (bus aligned)."},
       {"CMD_PUSH", 0x034, Access::WO,
-       "Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs)."},
+       "Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs). The escape "
+       "core has its own CMD_DATA0..7 in its CSR window: its CMD_PUSH appends to the 4-entry core "
+       "queue, which is dispatched while the ESCAPE the core serves is pending (error core_push "
+       "otherwise)."},
       {"FENCES", 0x038, Access::RO, "Fences with irq passed since start."},
       {"CMD_DATA0", 0x040, Access::RW, "Word 0 of the command pushed by CMD_PUSH."},
       {"CMD_DATA1", 0x044, Access::RW, "Word 1."},
@@ -286,6 +299,26 @@ const std::vector<Csr>& csrs() {
       {"CMD_DATA5", 0x054, Access::RW, "Word 5."},
       {"CMD_DATA6", 0x058, Access::RW, "Word 6."},
       {"CMD_DATA7", 0x05C, Access::RW, "Word 7."},
+      {"CORE_CTRL", 0x060, Access::RW,
+       "Escape core: bit 0 run (the core executes while set), bit 1 reset (held in reset while "
+       "set; IMEM/DMEM keep their contents). Reads 0 without a core."},
+      {"CORE_STATUS", 0x064, Access::RO,
+       "Escape core: bit 0 halted, bit 1 running, bit 2 an ESCAPE is pending, bit 3 the core "
+       "queue is empty and every unit idle (what the core polls after CMD_PUSH), bits 7:4 halt "
+       "cause (docs/memory-map.md), bits 15:8 free core-queue entries, bit 16 the variant has a "
+       "core."},
+      {"CORE_PC", 0x068, Access::RO, "Escape core: pc of the halt (fault or exit)."},
+      {"CORE_EXIT", 0x06C, Access::RO, "Escape core: exit code of an exit halt."},
+      {"CORE_ESC_STATUS", 0x070, Access::RO, "Status the core wrote to ESC_DONE last."},
+      {"CORE_TIMEOUT", 0x074, Access::RW,
+       "Cycles an ESCAPE may take from hand-over to ESC_DONE before error escape_timeout (0: no "
+       "limit)."},
+      {"CORE_LM_ADDR", 0x078, Access::RW,
+       "Escape-core loader: core address (IMEM or DMEM) of the next CORE_LM_DATA access."},
+      {"CORE_LM_DATA", 0x07C, Access::RW,
+       "Escape-core loader: a write stores the word at CORE_LM_ADDR (IMEM or DMEM), a read returns "
+       "the DMEM word there; both then add 4 to CORE_LM_ADDR. Only while the core is not running "
+       "(run clear, reset set, or halted); otherwise ignored / reads 0."},
   };
   return c;
 }
@@ -314,6 +347,7 @@ const std::vector<Counter>& counters() {
       {"DMA_RD_BYTES", "Bytes read over AXI (command fetch included)."},
       {"DMA_WR_BYTES", "Bytes written over AXI (strobed bytes)."},
       {"CMDS", "Commands retired."},
+      {"ESC_CYCLES", "Cycles from an ESCAPE's hand-over to the core until it finishes."},
   };
   return c;
 }
