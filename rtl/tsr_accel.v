@@ -3,6 +3,11 @@
 // two-bank accumulator, post-processing and an AXI4 DMA master. docs/architecture.md has the
 // block diagram; docs/commands.md (generated) the command set and CSR map.
 //
+// With HasCore, the escape core (tsr_core) sits beside the units: its bus port reaches the
+// scratchpad (lowest-priority read port, write port when the load unit does not write) and the
+// CSR block's core port (tsr_core_bus); ESCAPE commands reach it through the dispatcher
+// (tsr_fetch); the host loads and starts it through CORE_* CSRs.
+//
 // Reset: rst_ni resets everything. CTRL.soft_reset resets everything but the CSR block once both
 // DMA engines are idle, so no AXI transaction is ever cut.
 module tsr_accel #(
@@ -13,7 +18,11 @@ module tsr_accel #(
   parameter SpBanks     = 2,
   parameter AccBankRows = 64,
   parameter BusBytes    = 8,
-  parameter [31:0] Hash = 32'd0
+  parameter [31:0] Hash = 32'd0,
+  parameter HasCore     = 0,
+  parameter CoreMExt    = 1,
+  parameter CoreImemKib = 16,
+  parameter CoreDmemKib = 16
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -75,6 +84,7 @@ module tsr_accel #(
   localparam integer IdxW    = 16;
   localparam integer NumCnt  = TSR_CNT_NUM;
   localparam integer QW      = 256 + IdxW;
+  localparam integer SpStride = (RowBytes <= 4) ? 4 : (1 << $clog2(RowBytes));
 
   // ---- reset --------------------------------------------------------------------------------
   wire soft_req, soft_ack, core_rst_n, rd_busy, wr_busy;
@@ -98,6 +108,19 @@ module tsr_accel #(
   wire [2:0]       retire_n;
   wire [16*NumCnt-1:0] cnt_inc;
   wire             csr_active;
+  // escape core <-> CSRs / dispatcher
+  wire             core_run, core_reset, lm_ok, lm_req, lm_we;
+  wire [31:0]      core_timeout, core_status, core_pc, core_exit, lm_addr, lm_wdata, lm_rdata;
+  reg  [31:0]      core_esc_status_q;
+  wire             cc_req, cc_we, cc_gnt, cc_rvalid, cpush, cpush_ready;
+  wire [11:0]      cc_addr;
+  wire [31:0]      cc_wdata, cc_rdata;
+  wire [255:0]     cpush_cmd;
+  wire             core_ok, core_fault, esc_done, esc_pending, cq_idle;
+  wire [31:0]      esc_status;
+  wire [15:0]      esc_func;
+  wire [223:0]     esc_args;
+  wire [2:0]       cq_free;
 
   tsr_csr #(
     .AddrW    (32),
@@ -147,7 +170,30 @@ module tsr_accel #(
     .halt_o           (halt),
     .irq_o            (irq_o),
     .active_o         (csr_active),
-    .cnt_inc_i        (cnt_inc)
+    .cnt_inc_i        (cnt_inc),
+    .core_run_o       (core_run),
+    .core_reset_o     (core_reset),
+    .core_timeout_o   (core_timeout),
+    .core_status_i    (core_status),
+    .core_pc_i        (core_pc),
+    .core_exit_i      (core_exit),
+    .core_esc_status_i (core_esc_status_q),
+    .lm_ok_i          (lm_ok),
+    .lm_req_o         (lm_req),
+    .lm_we_o          (lm_we),
+    .lm_addr_o        (lm_addr),
+    .lm_wdata_o       (lm_wdata),
+    .lm_rdata_i       (lm_rdata),
+    .c_req_i          (cc_req),
+    .c_we_i           (cc_we),
+    .c_addr_i         (cc_addr),
+    .c_wdata_i        (cc_wdata),
+    .c_gnt_o          (cc_gnt),
+    .c_rvalid_o       (cc_rvalid),
+    .c_rdata_o        (cc_rdata),
+    .cpush_o          (cpush),
+    .cpush_cmd_o      (cpush_cmd),
+    .cpush_ready_i    (cpush_ready)
   );
 
   wire stop;  // no new command may start
@@ -167,7 +213,7 @@ module tsr_accel #(
   wire             f_err_rd;
   wire [2:0]       f_err_code_rd;
 
-  tsr_fetch #(.AddrW (32), .IdxW (IdxW)) u_fetch (
+  tsr_fetch #(.AddrW (32), .IdxW (IdxW), .HasCore (HasCore)) u_fetch (
     .clk_i            (clk_i),
     .rst_ni           (core_rst_n),
     .halt_i           (stop),
@@ -200,7 +246,20 @@ module tsr_accel #(
     .err_code_o       (f_err_code),
     .err_idx_o        (f_err_idx),
     .drained_o        (drained),
-    .push_ready_o     (push_ready)
+    .push_ready_o     (push_ready),
+    .core_ok_i        (core_ok),
+    .core_fault_i     (core_fault),
+    .esc_done_i       (esc_done),
+    .esc_status_i     (esc_status),
+    .esc_timeout_i    (core_timeout),
+    .esc_pending_o    (esc_pending),
+    .esc_func_o       (esc_func),
+    .esc_args_o       (esc_args),
+    .cpush_i          (cpush),
+    .cpush_cmd_i      (cpush_cmd),
+    .cpush_ready_o    (cpush_ready),
+    .cq_free_o        (cq_free),
+    .cq_idle_o        (cq_idle)
   );
 
   // ---- unit queues and sequencers -----------------------------------------------------------
@@ -450,6 +509,17 @@ module tsr_accel #(
   wire                  sp_we, sp_wmirror, sp_a_req, sp_a_gnt, sp_w_req, sp_w_gnt;
   wire [SpAW-1:0]       sp_waddr, sp_a_addr, sp_w_addr;
   wire [8*RowBytes-1:0] sp_wdata, sp_a_rdata, sp_w_rdata;
+  // the escape core's read port and its share of the write port (when the load unit does not write)
+  wire                  sp_c_req, sp_c_gnt, sp_cw_req, sp_cw_gnt;
+  wire [SpAW-1:0]       sp_c_addr, sp_cw_addr;
+  wire [8*RowBytes-1:0] sp_c_rdata, sp_cw_data;
+  wire                  ld_we;
+  wire [SpAW-1:0]       ld_waddr;
+  wire [8*RowBytes-1:0] ld_wdata;
+  assign sp_cw_gnt = sp_cw_req && !ld_we;
+  assign sp_we     = ld_we || sp_cw_gnt;
+  assign sp_waddr  = ld_we ? ld_waddr : sp_cw_addr;
+  assign sp_wdata  = ld_we ? ld_wdata : sp_cw_data;
 
   tsr_spad #(
     .RowBytes (RowBytes),
@@ -469,7 +539,11 @@ module tsr_accel #(
     .w_req_i   (sp_w_req),
     .w_addr_i  (sp_w_addr),
     .w_gnt_o   (sp_w_gnt),
-    .w_rdata_o (sp_w_rdata)
+    .w_rdata_o (sp_w_rdata),
+    .c_req_i   (sp_c_req),
+    .c_addr_i  (sp_c_addr),
+    .c_gnt_o   (sp_c_gnt),
+    .c_rdata_o (sp_c_rdata)
   );
 
   wire                 acc_wr_valid, acc_wr_accum, acc_wr_max, acc_rd_valid, acc_rd_ready;
@@ -527,10 +601,10 @@ module tsr_accel #(
     .dma_done_i        (l_dma_done),
     .dma_err_i         (l_err),
     .dma_err_code_i    (l_err_code),
-    .sp_we_o           (sp_we),
+    .sp_we_o           (ld_we),
     .sp_wmirror_o      (sp_wmirror),
-    .sp_waddr_o        (sp_waddr),
-    .sp_wdata_o        (sp_wdata)
+    .sp_waddr_o        (ld_waddr),
+    .sp_wdata_o        (ld_wdata)
   );
 
   // ---- execute unit and array ---------------------------------------------------------------
@@ -727,8 +801,144 @@ module tsr_accel #(
     inc[16*TSR_CNT_DMA_RD_BYTES +: 16] = (m_rvalid_i && m_rready_o) ? BusBytes : 16'd0;
     inc[16*TSR_CNT_DMA_WR_BYTES +: 16] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
     inc[16*TSR_CNT_CMDS +: 16]         = {13'd0, retire_n};
+    inc[16*TSR_CNT_ESC_CYCLES +: 16]   = {15'd0, esc_active_cnt};
   end
   assign cnt_inc = inc;
+
+  // ---- escape core --------------------------------------------------------------------------
+  wire core_rst_n_q;
+  wire esc_active_cnt;
+  wire core_halted;
+  wire [3:0] core_cause;
+  assign core_rst_n_q   = core_rst_n && !core_reset;
+  assign core_ok        = core_run && !core_reset && !core_halted;
+  assign core_fault     = core_halted && !esc_done;
+  assign lm_ok          = !core_run || core_reset || core_halted;
+  assign esc_active_cnt = esc_pending;
+  assign core_status    = {15'd0, HasCore != 0, 5'd0, cq_free, core_cause, cq_idle, esc_pending,
+                           core_ok, core_halted};
+  always @(posedge clk_i or negedge core_rst_n) begin
+    if (!core_rst_n)   core_esc_status_q <= 32'd0;
+    else if (esc_done) core_esc_status_q <= esc_status;
+  end
+
+  generate
+    if (HasCore != 0) begin : g_core
+      wire        bus_req, bus_gnt, bus_we, bus_rvalid, bus_err, ecall_req;
+      wire [31:0] bus_addr, bus_wdata, bus_rdata, unused_a7, unused_a0;
+      wire [3:0]  bus_be;
+      wire        unused_console_valid, unused_tr_valid;
+      wire [7:0]  unused_console_data;
+      wire [31:0] unused_tr_pc, unused_tr_insn, unused_tr_wdata, unused_tr_addr, unused_tr_data;
+      wire [4:0]  unused_tr_rd;
+      wire [3:0]  unused_tr_be;
+      tsr_core #(
+        .MExt      (CoreMExt),
+        .ImemKib   (CoreImemKib),
+        .DmemKib   (CoreDmemKib),
+        .SpadBytes (SpRows * SpStride),
+        .Trace     (0)
+      ) u_core (
+        .clk_i           (clk_i),
+        .rst_ni          (core_rst_n_q),
+        .run_i           (core_run),
+        .lm_req_i        (lm_req),
+        .lm_we_i         (lm_we),
+        .lm_reg_i        (1'b0),
+        .lm_addr_i       (lm_addr),
+        .lm_wdata_i      (lm_wdata),
+        .lm_be_i         (4'hf),
+        .lm_rdata_o      (lm_rdata),
+        .ecall_req_o     (ecall_req),
+        .ecall_a7_o      (unused_a7),
+        .ecall_a0_o      (unused_a0),
+        .ecall_ack_i     (ecall_req),
+        .ecall_err_i     (1'b1),
+        .ecall_ret_i     (32'd0),
+        .halted_o        (core_halted),
+        .halt_cause_o    (core_cause),
+        .halt_pc_o       (core_pc),
+        .exit_code_o     (core_exit),
+        .console_valid_o (unused_console_valid),
+        .console_data_o  (unused_console_data),
+        .esc_pending_i   (esc_pending),
+        .esc_func_i      ({16'd0, esc_func}),
+        .esc_args_i      (esc_args),
+        .esc_done_o      (esc_done),
+        .esc_status_o    (esc_status),
+        .bus_req_o       (bus_req),
+        .bus_gnt_i       (bus_gnt),
+        .bus_we_o        (bus_we),
+        .bus_addr_o      (bus_addr),
+        .bus_wdata_o     (bus_wdata),
+        .bus_be_o        (bus_be),
+        .bus_rvalid_i    (bus_rvalid),
+        .bus_rdata_i     (bus_rdata),
+        .bus_err_i       (bus_err),
+        .tr_valid_o      (unused_tr_valid),
+        .tr_pc_o         (unused_tr_pc),
+        .tr_insn_o       (unused_tr_insn),
+        .tr_rd_o         (unused_tr_rd),
+        .tr_rd_wdata_o   (unused_tr_wdata),
+        .tr_mem_be_o     (unused_tr_be),
+        .tr_mem_addr_o   (unused_tr_addr),
+        .tr_mem_wdata_o  (unused_tr_data)
+      );
+      tsr_core_bus #(
+        .RowBytes (RowBytes),
+        .Stride   (SpStride),
+        .SpAW     (SpAW)
+      ) u_core_bus (
+        .clk_i        (clk_i),
+        .rst_ni       (core_rst_n),
+        .bus_req_i    (bus_req),
+        .bus_gnt_o    (bus_gnt),
+        .bus_we_i     (bus_we),
+        .bus_addr_i   (bus_addr),
+        .bus_wdata_i  (bus_wdata),
+        .bus_be_i     (bus_be),
+        .bus_rvalid_o (bus_rvalid),
+        .bus_rdata_o  (bus_rdata),
+        .bus_err_o    (bus_err),
+        .sp_rreq_o    (sp_c_req),
+        .sp_raddr_o   (sp_c_addr),
+        .sp_rgnt_i    (sp_c_gnt),
+        .sp_rdata_i   (sp_c_rdata),
+        .sp_wreq_o    (sp_cw_req),
+        .sp_waddr_o   (sp_cw_addr),
+        .sp_wdata_o   (sp_cw_data),
+        .sp_wgnt_i    (sp_cw_gnt),
+        .c_req_o      (cc_req),
+        .c_we_o       (cc_we),
+        .c_addr_o     (cc_addr),
+        .c_wdata_o    (cc_wdata),
+        .c_gnt_i      (cc_gnt),
+        .c_rvalid_i   (cc_rvalid),
+        .c_rdata_i    (cc_rdata)
+      );
+    end else begin : g_no_core
+      assign core_halted = 1'b0;
+      assign core_cause  = 4'd0;
+      assign core_pc     = 32'd0;
+      assign core_exit   = 32'd0;
+      assign esc_done    = 1'b0;
+      assign esc_status  = 32'd0;
+      assign lm_rdata    = 32'd0;
+      assign cc_req      = 1'b0;
+      assign cc_we       = 1'b0;
+      assign cc_addr     = 12'd0;
+      assign cc_wdata    = 32'd0;
+      assign sp_c_req    = 1'b0;
+      assign sp_c_addr   = {SpAW{1'b0}};
+      assign sp_cw_req   = 1'b0;
+      assign sp_cw_addr  = {SpAW{1'b0}};
+      assign sp_cw_data  = {(8*RowBytes){1'b0}};
+      wire unused_no_core;
+      assign unused_no_core = ^{core_timeout, lm_req, lm_we, lm_addr, lm_wdata, cc_gnt, cc_rvalid,
+                                cc_rdata, sp_c_gnt, sp_c_rdata, sp_cw_gnt, esc_func, esc_args,
+                                core_rst_n_q};
+    end
+  endgenerate
 
   assign unit_state_o = {s_wait[2], s_active[2], s_wait[1], s_active[1], s_wait[0], s_active[0],
                          !drained, halt};

@@ -6,6 +6,12 @@
 // addresses read 0 and ignore writes (OKAY). The first error reported is latched with its unit and
 // command index until start or soft reset. Performance counters are 64 bits; reading the low word
 // latches the high word for the following read.
+//
+// A second, simpler register port serves the escape core's CSR window (c_*): reads see every
+// register (taken in cycles without a host read, data the cycle after), writes reach only the
+// core's own CMD_DATA0..7 and CMD_PUSH (which appends to the core queue, held while it is full).
+// CORE_LM_ADDR / CORE_LM_DATA drive the core's loader port; DMEM reads are prefetched whenever
+// the loader address changes, so an LM_DATA read is answered like any other register.
 module tsr_csr #(
   parameter AddrW     = 32,
   parameter BusBytes  = 16,
@@ -58,7 +64,31 @@ module tsr_csr #(
   output wire                 irq_o,
   output wire                 active_o,      // started and not yet done / failed
   // counters: increment of counter i in bits [16 i +: 16]
-  input  wire [16*NumCnt-1:0] cnt_inc_i
+  input  wire [16*NumCnt-1:0] cnt_inc_i,
+  // escape core
+  output wire                 core_run_o,
+  output wire                 core_reset_o,
+  output wire [31:0]          core_timeout_o,
+  input  wire [31:0]          core_status_i,
+  input  wire [31:0]          core_pc_i,
+  input  wire [31:0]          core_exit_i,
+  input  wire [31:0]          core_esc_status_i,
+  input  wire                 lm_ok_i,       // the loader port may be used
+  output wire                 lm_req_o,
+  output wire                 lm_we_o,
+  output wire [31:0]          lm_addr_o,
+  output wire [31:0]          lm_wdata_o,
+  input  wire [31:0]          lm_rdata_i,
+  input  wire                 c_req_i,
+  input  wire                 c_we_i,
+  input  wire [11:0]          c_addr_i,
+  input  wire [31:0]          c_wdata_i,
+  output wire                 c_gnt_o,
+  output wire                 c_rvalid_o,
+  output wire [31:0]          c_rdata_o,
+  output wire                 cpush_o,
+  output wire [255:0]         cpush_cmd_o,
+  input  wire                 cpush_ready_i
 );
 
 `include "tsr_isa.vh"
@@ -76,6 +106,10 @@ module tsr_csr #(
   reg  [255:0]          data_q;   // CMD_DATA0..7
   reg  [64*NumCnt-1:0]  cnt_q;    // counter i in bits [64 i +: 64]
   reg  [31:0]      hi_q;
+  reg  [1:0]       core_ctrl_q;
+  reg  [31:0]      core_tmo_q, lm_addr_q, lm_rd_q;
+  reg              lm_pf_q, lm_pf_rd_q;
+  reg  [255:0]     cdata_q;
 
   // ---- write channel --------------------------------------------------------------------------
   reg         bvalid_q;
@@ -90,8 +124,8 @@ module tsr_csr #(
   assign s_bresp_o   = 2'b00;
 
   // Registers are written whole; the low address bits select nothing.
-  wire [7:0] unused_w;
-  assign unused_w = {s_wstrb_i, s_awaddr_i[1:0], s_araddr_i[1:0]};
+  wire [9:0] unused_w;
+  assign unused_w = {s_wstrb_i, s_awaddr_i[1:0], s_araddr_i[1:0], c_addr_i[1:0]};
 
   wire wr_ctrl, wr_irq, wr_irq_en, wr_base, wr_count, wr_win_base, wr_win_limit;
   assign wr_ctrl      = wr_take && (wa == TSR_CSR_CTRL[11:0]);
@@ -101,6 +135,11 @@ module tsr_csr #(
   assign wr_count     = wr_take && (wa == TSR_CSR_CMD_COUNT[11:0]);
   assign wr_win_base  = wr_take && (wa == TSR_CSR_WIN_BASE[11:0]);
   assign wr_win_limit = wr_take && (wa == TSR_CSR_WIN_LIMIT[11:0]);
+  wire wr_core_ctrl, wr_core_tmo, wr_lm_addr, wr_lm_data;
+  assign wr_core_ctrl = wr_take && (wa == TSR_CSR_CORE_CTRL[11:0]);
+  assign wr_core_tmo  = wr_take && (wa == TSR_CSR_CORE_TIMEOUT[11:0]);
+  assign wr_lm_addr   = wr_take && (wa == TSR_CSR_CORE_LM_ADDR[11:0]);
+  assign wr_lm_data   = wr_take && (wa == TSR_CSR_CORE_LM_DATA[11:0]);
 
   assign start_o          = wr_ctrl && s_wdata_i[0] && !srst_q;
   assign soft_reset_req_o = srst_q;
@@ -123,10 +162,23 @@ module tsr_csr #(
   reg         rvalid_q;
   reg  [31:0] rdata_q;
   reg  [31:0] rdata_d;
-  wire [11:0] ra;
-  wire        rd_take;
-  assign ra          = {s_araddr_i[11:2], 2'b00};
-  assign rd_take     = s_arvalid_i && !rvalid_q;
+  wire [11:0] ra, ha, rsel;
+  wire        rd_take, rd_lm, c_rd_take, c_wr_take, c_push, c_sel;
+  assign ha          = {s_araddr_i[11:2], 2'b00};
+  // An LM_DATA read waits for the prefetch of the current loader address.
+  assign rd_take     = s_arvalid_i && !rvalid_q &&
+                       !((ha == TSR_CSR_CORE_LM_DATA[11:0]) && (lm_pf_q || lm_pf_rd_q));
+  assign rd_lm       = rd_take && (ha == TSR_CSR_CORE_LM_DATA[11:0]);
+  // The core's port: reads in cycles without a host read.
+  assign c_push      = c_req_i && c_we_i && ({c_addr_i[11:2], 2'b00} == TSR_CSR_CMD_PUSH[11:0]);
+  assign c_rd_take   = c_req_i && !c_we_i && !rd_take;
+  assign c_wr_take   = c_req_i && c_we_i && (!c_push || cpush_ready_i);
+  assign c_gnt_o     = c_rd_take || c_wr_take;
+  assign c_sel       = !rd_take;
+  assign rsel        = c_sel ? {c_addr_i[11:2], 2'b00} : ha;
+  assign ra          = rsel;
+  assign cpush_o     = c_wr_take && c_push;
+  assign cpush_cmd_o = cdata_q;
   assign s_arready_o = rd_take;
   assign s_rvalid_o  = rvalid_q;
   assign s_rdata_o   = rdata_q;
@@ -149,9 +201,17 @@ module tsr_csr #(
       TSR_CSR_WIN_BASE[11:0]:    rdata_d = win_base_q;
       TSR_CSR_WIN_LIMIT[11:0]:   rdata_d = win_limit_q;
       TSR_CSR_FENCES[11:0]:      rdata_d = fences_q;
+      TSR_CSR_CORE_CTRL[11:0]:   rdata_d = {30'd0, core_ctrl_q};
+      TSR_CSR_CORE_STATUS[11:0]: rdata_d = core_status_i;
+      TSR_CSR_CORE_PC[11:0]:     rdata_d = core_pc_i;
+      TSR_CSR_CORE_EXIT[11:0]:   rdata_d = core_exit_i;
+      TSR_CSR_CORE_ESC_STATUS[11:0]: rdata_d = core_esc_status_i;
+      TSR_CSR_CORE_TIMEOUT[11:0]: rdata_d = core_tmo_q;
+      TSR_CSR_CORE_LM_ADDR[11:0]: rdata_d = lm_addr_q;
+      TSR_CSR_CORE_LM_DATA[11:0]: rdata_d = c_sel ? 32'd0 : lm_rd_q;
       default: begin
         if (ra >= TSR_CSR_CMD_DATA0[11:0] && ra <= TSR_CSR_CMD_DATA7[11:0]) begin
-          rdata_d = data_q[32*ra[4:2] +: 32];
+          rdata_d = c_sel ? cdata_q[32*ra[4:2] +: 32] : data_q[32*ra[4:2] +: 32];
         end
         for (c = 0; c < NumCnt; c = c + 1) begin
           if ({20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) begin
@@ -168,7 +228,9 @@ module tsr_csr #(
   always @(*) begin
     hi_d = hi_q;
     for (c = 0; c < NumCnt; c = c + 1) begin
-      if (rd_take && {20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) hi_d = cnt_q[64*c+32 +: 32];
+      if ((rd_take || c_rd_take) && {20'd0, ra} == TSR_CSR_PERF_BASE + 8 * c) begin
+        hi_d = cnt_q[64*c+32 +: 32];
+      end
     end
   end
 
@@ -232,6 +294,53 @@ module tsr_csr #(
   always @(posedge clk_i) begin
     rdata_q <= rd_take ? rdata_d : rdata_q;
     hi_q    <= hi_d;
+  end
+
+  // ---- escape core: control, loader, the core's command words ------------------------------------
+  reg         c_rvalid_q;
+  reg  [31:0] c_rdata_q;
+  assign c_rvalid_o     = c_rvalid_q;
+  assign c_rdata_o      = c_rdata_q;
+  assign core_run_o     = core_ctrl_q[0];
+  assign core_reset_o   = core_ctrl_q[1];
+  assign core_timeout_o = core_tmo_q;
+  // Loader: a write of LM_DATA writes the word; otherwise a pending prefetch reads DMEM.
+  assign lm_req_o   = lm_ok_i && (wr_lm_data || (lm_pf_q && !wr_lm_addr));
+  assign lm_we_o    = wr_lm_data;
+  assign lm_addr_o  = lm_addr_q;
+  assign lm_wdata_o = s_wdata_i;
+  wire lm_step;
+  assign lm_step = wr_lm_data || rd_lm;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      c_rvalid_q  <= 1'b0;
+      c_rdata_q   <= 32'd0;
+      core_ctrl_q <= 2'b00;
+      core_tmo_q  <= 32'd0;
+      lm_addr_q   <= 32'd0;
+      lm_rd_q     <= 32'd0;
+      lm_pf_q     <= 1'b0;
+      lm_pf_rd_q  <= 1'b0;
+      cdata_q     <= 256'd0;
+    end else begin
+      c_rvalid_q <= c_gnt_o;
+      if (c_rd_take) c_rdata_q <= rdata_d;
+      if (wr_core_ctrl) core_ctrl_q <= s_wdata_i[1:0];
+      if (wr_core_tmo) core_tmo_q <= s_wdata_i;
+      if (wr_lm_addr) lm_addr_q <= {s_wdata_i[31:2], 2'b00};
+      else if (lm_step) lm_addr_q <= lm_addr_q + 32'd4;
+      // prefetch: requested after every address change, read issued when the loader may be used
+      if (wr_lm_addr || lm_step) lm_pf_q <= 1'b1;
+      else if (lm_req_o && !lm_we_o) lm_pf_q <= 1'b0;
+      else if (!lm_ok_i) lm_pf_q <= 1'b0;
+      lm_pf_rd_q <= lm_req_o && !lm_we_o;
+      if (lm_pf_rd_q) lm_rd_q <= lm_rdata_i;
+      else if (!lm_ok_i) lm_rd_q <= 32'd0;
+      if (c_wr_take && {c_addr_i[11:2], 2'b00} >= TSR_CSR_CMD_DATA0[11:0] &&
+          {c_addr_i[11:2], 2'b00} <= TSR_CSR_CMD_DATA7[11:0]) begin
+        cdata_q[32*c_addr_i[4:2] +: 32] <= c_wdata_i;
+      end
+    end
   end
 
   // Data words and counters.

@@ -7,6 +7,8 @@
 // of a granted read is valid one cycle later. A read and a write of the same row in one cycle
 // return the old row. A mirrored write (wmirror_i) also writes the same row of the partner bank
 // (bank number XOR 1), so two read ports can later read one copy each without a conflict.
+// A third read port (c: the escape core) has the lowest priority: it is granted when neither w nor
+// a reads its bank.
 module tsr_spad #(
   parameter RowBytes = 4,
   parameter BankRows = 64,
@@ -25,15 +27,19 @@ module tsr_spad #(
   input  wire                  w_req_i,
   input  wire [AddrW-1:0]      w_addr_i,
   output wire                  w_gnt_o,
-  output wire [8*RowBytes-1:0] w_rdata_o
+  output wire [8*RowBytes-1:0] w_rdata_o,
+  input  wire                  c_req_i,
+  input  wire [AddrW-1:0]      c_addr_i,
+  output wire                  c_gnt_o,
+  output wire [8*RowBytes-1:0] c_rdata_o
 );
 
   localparam RowW  = (BankRows <= 2) ? 1 : $clog2(BankRows);
   localparam BankW = (Banks <= 1) ? 1 : $clog2(Banks);
   localparam W     = 8 * RowBytes;
 
-  wire [BankW-1:0] a_bank, w_bank, wr_bank;
-  reg  [BankW-1:0] a_bank_q, w_bank_q;
+  wire [BankW-1:0] a_bank, w_bank, wr_bank, c_bank;
+  reg  [BankW-1:0] a_bank_q, w_bank_q, c_bank_q;
   wire [W-1:0]     rdata [0:Banks-1];
   wire [AddrW-1:0] unused_addr;
 
@@ -42,26 +48,31 @@ module tsr_spad #(
       assign a_bank  = a_addr_i[RowW +: BankW];
       assign w_bank  = w_addr_i[RowW +: BankW];
       assign wr_bank = waddr_i[RowW +: BankW];
+      assign c_bank  = c_addr_i[RowW +: BankW];
     end else begin : g_one_bank
       assign a_bank  = 1'b0;
       assign w_bank  = 1'b0;
       assign wr_bank = 1'b0;
+      assign c_bank  = 1'b0;
     end
   endgenerate
   // Bits above the scratchpad are checked by the units before they issue an address.
-  assign unused_addr = a_addr_i ^ w_addr_i ^ waddr_i;
+  assign unused_addr = a_addr_i ^ w_addr_i ^ waddr_i ^ c_addr_i;
 
   assign w_gnt_o   = w_req_i;
   assign a_gnt_o   = a_req_i && !(w_req_i && (w_bank == a_bank));
   assign a_rdata_o = rdata[a_bank_q];
   assign w_rdata_o = rdata[w_bank_q];
+  assign c_gnt_o   = c_req_i && !(w_req_i && (w_bank == c_bank)) && !(a_gnt_o && (a_bank == c_bank));
+  assign c_rdata_o = rdata[c_bank_q];
 
   genvar b;
   generate
     for (b = 0; b < Banks; b = b + 1) begin : g_bank
-      wire re, use_w, we;
+      wire re, use_w, use_a, we;
       assign use_w = w_req_i && (w_bank == b);
-      assign re    = use_w || (a_gnt_o && (a_bank == b));
+      assign use_a = a_gnt_o && (a_bank == b);
+      assign re    = use_w || use_a || (c_gnt_o && (c_bank == b));
       assign we    = we_i && ((wr_bank == b) || (wmirror_i && ((wr_bank ^ 1'b1) == b)));
       tsr_sram_1r1w #(
         .Width (W),
@@ -70,7 +81,7 @@ module tsr_spad #(
       ) u_sram (
         .clk_i   (clk_i),
         .re_i    (re),
-        .raddr_i (use_w ? w_addr_i[RowW-1:0] : a_addr_i[RowW-1:0]),
+        .raddr_i (use_w ? w_addr_i[RowW-1:0] : use_a ? a_addr_i[RowW-1:0] : c_addr_i[RowW-1:0]),
         .rdata_o (rdata[b]),
         .we_i    (we),
         .waddr_i (waddr_i[RowW-1:0]),
@@ -82,6 +93,7 @@ module tsr_spad #(
   always @(posedge clk_i) begin
     a_bank_q <= a_bank;
     w_bank_q <= w_bank;
+    c_bank_q <= c_bank;
   end
 
 endmodule

@@ -80,7 +80,8 @@ std::vector<ExternModule> leaf_modules() {
   std::vector<ExternModule> v;
   v.push_back({"tsr_accel",
                {{"Rows", 4}, {"Cols", 4}, {"RowBytes", 4}, {"SpBankRows", 256}, {"SpBanks", 2},
-                {"AccBankRows", 64}, {"BusBytes", 8}, {"Hash", 0}},
+                {"AccBankRows", 64}, {"BusBytes", 8}, {"Hash", 0}, {"HasCore", 0},
+                {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}},
                [](const ParamMap& m) { return accel_ports(p(m, "BusBytes")); }});
   v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}}, [](const ParamMap& m) {
                  return std::vector<Port>{in("clk_i"), in("rst_ni"), in("en_i"),
@@ -135,7 +136,7 @@ std::vector<std::string> leaf_files(const AccelConfig& cfg) {
             "tsr_spad",     "tsr_acc_mem",   "tsr_acc_banks", "tsr_divu",  "tsr_requant",
             "tsr_post_lane", "tsr_unit_seq", "tsr_dma_agen", "tsr_dma_rd", "tsr_dma_wr",
             "tsr_ld",       "tsr_ex",        "tsr_st",      "tsr_fetch",   "tsr_csr",
-            "tsr_accel"};
+            "tsr_clk_gate", "tsr_core_muldiv", "tsr_core",  "tsr_core_bus", "tsr_accel"};
   }
   return {"tsr_delay", "tsr_fifo", "tsr_pe_os", "tsr_os_ctrl"};
 }
@@ -375,7 +376,11 @@ ir::Module build_top(const AccelConfig& cfg) {
                  {"AccBankRows", cfg.acc_bank_rows},
                  {"BusBytes", cfg.bus_bytes},
                  {"Hash", static_cast<int64_t>(std::stoull(cfg.hash.substr(8), nullptr, 16) &
-                                               0x7fffffffu)}};
+                                               0x7fffffffu)},
+                 {"HasCore", cfg.core_enable ? 1 : 0},
+                 {"CoreMExt", cfg.core_m_ext ? 1 : 0},
+                 {"CoreImemKib", cfg.core_imem_kib},
+                 {"CoreDmemKib", cfg.core_dmem_kib}};
   for (const auto& port : t.ports) inst.conns.push_back({port.name, ir::ref(port.name)});
   t.instances.push_back(std::move(inst));
   return t;

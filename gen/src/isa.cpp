@@ -347,7 +347,7 @@ const std::vector<Counter>& counters() {
       {"DMA_RD_BYTES", "Bytes read over AXI (command fetch included)."},
       {"DMA_WR_BYTES", "Bytes written over AXI (strobed bytes)."},
       {"CMDS", "Commands retired."},
-      {"ESC_CYCLES", "Cycles from an ESCAPE's hand-over to the core until it finishes."},
+      {"ESC_CYCLES", "Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt)."},
   };
   return c;
 }

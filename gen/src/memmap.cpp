@@ -39,12 +39,16 @@ struct Item {
   std::string name;
   uint32_t value;
   std::string doc;
+  // A flag that include/tsr_params.h also defines (from the config table): emitted in the same
+  // decimal text there and here, so a file may include both headers.
+  bool flag = false;
 };
 
 std::vector<Item> items(const AccelConfig& cfg) {
   std::vector<Item> v;
-  v.push_back({"CORE_ENABLE", cfg.core_enable ? 1u : 0u, "1 when the variant has the escape core"});
-  v.push_back({"CORE_M_EXT", cfg.core_m_ext ? 1u : 0u, "1 when the core implements mul/div"});
+  v.push_back(
+      {"CORE_ENABLE", cfg.core_enable ? 1u : 0u, "1 when the variant has the escape core", true});
+  v.push_back({"CORE_M_EXT", cfg.core_m_ext ? 1u : 0u, "1 when the core implements mul/div", true});
   for (const auto& r : regions(cfg)) {
     v.push_back({r.name + "_BASE", r.base, r.doc});
     v.push_back({r.name + "_SIZE", r.size, ""});
@@ -174,7 +178,11 @@ std::string c_header(const AccelConfig& cfg, const std::vector<std::string>& ban
        "\n#ifndef TSR_MEMMAP_H_\n#define TSR_MEMMAP_H_\n\n";
   for (const auto& it : items(cfg)) {
     if (!it.doc.empty()) s += fmt::format("// {}\n", it.doc);
-    s += fmt::format("#define TSR_{} 0x{:08x}u\n", it.name, it.value);
+    if (it.flag) {
+      s += fmt::format("#define TSR_{} {}\n", it.name, it.value);
+    } else {
+      s += fmt::format("#define TSR_{} 0x{:08x}u\n", it.name, it.value);
+    }
   }
   s += "\n// Address of an accelerator CSR (offset TSR_CSR_* from tsr_isa.h) in the core's map.\n"
        "#define TSR_ACSR_ADDR(offset) (TSR_ACSR_BASE + (offset))\n"

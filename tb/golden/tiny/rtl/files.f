@@ -21,6 +21,10 @@ tsr_ex.v
 tsr_st.v
 tsr_fetch.v
 tsr_csr.v
+tsr_clk_gate.v
+tsr_core_muldiv.v
+tsr_core.v
+tsr_core_bus.v
 tsr_accel.v
 tsr_array.v
 tsr_top.v

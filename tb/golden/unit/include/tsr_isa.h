@@ -284,6 +284,14 @@
 #define TSR_ERROR_TOKEN 9u
 // ESCAPE without an escape core
 #define TSR_ERROR_NO_CORE 10u
+// ESCAPE while the escape core is not running (CORE_CTRL), or the core halted on a fault during an ESCAPE (cause and pc in CORE_STATUS / CORE_PC)
+#define TSR_ERROR_CORE_HALTED 11u
+// the core ended an ESCAPE with a non-zero status (CORE_ESC_STATUS)
+#define TSR_ERROR_ESCAPE_STATUS 12u
+// an ESCAPE ran longer than CORE_TIMEOUT cycles
+#define TSR_ERROR_ESCAPE_TIMEOUT 13u
+// the core pushed a command outside an ESCAPE, or pushed an ESCAPE (nested)
+#define TSR_ERROR_CORE_PUSH 14u
 // command fetch / dispatch
 #define TSR_ERROR_UNIT_FETCH 0u
 // load unit
@@ -318,7 +326,7 @@
 #define TSR_CSR_WIN_BASE 44u
 // DMA window limit, exclusive (bus aligned).
 #define TSR_CSR_WIN_LIMIT 48u
-// Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs).
+// Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs). The escape core has its own CMD_DATA0..7 in its CSR window: its CMD_PUSH appends to the 4-entry core queue, which is dispatched while the ESCAPE the core serves is pending (error core_push otherwise).
 #define TSR_CSR_CMD_PUSH 52u
 // Fences with irq passed since start.
 #define TSR_CSR_FENCES 56u
@@ -338,6 +346,22 @@
 #define TSR_CSR_CMD_DATA6 88u
 // Word 7.
 #define TSR_CSR_CMD_DATA7 92u
+// Escape core: bit 0 run (the core executes while set), bit 1 reset (held in reset while set; IMEM/DMEM keep their contents). Reads 0 without a core.
+#define TSR_CSR_CORE_CTRL 96u
+// Escape core: bit 0 halted, bit 1 running, bit 2 an ESCAPE is pending, bit 3 the core queue is empty and every unit idle (what the core polls after CMD_PUSH), bits 7:4 halt cause (docs/memory-map.md), bits 15:8 free core-queue entries, bit 16 the variant has a core.
+#define TSR_CSR_CORE_STATUS 100u
+// Escape core: pc of the halt (fault or exit).
+#define TSR_CSR_CORE_PC 104u
+// Escape core: exit code of an exit halt.
+#define TSR_CSR_CORE_EXIT 108u
+// Status the core wrote to ESC_DONE last.
+#define TSR_CSR_CORE_ESC_STATUS 112u
+// Cycles an ESCAPE may take from hand-over to ESC_DONE before error escape_timeout (0: no limit).
+#define TSR_CSR_CORE_TIMEOUT 116u
+// Escape-core loader: core address (IMEM or DMEM) of the next CORE_LM_DATA access.
+#define TSR_CSR_CORE_LM_ADDR 120u
+// Escape-core loader: a write stores the word at CORE_LM_ADDR (IMEM or DMEM), a read returns the DMEM word there; both then add 4 to CORE_LM_ADDR. Only while the core is not running (run clear, reset set, or halted); otherwise ignored / reads 0.
+#define TSR_CSR_CORE_LM_DATA 124u
 // counter i: low word at base + 8 i, high word at +4
 #define TSR_CSR_PERF_BASE 256u
 // value of CSR ID
@@ -374,7 +398,9 @@
 #define TSR_CNT_DMA_WR_BYTES 14u
 // Commands retired.
 #define TSR_CNT_CMDS 15u
+// Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt).
+#define TSR_CNT_ESC_CYCLES 16u
 // number of performance counters
-#define TSR_CNT_NUM 16u
+#define TSR_CNT_NUM 17u
 
 #endif  // TSR_ISA_H_

@@ -7,9 +7,9 @@
 #define TSR_MEMMAP_H_
 
 // 1 when the variant has the escape core
-#define TSR_CORE_ENABLE 0x00000000u
+#define TSR_CORE_ENABLE 0
 // 1 when the core implements mul/div
-#define TSR_CORE_M_EXT 0x00000000u
+#define TSR_CORE_M_EXT 0
 // instruction memory (tightly coupled; fetch only, data accesses fault)
 #define TSR_IMEM_BASE 0x00000000u
 #define TSR_IMEM_SIZE 0x00000400u

@@ -285,6 +285,14 @@ localparam integer TSR_ERROR_AXI_WRITE = 8;
 localparam integer TSR_ERROR_TOKEN = 9;
 // ESCAPE without an escape core
 localparam integer TSR_ERROR_NO_CORE = 10;
+// ESCAPE while the escape core is not running (CORE_CTRL), or the core halted on a fault during an ESCAPE (cause and pc in CORE_STATUS / CORE_PC)
+localparam integer TSR_ERROR_CORE_HALTED = 11;
+// the core ended an ESCAPE with a non-zero status (CORE_ESC_STATUS)
+localparam integer TSR_ERROR_ESCAPE_STATUS = 12;
+// an ESCAPE ran longer than CORE_TIMEOUT cycles
+localparam integer TSR_ERROR_ESCAPE_TIMEOUT = 13;
+// the core pushed a command outside an ESCAPE, or pushed an ESCAPE (nested)
+localparam integer TSR_ERROR_CORE_PUSH = 14;
 // command fetch / dispatch
 localparam integer TSR_ERROR_UNIT_FETCH = 0;
 // load unit
@@ -319,7 +327,7 @@ localparam integer TSR_CSR_CMD_RETIRED = 40;
 localparam integer TSR_CSR_WIN_BASE = 44;
 // DMA window limit, exclusive (bus aligned).
 localparam integer TSR_CSR_WIN_LIMIT = 48;
-// Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs).
+// Any write appends CMD_DATA0..7 to the command queue (when no list fetch runs). The escape core has its own CMD_DATA0..7 in its CSR window: its CMD_PUSH appends to the 4-entry core queue, which is dispatched while the ESCAPE the core serves is pending (error core_push otherwise).
 localparam integer TSR_CSR_CMD_PUSH = 52;
 // Fences with irq passed since start.
 localparam integer TSR_CSR_FENCES = 56;
@@ -339,6 +347,22 @@ localparam integer TSR_CSR_CMD_DATA5 = 84;
 localparam integer TSR_CSR_CMD_DATA6 = 88;
 // Word 7.
 localparam integer TSR_CSR_CMD_DATA7 = 92;
+// Escape core: bit 0 run (the core executes while set), bit 1 reset (held in reset while set; IMEM/DMEM keep their contents). Reads 0 without a core.
+localparam integer TSR_CSR_CORE_CTRL = 96;
+// Escape core: bit 0 halted, bit 1 running, bit 2 an ESCAPE is pending, bit 3 the core queue is empty and every unit idle (what the core polls after CMD_PUSH), bits 7:4 halt cause (docs/memory-map.md), bits 15:8 free core-queue entries, bit 16 the variant has a core.
+localparam integer TSR_CSR_CORE_STATUS = 100;
+// Escape core: pc of the halt (fault or exit).
+localparam integer TSR_CSR_CORE_PC = 104;
+// Escape core: exit code of an exit halt.
+localparam integer TSR_CSR_CORE_EXIT = 108;
+// Status the core wrote to ESC_DONE last.
+localparam integer TSR_CSR_CORE_ESC_STATUS = 112;
+// Cycles an ESCAPE may take from hand-over to ESC_DONE before error escape_timeout (0: no limit).
+localparam integer TSR_CSR_CORE_TIMEOUT = 116;
+// Escape-core loader: core address (IMEM or DMEM) of the next CORE_LM_DATA access.
+localparam integer TSR_CSR_CORE_LM_ADDR = 120;
+// Escape-core loader: a write stores the word at CORE_LM_ADDR (IMEM or DMEM), a read returns the DMEM word there; both then add 4 to CORE_LM_ADDR. Only while the core is not running (run clear, reset set, or halted); otherwise ignored / reads 0.
+localparam integer TSR_CSR_CORE_LM_DATA = 124;
 // counter i: low word at base + 8 i, high word at +4
 localparam integer TSR_CSR_PERF_BASE = 256;
 // value of CSR ID
@@ -375,7 +399,9 @@ localparam integer TSR_CNT_DMA_RD_BYTES = 13;
 localparam integer TSR_CNT_DMA_WR_BYTES = 14;
 // Commands retired.
 localparam integer TSR_CNT_CMDS = 15;
+// Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt).
+localparam integer TSR_CNT_ESC_CYCLES = 16;
 // number of performance counters
-localparam integer TSR_CNT_NUM = 16;
+localparam integer TSR_CNT_NUM = 17;
 
 /* verilator lint_on UNUSEDPARAM */

@@ -103,6 +103,28 @@ class TopBench {
     return (uint64_t{hi} << 32) | lo;
   }
 
+  // Escape core: CORE_CTRL (bit 0 run, bit 1 reset) and the loader port (CORE_LM_ADDR /
+  // CORE_LM_DATA), which writes IMEM or DMEM words and reads DMEM words while the core is stopped.
+  void core_ctrl(uint32_t value) { write_csr(TSR_CSR_CORE_CTRL, value); }
+  void core_write(uint32_t addr, const std::vector<uint8_t>& bytes) {
+    write_csr(TSR_CSR_CORE_LM_ADDR, addr);
+    for (size_t i = 0; i < bytes.size(); i += 4) {
+      uint32_t w = 0;
+      for (size_t k = 0; k < 4 && i + k < bytes.size(); ++k) w |= uint32_t{bytes[i + k]} << (8 * k);
+      write_csr(TSR_CSR_CORE_LM_DATA, w);
+    }
+  }
+  void core_write_words(uint32_t addr, const std::vector<uint32_t>& words) {
+    write_csr(TSR_CSR_CORE_LM_ADDR, addr);
+    for (uint32_t w : words) write_csr(TSR_CSR_CORE_LM_DATA, w);
+  }
+  std::vector<uint32_t> core_read_words(uint32_t addr, size_t n) {
+    write_csr(TSR_CSR_CORE_LM_ADDR, addr);
+    std::vector<uint32_t> v;
+    for (size_t i = 0; i < n; ++i) v.push_back(read_csr(TSR_CSR_CORE_LM_DATA));
+    return v;
+  }
+
   void set_window(uint64_t base, uint64_t limit) {
     write_csr(TSR_CSR_WIN_BASE, static_cast<uint32_t>(base));
     write_csr(TSR_CSR_WIN_LIMIT, static_cast<uint32_t>(limit));
@@ -130,7 +152,10 @@ class TopBench {
       const uint64_t sig = progress_signature();
       if (activity_ || sig != last_sig) {
         quiet = 0;
-      } else if (++quiet >= stall_limit) {
+      } else if (++quiet >= stall_limit &&
+                 (read_csr(TSR_CSR_CORE_STATUS) & 0x6u) == 0x6u) {
+        quiet = 0;  // an ESCAPE is pending on a running escape core: the core is working
+      } else if (quiet >= stall_limit) {
         throw tsr::Error(fmt::format("accelerator stuck for {} cycles at cycle {}: {}",
                                      stall_limit, cycle_, stuck_units()));
       }
