@@ -3,7 +3,9 @@
 // units), commands pushed by the core (with a FENCE among them), and every ESCAPE error. The
 // programs are assembled here instruction by instruction (tb/core/rv_asm.h), so they run on every
 // core variant (RV32I too); the expected results are computed by the test from the data.
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <string>
@@ -14,6 +16,9 @@
 
 #include "rv_asm.h"
 #include "tessera/dev/isa_encode.h"
+#include "tessera/iss/iss.h"
+#include "tessera/ref/escape_ops.h"
+#include "tsr_escape_abi.h"
 #include "tessera/gen/isa.h"
 #include "tessera/tb/harness.h"
 #include "tessera/top/top_bench.h"
@@ -384,6 +389,74 @@ TEST_F(Escape, Errors) {
     EXPECT_EQ(b->read_csr(TSR_CSR_STATUS) & 4u, 4u);
     EXPECT_EQ(b->read_csr(TSR_CSR_ERR_CODE) & 0xffu, error_code("core_push"));
   }
+}
+
+// The service firmware (firmware/, linked for the default core map: 16 KiB + 16 KiB, RV32IM) on
+// the core inside the accelerator: int8 softmax handed over by an ESCAPE with its argument block
+// and input in the scratchpad, the output copied to DRAM by VECTOR/STORE, bit-exact against the
+// golden TFLite softmax (tsr::ref::softmax_i8).
+TEST_F(Escape, SoftmaxOnTheServiceFirmware) {
+  if (!TSR_CORE_M_EXT || TSR_CORE_IMEM_KIB < 16 || TSR_CORE_DMEM_KIB < 16) {
+    GTEST_SKIP() << "the service image is linked for a 16 + 16 KiB RV32IM core";
+  }
+  if (kRb != TSR_ARRAY_COLS || kStride != kRb) GTEST_SKIP() << "needs row bytes == columns";
+  const auto elf = tsr::iss::load_elf(std::string(TSR_FW_DIR) + "/tsr_escape.elf");
+  auto b = bench(false);
+  for (const auto& seg : elf.segments) {
+    std::vector<uint8_t> bytes = seg.bytes;
+    bytes.resize((std::max<size_t>(seg.memsz, bytes.size()) + 3) & ~size_t{3}, 0);
+    b->core_write(seg.addr, bytes);
+  }
+  b->core_ctrl(1);
+
+  const int rows = 3, depth = 10;
+  std::vector<int8_t> in(rows * depth);
+  for (auto& x : in) x = static_cast<int8_t>(rng_());
+  const auto sp = tsr::ref::softmax_params(0.05 + 0.2 * double(rng_() % 100) / 100.0);
+  const auto want = tsr::ref::softmax_i8(in, depth, sp);
+
+  auto rows_of = [](size_t bytes) { return static_cast<uint32_t>((bytes + kRb - 1) / kRb); };
+  const uint32_t arg_row = 2, in_row = 10, out_row = 30;
+  const std::vector<uint32_t> args = {spad_addr(in_row), spad_addr(out_row),
+                                      static_cast<uint32_t>(rows), static_cast<uint32_t>(depth),
+                                      static_cast<uint32_t>(sp.input_multiplier),
+                                      static_cast<uint32_t>(sp.input_left_shift),
+                                      static_cast<uint32_t>(sp.diff_min)};
+  std::vector<uint8_t> arg_bytes(rows_of(4 * args.size()) * kRb, 0);
+  for (size_t k = 0; k < args.size(); ++k) {
+    for (int i = 0; i < 4; ++i) arg_bytes[4 * k + i] = static_cast<uint8_t>(args[k] >> (8 * i));
+  }
+  std::vector<uint8_t> in_bytes(rows_of(in.size()) * kRb, 0);
+  for (size_t i = 0; i < in.size(); ++i) in_bytes[i] = static_cast<uint8_t>(in[i]);
+  b->mem().write(kBase + 0x3000, arg_bytes);
+  b->mem().write(kBase + 0x4000, in_bytes);
+  auto load = [&](uint64_t dram, uint32_t row, size_t bytes) {
+    tsr::dev::LoadFields l;
+    l.dram_addr = dram;
+    l.dram_stride = kRb;
+    l.rows = rows_of(bytes);
+    l.row_bytes = kRb;
+    l.elem_bytes = kRb;
+    l.sp_addr = row;
+    return tsr::dev::load(l);
+  };
+  std::vector<Command> cmds = {load(kBase + 0x3000, arg_row, arg_bytes.size()),
+                               load(kBase + 0x4000, in_row, in_bytes.size()),
+                               escape(TSR_ESC_FN_SOFTMAX, {spad_addr(arg_row)})};
+  for (const auto& c : copy_out(out_row, rows_of(in.size()), kBase + 0x8000)) cmds.push_back(c);
+  const TopRun r = run(*b, cmds);
+  ASSERT_TRUE(r.done) << fmt::format("error {} unit {} cmd {}; core status {:#x} pc {:#x}",
+                                     r.err_code, r.err_unit, r.err_cmd,
+                                     b->read_csr(TSR_CSR_CORE_STATUS),
+                                     b->read_csr(TSR_CSR_CORE_PC));
+  const auto out = b->mem().read(kBase + 0x8000, in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    ASSERT_EQ(static_cast<int8_t>(out[i]), want[i]) << "element " << i;
+  }
+  RecordProperty("escape_cycles", std::to_string(r.counter(TSR_CNT_ESC_CYCLES)));
+  std::printf("softmax %dx%d on the escape core: %llu cycles in the ESCAPE, %llu in the list\n",
+              rows, depth, static_cast<unsigned long long>(r.counter(TSR_CNT_ESC_CYCLES)),
+              static_cast<unsigned long long>(r.cycles));
 }
 
 }  // namespace
