@@ -6,7 +6,7 @@
 # PREFIX/lib, the package files to PREFIX/lib/cmake/tessera.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
-set(tsr_pkg_targets tessera_gen tessera_ref tessera_dev tessera_driver)
+set(tsr_pkg_targets tessera_gen tessera_ref tessera_iss tessera_dev tessera_driver)
 foreach(t IN LISTS tsr_pkg_targets)
   target_include_directories(${t} INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 endforeach()

@@ -33,6 +33,7 @@
 #define TSR_ESC_FN_AVGPOOL 4u
 #define TSR_ESC_FN_NMS 5u
 #define TSR_ESC_FN_KWS 6u
+#define TSR_ESC_FN_RUN 7u
 
 /* Status codes (also the program's exit code). */
 #define TSR_ESC_OK 0u
@@ -145,6 +146,18 @@
 #define TSR_KWS_OUT_U16 5
 #define TSR_KWS_MAX_FRAMES 6
 #define TSR_KWS_OUT_FRAMES 7
+
+/* RUN (the core pushes accelerator commands; tessera accelerator only, not under qemu):
+ *   cmds: core address of count commands of 8 little-endian words each (the words the host
+ *   writes to CMD_DATA0..7), e.g. in DMEM or in the scratchpad window (contiguous only when
+ *   TSR_SPAD_ROW_STRIDE == TSR_SPAD_ROW_BYTES). Each is pushed through the core's CMD_DATA0..7 +
+ *   CMD_PUSH after a free core-queue entry shows in CORE_STATUS bits 15:8; then the op waits for
+ *   CORE_STATUS bit 3 (queue empty, every unit idle) and returns TSR_ESC_OK. The commands carry
+ *   their own dependency tokens or FENCEs. A pushed ESCAPE or a failing command ends the ESCAPE
+ *   with that error (reported with the ESCAPE's index). count > TSR_RUN_MAX_COMMANDS: bad argument. */
+#define TSR_RUN_CMDS 0
+#define TSR_RUN_COUNT 1
+#define TSR_RUN_MAX_COMMANDS 65536u
 
 #define TSR_KWS_WINDOW 480
 #define TSR_KWS_STEP 320

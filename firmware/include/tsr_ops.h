@@ -15,6 +15,7 @@ uint32_t tsr_op_add(const volatile uint32_t* args);
 uint32_t tsr_op_avgpool(const volatile uint32_t* args);
 uint32_t tsr_op_nms(const volatile uint32_t* args);
 uint32_t tsr_op_kws(const volatile uint32_t* args);
+uint32_t tsr_op_run(const volatile uint32_t* args);
 
 #ifdef __cplusplus
 }

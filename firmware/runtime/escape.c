@@ -14,6 +14,7 @@ TSR_WEAK uint32_t tsr_op_add(const volatile uint32_t* args);
 TSR_WEAK uint32_t tsr_op_avgpool(const volatile uint32_t* args);
 TSR_WEAK uint32_t tsr_op_nms(const volatile uint32_t* args);
 TSR_WEAK uint32_t tsr_op_kws(const volatile uint32_t* args);
+TSR_WEAK uint32_t tsr_op_run(const volatile uint32_t* args);
 
 static tsr_op_fn lookup(uint32_t func) {
   switch (func) {
@@ -23,6 +24,7 @@ static tsr_op_fn lookup(uint32_t func) {
     case TSR_ESC_FN_AVGPOOL: return tsr_op_avgpool;
     case TSR_ESC_FN_NMS: return tsr_op_nms;
     case TSR_ESC_FN_KWS: return tsr_op_kws;
+    case TSR_ESC_FN_RUN: return tsr_op_run;
     default: return 0;
   }
 }

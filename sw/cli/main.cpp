@@ -108,6 +108,9 @@ int run(int argc, char** argv) {
   runc->add_option("--top", ropt.top_k, "How many classes to print (default 3)");
   runc->add_option("--output", ropt.output_npy, "Save the output tensor as int8 .npy");
   runc->add_option("--trace", ropt.trace, "rtl: write an FST wave of the run");
+  runc->add_option("--firmware", ropt.firmware,
+                   "Escape-core firmware ELF for SOFTMAX on the core (default: the build's "
+                   "firmware/tsr_escape.elf; 'none': SOFTMAX on the host)");
   runc->add_flag("--profile", ropt.profile, "Placement, tiling and per-layer MACs, cycles, utilization, DMA bytes");
   runc->add_flag("--check", ropt.check, "Compare every layer with the interpreter; report the first difference");
   runc->add_flag("--progress", ropt.progress, "Progress bar (stderr)");

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <random>
@@ -13,6 +14,7 @@
 #include <tuple>
 
 #include "tessera/error.h"
+#include "tessera/gen/memmap.h"
 #include "tessera/ref/gemm.h"
 #include "tessera/ref/quant.h"
 
@@ -34,11 +36,25 @@ DeviceParams DeviceParams::from_config(const gen::AccelConfig& cfg) {
   p.acc_rows = cfg.acc_rows;
   p.acc_bank_rows = cfg.acc_bank_rows;
   p.bus_bytes = cfg.bus_bytes;
+  p.has_core = cfg.core_enable;
+  p.core_m_ext = cfg.core_m_ext;
+  p.core_imem_bytes = static_cast<uint32_t>(cfg.core_imem_kib) * 1024;
+  p.core_dmem_bytes = static_cast<uint32_t>(cfg.core_dmem_kib) * 1024;
+  p.sp_row_stride = static_cast<int>(gen::memmap::spad_row_stride(cfg));
   if (p.rows < 1 || p.cols < 1 || p.sp_row_bytes < std::max(p.rows, p.cols) || p.sp_rows < 1 ||
       p.acc_rows < 1 || p.bus_bytes < 1 || p.sp_bank_rows < 1 || p.acc_bank_rows < 1) {
     fail("device parameters of config '{}' are incomplete (was the config validated?)", cfg.name);
   }
   return p;
+}
+
+iss::CoreConfig DeviceParams::core_config() const {
+  iss::CoreConfig c;
+  c.m_ext = core_m_ext;
+  c.imem_bytes = core_imem_bytes;
+  c.dmem_bytes = core_dmem_bytes;
+  c.spad_bytes = static_cast<uint32_t>(sp_rows) * static_cast<uint32_t>(sp_row_stride);
+  return c;
 }
 
 const char* channel_name(int channel) {
@@ -178,6 +194,8 @@ CommandStats& CommandStats::operator+=(const CommandStats& o) {
   dma_wr_bytes += o.dma_wr_bytes;
   dma_rd_beats += o.dma_rd_beats;
   dma_wr_beats += o.dma_wr_beats;
+  core_instret += o.core_instret;
+  core_pushed += o.core_pushed;
   return *this;
 }
 
@@ -261,6 +279,94 @@ std::span<int32_t> RefDevice::acc_row(int row) {
           static_cast<size_t>(p_.cols)};
 }
 
+// ---- The escape core ----
+
+namespace {
+
+namespace mm = gen::memmap;
+
+uint32_t csr_offset(const char* name) { return gen::isa::csr(name).offset; }
+
+}  // namespace
+
+void RefDevice::attach_core(const iss::ElfImage& img, const std::string& name, bool run) {
+  if (!p_.has_core) fail("RefDevice: variant '{}' has no escape core to load {} into", p_.name, name);
+  if (p_.sp_row_stride < 4) fail("RefDevice: device parameters '{}' lack the scratchpad window stride", p_.name);
+  auto core = std::make_unique<iss::Iss>(p_.core_config());
+  core->load(img, name);  // check_placement: every segment in IMEM / DMEM, entry = reset pc
+  core->ecall_write = false;
+  core->bus.read = [this](uint32_t addr, uint32_t& data) { return core_bus_read(addr, data); };
+  core->bus.write = [this](uint32_t addr, uint32_t data, uint32_t strobe) {
+    return core_bus_write(addr, data, strobe);
+  };
+  core_ = std::move(core);
+  core_run_ = run;
+  core_booted_ = false;
+  core_boot_instret_ = 0;
+  core_cmd_data_ = {};
+  core_pushes_.clear();
+}
+
+// Word `addr` of the scratchpad window (byte b of row r at SPAD_BASE + r * stride + b; lanes at and
+// above sp_row_bytes read 0 and ignore writes) or of the CSR window.
+bool RefDevice::core_bus_read(uint32_t addr, uint32_t& data) {
+  data = 0;
+  const uint32_t stride = static_cast<uint32_t>(p_.sp_row_stride);
+  if (addr - mm::kSpadBase < static_cast<uint32_t>(p_.sp_rows) * stride) {
+    const uint32_t off = addr - mm::kSpadBase;
+    const uint32_t row = off / stride, lane = off % stride;
+    for (uint32_t b = 0; b < 4; ++b) {
+      if (lane + b < static_cast<uint32_t>(p_.sp_row_bytes)) {
+        data |= uint32_t{static_cast<uint8_t>(sp_[row * static_cast<uint32_t>(p_.sp_row_bytes) + lane + b])}
+                << (8 * b);
+      }
+    }
+    return true;
+  }
+  if (addr - mm::kCsrBase >= mm::kCsrSize) return false;
+  const uint32_t off = addr - mm::kCsrBase;
+  if (off >= csr_offset("CMD_DATA0") && off <= csr_offset("CMD_DATA7")) {
+    data = core_cmd_data_[(off - csr_offset("CMD_DATA0")) / 4];
+  } else if (off == csr_offset("CORE_STATUS")) {
+    // bit 1 running, bit 2 ESCAPE pending, bit 3 core queue empty and units idle, bits 15:8 free
+    // core-queue entries, bit 16 the variant has a core (the core is running: it reads this).
+    data = (1u << 1) | (core_esc_active_ ? 1u << 2 : 0u) | (core_units_idle_ ? 1u << 3 : 0u) |
+           (static_cast<uint32_t>(std::max(core_free_, 0)) << 8) | (1u << 16);
+    ++core_status_reads_;
+    if (!core_units_idle_) core_saw_busy_ = true;
+  } else if (off == csr_offset("CORE_CTRL")) {
+    data = core_run_ ? 1u : 0u;
+  } else if (off == csr_offset("CORE_TIMEOUT")) {
+    data = static_cast<uint32_t>(core_timeout_);
+  } else if (off == csr_offset("ID")) {
+    data = 0x31525354u;
+  }
+  return true;
+}
+
+bool RefDevice::core_bus_write(uint32_t addr, uint32_t data, uint32_t strobe) {
+  const uint32_t stride = static_cast<uint32_t>(p_.sp_row_stride);
+  if (addr - mm::kSpadBase < static_cast<uint32_t>(p_.sp_rows) * stride) {
+    const uint32_t off = addr - mm::kSpadBase;
+    const uint32_t row = off / stride, lane = off % stride;
+    for (uint32_t b = 0; b < 4; ++b) {
+      if ((strobe >> b & 1u) != 0 && lane + b < static_cast<uint32_t>(p_.sp_row_bytes)) {
+        sp_[row * static_cast<uint32_t>(p_.sp_row_bytes) + lane + b] = static_cast<int8_t>(data >> (8 * b));
+      }
+    }
+    return true;
+  }
+  if (addr - mm::kCsrBase >= mm::kCsrSize) return false;
+  const uint32_t off = addr - mm::kCsrBase;
+  if (off >= csr_offset("CMD_DATA0") && off <= csr_offset("CMD_DATA7")) {
+    core_cmd_data_[(off - csr_offset("CMD_DATA0")) / 4] = data;
+  } else if (off == csr_offset("CMD_PUSH")) {
+    core_pushes_.push_back(core_cmd_data_);
+  }
+  // Other CSRs are the host's: the core's writes to them are ignored.
+  return true;
+}
+
 // ---- Checks ----
 
 struct RefDevice::Check {
@@ -279,7 +385,24 @@ RefDevice::Check RefDevice::check(const Command& c) const {
   const std::string_view name = s->name;
   const Tokens t = tokens_of(c);
   const bool any_token = t.pop_prev || t.pop_next || t.push_prev || t.push_next;
-  if (name == "ESCAPE") return {"no_core", -1, "ESCAPE on a device without an escape core"};
+  if (name == "ESCAPE") {
+    if (any_token) return {"token", -1, "ESCAPE has no neighbour unit to exchange tokens with"};
+    if (!p_.has_core) {
+      return {"no_core", -1, fmt::format("ESCAPE on variant '{}', which has no escape core", p_.name)};
+    }
+    if (!core_) {
+      return {"no_core", -1, "ESCAPE, but no firmware is attached to the escape core (attach_core)"};
+    }
+    if (!core_run_) {
+      return {"core_halted", -1, "ESCAPE while the escape core is stopped (CORE_CTRL.run clear)"};
+    }
+    if (core_->halted()) {
+      return {"core_halted", -1,
+              fmt::format("ESCAPE while the escape core is halted ({} at pc {:#x})",
+                          gen::memmap::halt_name(core_->halt().cause), core_->halt().pc)};
+    }
+    return {};
+  }
   if (name == "FENCE") {
     if (any_token) return {"token", -1, "FENCE has no neighbour unit to exchange tokens with"};
     return {};
@@ -723,9 +846,10 @@ Clock join(const Clock& a, const Clock& b) {
 // conflicting accesses of different units that no chain of those orders.
 class HappensBefore {
  public:
+  // `describe(i)` names command i for the messages ("command 3 (LOAD").
   HappensBefore(bool shadow, const DeviceParams& p, uint64_t dram_base, uint64_t dram_size,
-                const std::vector<Command>& cmds, std::vector<std::string>& out)
-      : shadow_(shadow), cmds_(cmds), out_(out), dram_base_(dram_base) {
+                std::function<std::string(size_t)> describe, std::vector<std::string>& out)
+      : shadow_(shadow), describe_(std::move(describe)), out_(out), dram_base_(dram_base) {
     if (shadow_) {
       sp_.resize(static_cast<size_t>(p.sp_rows));
       acc_.resize(static_cast<size_t>(p.acc_rows));
@@ -819,14 +943,13 @@ class HappensBefore {
     if (!seen_.insert({kind, other, idx_}).second) return;
     if (out_.size() >= 32) return;
     out_.push_back(fmt::format(
-        "{} hazard on {} {:#x}: command {} ({}, {} unit) and command {} ({}, {} unit) are not "
-        "ordered by a token or fence",
-        kind, what, addr, other, cmd_name(cmds_[other]), unit_label(static_cast<int>(other_unit)),
-        idx_, cmd_name(cmds_[idx_]), unit_label(unit_)));
+        "{} hazard on {} {:#x}: {}, {} unit) and {}, {} unit) are not ordered by a token or fence",
+        kind, what, addr, describe_(other), unit_label(static_cast<int>(other_unit)), describe_(idx_),
+        unit_label(unit_)));
   }
 
   bool shadow_;
-  const std::vector<Command>& cmds_;
+  std::function<std::string(size_t)> describe_;
   std::vector<std::string>& out_;
   uint64_t dram_base_;
   std::vector<Loc> sp_, acc_, pset_, dram_;
@@ -848,11 +971,15 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
   r.error = "none";
   r.unit = "fetch";
 
+  // The stream, then the commands the escape core pushes (index >= n, owner = their ESCAPE).
+  std::vector<Command> all(cmds);
+  std::vector<size_t> owner(n);
   std::vector<int> unit(n);
   std::vector<size_t> barrier(n);  // dispatch-level commands before i
   std::array<std::deque<size_t>, 3> queue;
   std::vector<size_t> disp;
   for (size_t i = 0; i < n; ++i) {
+    owner[i] = i;
     unit[i] = token_unit(cmds[i]);
     barrier[i] = disp.size();
     if (unit[i] < 0) {
@@ -865,15 +992,20 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
   std::array<int64_t, kTokenChannels> tok{};
   std::vector<std::optional<Check>> checks(n);
   auto check_of = [&](size_t i) -> const Check& {
-    if (!checks[i]) checks[i] = check(cmds[i]);
+    if (!checks[i]) checks[i] = check(all[i]);
     return *checks[i];
   };
-  HappensBefore hb(opt.detect_hazards, p_, base_, dram_.size(), cmds, r.hazards);
+  auto describe = [&](size_t i) {
+    if (i < n) return fmt::format("command {} ({}", i, cmd_name(all[i]));
+    return fmt::format("command {} (ESCAPE; pushed by the core: {} #{}", owner[i], cmd_name(all[i]),
+                       i - n);
+  };
+  HappensBefore hb(opt.detect_hazards, p_, base_, dram_.size(), describe, r.hazards);
 
   // Token channels command i pops from / pushes to (flags naming no neighbour fail the check).
   auto pops_of = [&](size_t i) {
     std::vector<int> v;
-    const Tokens t = tokens_of(cmds[i]);
+    const Tokens t = tokens_of(all[i]);
     const int u = unit[i];
     if (t.pop_prev) v.push_back(channel(prev_unit(u), u));
     if (t.pop_next) v.push_back(channel(next_unit(u), u));
@@ -881,30 +1013,197 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
   };
   auto pushes_of = [&](size_t i) {
     std::vector<int> v;
-    const Tokens t = tokens_of(cmds[i]);
+    const Tokens t = tokens_of(all[i]);
     const int u = unit[i];
     if (t.push_prev) v.push_back(channel(u, prev_unit(u)));
     if (t.push_next) v.push_back(channel(u, next_unit(u)));
     return v;
   };
+  // Errors of pushed commands are reported with the index of their ESCAPE.
   auto fail_with = [&](size_t i, const Check& ck) {
     r.status = RunResult::Status::Error;
     r.error = ck.error;
     r.error_code = isa::enum_value("error", ck.error);
     r.unit = unit_label(ck.unit);
     r.error_unit = isa::enum_value("error_unit", r.unit);
-    r.error_cmd = static_cast<int64_t>(i);
-    r.message = fmt::format("command {} ({}): {}", i, cmd_name(cmds[i]), ck.reason);
+    r.error_cmd = static_cast<int64_t>(owner[i]);
+    r.message = i < n ? fmt::format("command {} ({}): {}", i, cmd_name(all[i]), ck.reason)
+                      : fmt::format("command {} (ESCAPE): the {} it pushed (#{}): {}", owner[i],
+                                    cmd_name(all[i]), i - n, ck.reason);
+  };
+
+  // The ESCAPE being served.
+  struct Escape {
+    bool active = false;
+    size_t idx = 0;
+    uint64_t start = 0;           // core instret at the hand-over
+    bool busy_wait = false;       // the core's last poll found the units busy
+    std::deque<size_t> cq;        // the core queue: pushed commands behind a pushed FENCE
+    size_t pushed = 0;
+  } esc;
+  core_esc_active_ = false;
+  auto units_idle = [&]() {
+    for (const auto& q : queue) {
+      if (!q.empty()) return false;
+    }
+    return esc.cq.empty();
+  };
+  // The core queue dispatches in order; a FENCE waits until every earlier command finished.
+  auto drain_core_queue = [&]() {
+    while (!esc.cq.empty()) {
+      const size_t i = esc.cq.front();
+      if (unit[i] < 0) {  // FENCE
+        for (const auto& q : queue) {
+          if (!q.empty()) return;
+        }
+        hb.fence();
+      } else {
+        queue[static_cast<size_t>(unit[i])].push_back(i);
+      }
+      esc.cq.pop_front();
+    }
+  };
+  // A command the core pushed. False when it ends the run with an error.
+  auto core_push = [&](const Command& c) {
+    const size_t i = all.size();
+    all.push_back(c);
+    owner.push_back(esc.idx);
+    unit.push_back(token_unit(c));
+    barrier.push_back(disp_done);
+    checks.emplace_back();
+    ++r.stats[esc.idx].core_pushed;
+    ++r.total.core_pushed;
+    const isa::Command* s = find_spec(c);
+    if (s == nullptr) {
+      fail_with(i, Check{"illegal_opcode", -1, fmt::format("opcode {} is not a command", c[0] & 0xFFu)});
+      return false;
+    }
+    if (std::string_view(s->name) == "ESCAPE") {
+      fail_with(i, Check{"core_push", -1, "the escape core pushed an ESCAPE (nested)"});
+      return false;
+    }
+    const Tokens t = tokens_of(c);
+    if (unit.back() < 0 && (t.pop_prev || t.pop_next || t.push_prev || t.push_next)) {
+      fail_with(i, Check{"token", -1, "FENCE has no neighbour unit to exchange tokens with"});
+      return false;
+    }
+    esc.cq.push_back(i);
+    drain_core_queue();
+    return true;
+  };
+  const std::string budget_hint = fmt::format(
+      "{} instructions (RunOptions::core_step_budget; set_core_timeout gives escape_timeout)",
+      opt.core_step_budget);
+  // Boots the core into its service loop (its first ESC_STATUS poll) before the first hand-over.
+  auto boot_core = [&](size_t i) {
+    if (core_booted_) return true;
+    core_pushes_.clear();
+    const uint64_t i0 = core_->instret();
+    while (core_->esc_idle_polls == 0 && !core_->halted()) {
+      if (core_->instret() - i0 >= opt.core_step_budget) {
+        r.status = RunResult::Status::Deadlock;
+        r.message = fmt::format("command {} (ESCAPE): the escape core did not reach its service loop "
+                                "(a read of ESC_STATUS) within {}; pc {:#x}",
+                                i, budget_hint, core_->pc());
+        return false;
+      }
+      core_->step();
+      if (!core_pushes_.empty()) {
+        fail_with(i, Check{"core_push", -1, "the escape core pushed a command outside an ESCAPE"});
+        return false;
+      }
+    }
+    core_boot_instret_ = core_->instret() - i0;
+    core_booted_ = true;
+    if (core_->halted()) {
+      fail_with(i, Check{"core_halted", -1,
+                         fmt::format("the escape core halted while booting ({} at pc {:#x}, code {})",
+                                     mm::halt_name(core_->halt().cause), core_->halt().pc,
+                                     core_->halt().code)});
+      return false;
+    }
+    return true;
+  };
+  // Runs the core until it pushes, polls CORE_STATUS, ends the ESCAPE or halts (at most `chunk`
+  // instructions). False when the run ends with an error.
+  auto step_core = [&]() {
+    constexpr int kChunk = 4096;
+    core_units_idle_ = units_idle();
+    core_free_ = 4 - static_cast<int>(esc.cq.size());
+    core_status_reads_ = 0;
+    core_saw_busy_ = false;
+    core_pushes_.clear();
+    for (int k = 0; k < kChunk && !core_->esc_done && !core_->halted(); ++k) {
+      const uint64_t ran = core_->instret() - esc.start;
+      if (core_timeout_ != 0 && ran >= core_timeout_) {
+        fail_with(esc.idx, Check{"escape_timeout", -1,
+                                 fmt::format("the escape core ran {} instructions without ending the "
+                                             "ESCAPE (CORE_TIMEOUT {}); pc {:#x}",
+                                             ran, core_timeout_, core_->pc())});
+        return false;
+      }
+      if (ran >= opt.core_step_budget) {
+        r.status = RunResult::Status::Deadlock;
+        r.error_cmd = static_cast<int64_t>(esc.idx);
+        r.message = fmt::format("command {} (ESCAPE): the escape core did not end the ESCAPE within {}; "
+                                "pc {:#x}",
+                                esc.idx, budget_hint, core_->pc());
+        return false;
+      }
+      core_->step();
+      if (!core_pushes_.empty() || core_status_reads_ > 0) break;
+    }
+    // A poll that finds the units idle is no happens-before edge here: what the firmware does with
+    // the bit is not visible, so the commands a core pushes must be ordered among themselves by
+    // tokens or FENCEs (the ESCAPE's end orders them against everything after), which keeps the
+    // check independent of the seed.
+    esc.busy_wait = core_saw_busy_;
+    for (const Command& c : core_pushes_) {
+      if (!core_push(c)) return false;
+    }
+    core_pushes_.clear();
+    return true;
+  };
+  // The ESCAPE retires once the core ended it and every pushed command finished.
+  auto finish_escape = [&]() {
+    const iss::Halt h = core_->halt();
+    const bool exited = h.cause == mm::halt_value("exit");
+    r.stats[esc.idx].core_instret = core_->instret() - esc.start;
+    r.total.core_instret += r.stats[esc.idx].core_instret;
+    esc.active = false;
+    core_esc_active_ = false;
+    if (core_->halted() && !exited) {
+      fail_with(esc.idx, Check{"core_halted", -1,
+                               fmt::format("the escape core halted during the ESCAPE ({} at pc {:#x})",
+                                           mm::halt_name(h.cause), h.pc)});
+      return false;
+    }
+    const uint32_t status = exited && !core_->esc_done ? h.code : core_->esc_done.value_or(0);
+    if (status != 0) {
+      fail_with(esc.idx, Check{"escape_status", -1,
+                               fmt::format("the escape core ended the ESCAPE (func {}) with status {}",
+                                           field(all[esc.idx], "func"), status)});
+      return false;
+    }
+    hb.fence();
+    ++disp_done;
+    ++r.retired;
+    r.order.push_back(esc.idx);
+    return true;
   };
 
   std::mt19937_64 rng(seed);
   struct Candidate {
-    int agent;  // 0..2 unit, 3 dispatch
+    int agent;  // 0..2 unit, 3 dispatch, 4 escape core
     size_t cmd;
     bool fails;
   };
   std::vector<Candidate> cands;
   while (true) {
+    drain_core_queue();
+    if (esc.active && (core_->esc_done || core_->halted()) && units_idle()) {
+      if (!finish_escape()) break;
+    }
     cands.clear();
     for (int u = 0; u < 3; ++u) {
       const auto& q = queue[static_cast<size_t>(u)];
@@ -924,11 +1223,16 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
       }
       if (ready) cands.push_back({u, i, false});
     }
-    if (disp_done < disp.size()) {
+    if (esc.active) {
+      // The core runs until it ends the ESCAPE; polling busy units it only helps once a unit can move.
+      if (!core_->esc_done && !core_->halted() && !(esc.busy_wait && cands.empty() && !units_idle())) {
+        cands.push_back({4, esc.idx, false});
+      }
+    } else if (disp_done < disp.size()) {
       const size_t i = disp[disp_done];
       const Check& ck = check_of(i);
       bool ready = true;
-      if (ck.ok()) {  // FENCE: every earlier unit command finished
+      if (ck.ok()) {  // FENCE / ESCAPE: every earlier unit command finished
         for (const auto& q : queue) {
           if (!q.empty() && q.front() < i) ready = false;
         }
@@ -946,22 +1250,25 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
           if (q.empty()) continue;
           const size_t i = q.front();
           if (barrier[i] > disp_done) {
-            stuck.push_back(fmt::format("{} unit: command {} ({}) waits behind command {} ({})",
-                                        unit_label(u), i, cmd_name(cmds[i]), disp[disp_done],
-                                        cmd_name(cmds[disp[disp_done]])));
+            stuck.push_back(fmt::format("{} unit: {}) waits behind command {} ({})", unit_label(u),
+                                        describe(i), disp[disp_done], cmd_name(all[disp[disp_done]])));
             continue;
           }
           std::vector<std::string> waits;
           for (int ch : pops_of(i)) {
             if (tok[static_cast<size_t>(ch)] == 0) waits.push_back(channel_name(ch));
           }
-          stuck.push_back(fmt::format("{} unit: command {} ({}) waits for a token on {}",
-                                      unit_label(u), i, cmd_name(cmds[i]),
+          stuck.push_back(fmt::format("{} unit: {}) waits for a token on {}", unit_label(u), describe(i),
                                       fmt::join(waits, " and ")));
+        }
+        if (esc.active && esc.busy_wait) {
+          stuck.push_back(fmt::format("the escape core (command {}, ESCAPE) waits for the units to go "
+                                      "idle (CORE_STATUS bit 3)",
+                                      esc.idx));
         }
         if (disp_done < disp.size() && stuck.empty()) {
           stuck.push_back(fmt::format("command {} ({}) cannot retire", disp[disp_done],
-                                      cmd_name(cmds[disp[disp_done]])));
+                                      cmd_name(all[disp[disp_done]])));
         }
         r.message = fmt::format("no unit can proceed, {} of {} commands retired; {}", r.retired, n,
                                 fmt::join(stuck, "; "));
@@ -974,9 +1281,26 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
       fail_with(i, check_of(i));
       break;
     }
-    if (pick.agent == 3) {  // FENCE
+    if (pick.agent == 4) {
+      if (!step_core()) break;
+      continue;
+    }
+    if (pick.agent == 3) {
       hb.fence();
-      if (field(cmds[i], "irq") != 0) ++r.fences_irq;
+      if (std::string_view(spec_of(all[i]).name) == "ESCAPE") {  // hand-over to the core
+        if (!boot_core(i)) break;
+        core_->esc_func = static_cast<uint32_t>(field(all[i], "func"));
+        for (int k = 0; k < mm::kEscArgs; ++k) core_->esc_args[k] = all[i][static_cast<size_t>(k + 1)];
+        core_->esc_pending = true;
+        core_->esc_done.reset();
+        esc = Escape{};
+        esc.active = true;
+        esc.idx = i;
+        esc.start = core_->instret();
+        core_esc_active_ = true;
+        continue;
+      }
+      if (field(all[i], "irq") != 0) ++r.fences_irq;
       ++disp_done;
       ++r.retired;
       r.order.push_back(i);
@@ -985,14 +1309,16 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     const std::vector<int> pops = pops_of(i);
     for (int ch : pops) --tok[static_cast<size_t>(ch)];
     hb.begin(pick.agent, i, pops);
-    hb.access(footprint(cmds[i], p_));
+    hb.access(footprint(all[i], p_));
+    CommandStats st;
     try {
-      r.stats[i] = execute(cmds[i]);
+      st = execute(all[i]);
     } catch (const Fault& fault) {
       fail_with(i, Check{fault.error, pick.agent, fault.reason});
       break;
     }
-    r.total += r.stats[i];
+    r.stats[owner[i]] += st;
+    r.total += st;
     const std::vector<int> pushes = pushes_of(i);
     for (int ch : pushes) {
       auto& t = tok[static_cast<size_t>(ch)];
@@ -1001,10 +1327,14 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     }
     hb.end(pushes);
     queue[static_cast<size_t>(pick.agent)].pop_front();
-    ++r.retired;
-    r.order.push_back(i);
+    if (i < n) {
+      ++r.retired;
+      r.order.push_back(i);
+    }
   }
   r.tokens_left = tok;
+  core_esc_active_ = false;
+  if (esc.active && core_) core_->esc_pending = false;  // the device halted with the ESCAPE open
   return r;
 }
 

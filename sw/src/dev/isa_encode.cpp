@@ -227,6 +227,15 @@ Command fence(bool irq) { return CommandBuilder("FENCE").set("irq", irq ? 1 : 0)
 
 Command escape() { return CommandBuilder("ESCAPE"); }
 
+Command escape(uint32_t func, std::span<const uint32_t> args) {
+  if (args.size() > 7) fail("ESCAPE: {} argument words (at most 7: arg0..arg6)", args.size());
+  CommandBuilder b("ESCAPE");
+  b.set("func", func);
+  static const char* const names[7] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6"};
+  for (size_t i = 0; i < args.size(); ++i) b.set(names[i], args[i]);
+  return b;
+}
+
 Tokens tokens_of(const Command& c) {
   const auto& cf = isa::common_fields();
   auto bit = [&](const char* n) {

@@ -70,7 +70,12 @@ std::vector<Command> insert_tokens(const std::vector<Command>& cmds, const Devic
     Command c = with_tokens(cmds[i], {});
     const int u = token_unit(c);
     if (u < 0) {
-      if (find_spec(c) != nullptr && std::string_view(spec_of(c).name) == "FENCE") fence_all();
+      // FENCE and ESCAPE wait until every earlier command finished (an ESCAPE also retires only
+      // after the commands its core pushed): both order everything before against everything after.
+      if (find_spec(c) != nullptr && (std::string_view(spec_of(c).name) == "FENCE" ||
+                                      std::string_view(spec_of(c).name) == "ESCAPE")) {
+        fence_all();
+      }
       emit(c, -1, 0, clock[0]);
       continue;
     }

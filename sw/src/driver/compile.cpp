@@ -8,6 +8,9 @@
 #include "tessera/dev/program.h"
 #include "tessera/error.h"
 #include "tessera/gen/isa.h"
+#include "tessera/gen/memmap.h"
+#include "tessera/ref/escape_ops.h"
+#include "tsr_escape_abi.h"
 
 namespace tsr::drv {
 
@@ -235,6 +238,91 @@ Lowered lower_op(const Graph& g, const Op& op, const dev::DeviceParams& dp, cons
   fail("no lowering");
 }
 
+// SOFTMAX on the escape core. Scratchpad rows: the argument words at row 0, the input from row
+// `in_row`, the firmware's output from row `out_row` (byte i of a tensor at row + i / S, lane i % S;
+// contiguous in the core's window because its row stride is S).
+struct CoreSoftmax {
+  uint64_t args_addr = 0;  // DRAM address of the argument block
+  int64_t args_rows = 0;
+  int64_t in_row = 0, out_row = 0;
+  int64_t rows = 0;  // scratchpad rows of the tensor
+  int64_t n = 0;     // elements
+};
+
+CoreSoftmax core_softmax_layout(const Tensor& ti, const dev::DeviceParams& dp) {
+  CoreSoftmax c;
+  const int64_t S = dp.sp_row_bytes;
+  c.n = static_cast<int64_t>(ti.elements());
+  c.args_rows = (4 * TSR_SOFTMAX_DIFF_MIN + 4 + S - 1) / S;
+  c.rows = (c.n + S - 1) / S;
+  c.in_row = c.args_rows;
+  c.out_row = c.in_row + c.rows;
+  return c;
+}
+
+std::vector<uint32_t> core_softmax_args(const Tensor& ti, const Op& op, const dev::DeviceParams& dp,
+                                        const CoreSoftmax& c) {
+  const auto sp = ref::softmax_params(ti.quant.scale0(), op.beta);
+  const int depth = ti.shape.empty() ? 1 : ti.shape.back();
+  const auto core_addr = [&](int64_t row) {
+    return gen::memmap::kSpadBase + static_cast<uint32_t>(row) * static_cast<uint32_t>(dp.sp_row_stride);
+  };
+  std::vector<uint32_t> a(TSR_SOFTMAX_DIFF_MIN + 1);
+  a[TSR_SOFTMAX_IN] = core_addr(c.in_row);
+  a[TSR_SOFTMAX_OUT] = core_addr(c.out_row);
+  a[TSR_SOFTMAX_ROWS] = static_cast<uint32_t>(c.n / depth);
+  a[TSR_SOFTMAX_DEPTH] = static_cast<uint32_t>(depth);
+  a[TSR_SOFTMAX_BETA_MULT] = static_cast<uint32_t>(sp.input_multiplier);
+  a[TSR_SOFTMAX_BETA_SHIFT] = static_cast<uint32_t>(sp.input_left_shift);
+  a[TSR_SOFTMAX_DIFF_MIN] = static_cast<uint32_t>(sp.diff_min);
+  return a;
+}
+
+// LOAD the argument block and the input, ESCAPE, then copy the firmware's output back through the
+// accumulator (VECTOR max over a 1x1 window) and a STORE in avg mode with divisor 1 (the identity on
+// int8), so the result lands in the output buffer as any layer's does.
+std::vector<dev::Command> core_softmax_commands(const dev::DeviceParams& dp, const CoreSoftmax& c,
+                                                uint64_t in_addr, uint64_t out_addr) {
+  const int64_t S = dp.sp_row_bytes, C = dp.cols;
+  std::vector<dev::Command> v;
+  v.push_back(dev::load({.dram_addr = c.args_addr, .dram_stride = static_cast<uint64_t>(S), .rows = c.args_rows,
+                         .row_bytes = S, .sp_addr = 0, .elem_bytes = S}));
+  v.push_back(dev::load({.dram_addr = in_addr, .dram_stride = static_cast<uint64_t>(S), .rows = c.rows,
+                         .row_bytes = S, .sp_addr = c.in_row, .elem_bytes = S}));
+  const uint32_t arg0 = gen::memmap::kSpadBase;  // row 0
+  v.push_back(dev::escape(TSR_ESC_FN_SOFTMAX, std::span<const uint32_t>(&arg0, 1)));
+  dev::VectorFields vf;
+  vf.mode = dev::VectorMode::Max;
+  vf.in_addr = c.out_row;
+  vf.acc_addr = 0;
+  vf.pitch = 1;
+  vf.win.in_w = vf.win.out_w = c.rows;
+  v.push_back(dev::vector(vf));
+  dev::StoreFields sf;
+  sf.mode = dev::StoreMode::Avg;
+  sf.div_magic = 1;
+  sf.act_min = -128;
+  sf.act_max = 127;
+  const int64_t full = c.n / C, tail = c.n % C;
+  if (full > 0) {
+    sf.dram_addr = out_addr;
+    sf.dram_stride = static_cast<uint64_t>(C);
+    sf.rows = full;
+    sf.row_bytes = sf.elem_bytes = C;
+    sf.acc_addr = 0;
+    v.push_back(dev::store(sf));
+  }
+  if (tail > 0) {
+    sf.dram_addr = out_addr + static_cast<uint64_t>(full * C);
+    sf.dram_stride = static_cast<uint64_t>(tail);
+    sf.rows = 1;
+    sf.row_bytes = sf.elem_bytes = tail;
+    sf.acc_addr = full;
+    v.push_back(dev::store(sf));
+  }
+  return dev::insert_tokens(v, dp);
+}
+
 const gen::isa::Field& field_of(const dev::Command& c, const char* fname) {
   return gen::isa::field(dev::spec_of(c), fname);
 }
@@ -257,8 +345,46 @@ const char* name(Placement p) {
     case Placement::Vector: return "vector";
     case Placement::Alias: return "alias";
     case Placement::Host: return "host";
+    case Placement::Core: return "core";
   }
   return "?";
+}
+
+std::string core_placement_problem(const Graph& g, const Op& op, const dev::DeviceParams& dp,
+                                   const CompileOptions& opt) {
+  if (op.kind != OpKind::Softmax) return "only SOFTMAX runs on the escape core";
+  if (!dp.has_core) return fmt::format("variant '{}' has no escape core", dp.name);
+  if (!opt.firmware) return "no escape-core firmware given (--firmware)";
+  if (!dp.core_m_ext) return "the firmware is built for RV32IM; this core has no M extension";
+  try {
+    iss::check_placement(*opt.firmware, dp.core_config(), opt.firmware_name);
+  } catch (const Error& e) {
+    return fmt::format("the firmware does not fit this core: {}", e.what());
+  }
+  if (dp.sp_row_bytes != dp.cols) {
+    return fmt::format("scratchpad rows of {} B but {} accumulator lanes (the copy back needs them equal)",
+                       dp.sp_row_bytes, dp.cols);
+  }
+  if (dp.sp_row_stride != dp.sp_row_bytes) {
+    return fmt::format("scratchpad rows of {} B are not contiguous in the core's window (stride {})",
+                       dp.sp_row_bytes, dp.sp_row_stride);
+  }
+  const Tensor& ti = g.tensor(op.inputs[0]);
+  const Tensor& to = g.tensor(op.outputs[0]);
+  if (to.quant.zp0() != -128 || to.quant.scale0() != 1.0F / 256.0F) {
+    return "the output quantization is not TFLite's int8 softmax output (scale 1/256, zero point -128)";
+  }
+  const CoreSoftmax c = core_softmax_layout(ti, dp);
+  if (c.out_row + c.rows > dp.sp_rows || c.rows > dp.acc_rows) {
+    return fmt::format("{} elements need {} scratchpad and {} accumulator rows; the variant holds {} / {}", c.n,
+                       c.out_row + c.rows, c.rows, dp.sp_rows, dp.acc_rows);
+  }
+  try {
+    (void)ref::softmax_params(ti.quant.scale0(), op.beta);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 uint64_t CompiledNet::addr_of(int tensor) const {
@@ -275,6 +401,7 @@ CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOp
   net.dram_base = opt.dram_base;
   uint64_t cursor = 0;  // bytes used in the image
   std::vector<std::pair<size_t, dev::Program>> progs;  // (layer index, program)
+  std::map<size_t, CoreSoftmax> core_layers;           // layer index -> layout
   for (const Op& op : g.ops) {
     Layer L;
     L.op = op.index;
@@ -283,8 +410,30 @@ CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOp
       L.placement = Placement::Alias;
       L.note = "no commands: output aliases the input buffer";
     } else if (op.kind == OpKind::Softmax) {
-      L.placement = Placement::Host;
-      L.note = "host: SOFTMAX has no accelerator command (escape core later)";
+      const std::string why = core_placement_problem(g, op, dp, opt);
+      if (!why.empty()) {
+        L.placement = Placement::Host;
+        L.note = fmt::format("host: SOFTMAX has no array command, and not on the escape core: {}", why);
+      } else {
+        // The argument block (core addresses and TFLite's softmax parameters) in the image.
+        const Tensor& ti = g.tensor(op.inputs[0]);
+        CoreSoftmax c = core_softmax_layout(ti, dp);
+        cursor = round_up(cursor, kAlign);
+        c.args_addr = opt.dram_base + cursor;
+        const auto words = core_softmax_args(ti, op, dp, c);
+        const uint64_t bytes = static_cast<uint64_t>(c.args_rows * dp.sp_row_bytes);
+        net.dram.resize(cursor + bytes, 0);
+        for (size_t w = 0; w < words.size(); ++w) {
+          for (size_t b = 0; b < 4; ++b) net.dram[cursor + 4 * w + b] = static_cast<uint8_t>(words[w] >> (8 * b));
+        }
+        cursor += bytes;
+        L.placement = Placement::Core;
+        L.compulsory_bytes = 2 * static_cast<uint64_t>(c.n) + bytes;
+        const int64_t depth = ti.shape.empty() ? 1 : ti.shape.back();
+        L.note = fmt::format("ESCAPE softmax on the escape core ({} x {}): LOAD args + input, VECTOR + STORE copy",
+                             c.n / depth, depth);
+        core_layers.emplace(net.layers.size(), c);
+      }
     } else {
       try {
         dev::LowerOptions lo;
@@ -333,7 +482,14 @@ CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOp
   for (size_t li = 0; li < net.layers.size(); ++li) {
     Layer& L = net.layers[li];
     L.cmd_first = net.commands.size();
-    if (pi < progs.size() && progs[pi].first == li) {
+    if (const auto it = core_layers.find(li); it != core_layers.end()) {
+      const Op& op = g.ops[static_cast<size_t>(L.op)];
+      for (const dev::Command& c : core_softmax_commands(dp, it->second, net.addr_of(op.inputs[0]),
+                                                         net.addr_of(op.outputs[0]))) {
+        net.commands.push_back(c);
+      }
+      net.commands.push_back(dev::fence());
+    } else if (pi < progs.size() && progs[pi].first == li) {
       const dev::Program& p = progs[pi].second;
       const Op& op = g.ops[static_cast<size_t>(L.op)];
       std::vector<std::pair<const dev::Region*, uint64_t>> loads, stores;
@@ -358,6 +514,10 @@ CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOp
       ++pi;
     }
     L.cmd_count = net.commands.size() - L.cmd_first;
+  }
+  if (!core_layers.empty()) {
+    net.firmware = opt.firmware;
+    net.firmware_name = opt.firmware_name;
   }
   // The command region.
   net.cmd_addr = opt.dram_base + round_up(net.dram.size(), kAlign);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
 
@@ -55,7 +56,30 @@ VariantInfo variant_from_manifest(const std::string& manifest_path) {
   v.dp.acc_bank_rows = num("TSR_ACC_BANK_ROWS");
   v.dp.bus_bytes = num("TSR_DMA_BUS_BYTES");
   v.clock_mhz = num("TSR_CLOCK_MHZ");
+  if (k.contains("TSR_CORE_ENABLE")) {
+    v.dp.has_core = num("TSR_CORE_ENABLE") != 0;
+    v.dp.core_m_ext = num("TSR_CORE_M_EXT") != 0;
+    v.dp.core_imem_bytes = static_cast<uint32_t>(num("TSR_CORE_IMEM_KIB")) * 1024;
+    v.dp.core_dmem_bytes = static_cast<uint32_t>(num("TSR_CORE_DMEM_KIB")) * 1024;
+  }
+  // The core's scratchpad window: SPAD size / rows bytes per row.
+  if (j.contains("core_memmap") && j.at("core_memmap").contains("SPAD") && v.dp.sp_rows > 0) {
+    v.dp.sp_row_stride = static_cast<int>(j.at("core_memmap").at("SPAD").at("size").get<uint64_t>() /
+                                          static_cast<uint64_t>(v.dp.sp_rows));
+  }
   return v;
+}
+
+std::string default_firmware_path() { return TSR_DEFAULT_FIRMWARE; }
+
+std::shared_ptr<const iss::ElfImage> firmware_for(const std::string& option) {
+  if (option == "none") return nullptr;
+  std::string path = option;
+  if (path.empty()) {
+    path = default_firmware_path();
+    if (!std::filesystem::exists(path)) return nullptr;
+  }
+  return std::make_shared<const iss::ElfImage>(iss::load_elf(path));
 }
 
 std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_mhz, bool has_cycles) {
@@ -63,9 +87,9 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
   const uint64_t rc = static_cast<uint64_t>(dp.rows) * static_cast<uint64_t>(dp.cols);
   std::string s = fmt::format("profile on '{}' ({}x{} array, {} B/cycle DMA{})\n", dp.name, dp.rows, dp.cols, dp.bus_bytes,
                               has_cycles ? fmt::format(", {} MHz", clock_mhz) : ", reference model: no cycles");
-  s += fmt::format("{:<24} {:<6} {:>10} {:>9} {:>9} {:>7} {:>7} {:>9} {:>6}\n", "layer", "place", "MACs", "cycles", "bound",
-                   "%bound", "util", "DMA B", "exact");
-  uint64_t macs = 0, bound_sum = 0, dma = 0;
+  s += fmt::format("{:<24} {:<6} {:>10} {:>9} {:>9} {:>7} {:>7} {:>9} {:>10} {:>6}\n", "layer", "place", "MACs", "cycles",
+                   "bound", "%bound", "util", "DMA B", "core instr", "exact");
+  uint64_t macs = 0, bound_sum = 0, dma = 0, core = 0;
   for (const auto& lr : r.layers) {
     const Layer& L = net.layers[lr.layer];
     const uint64_t compute = (L.macs + rc - 1) / rc;
@@ -77,13 +101,17 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
     bound_sum += bound;
     dma += bytes;
     const bool dev = L.placement == Placement::Array || L.placement == Placement::Vector;
-    s += fmt::format("{:<24} {:<6} {:>10} {:>9} {:>9} {:>7} {:>7} {:>9} {:>6}\n", L.name, name(L.placement), L.macs,
-                     has_cycles && dev ? std::to_string(cyc) : "-", dev ? std::to_string(bound) : "-",
+    const bool on_core = L.placement == Placement::Core;
+    core += lr.run.core_instret;
+    s += fmt::format("{:<24} {:<6} {:>10} {:>9} {:>9} {:>7} {:>7} {:>9} {:>10} {:>6}\n", L.name, name(L.placement), L.macs,
+                     has_cycles && (dev || on_core) ? std::to_string(cyc) : "-", dev ? std::to_string(bound) : "-",
                      has_cycles && dev && cyc ? fmt::format("{:.0f}%", 100.0 * double(bound) / double(cyc)) : "-",
                      has_cycles && dev && cyc ? fmt::format("{:.0f}%", 100.0 * double(L.macs) / (double(cyc) * double(rc))) : "-",
-                     dev ? std::to_string(bytes) : "-", lr.checked ? (lr.exact ? "yes" : "NO") : "-");
+                     dev || on_core ? std::to_string(bytes) : "-", on_core ? std::to_string(lr.run.core_instret) : "-",
+                     lr.checked ? (lr.exact ? "yes" : "NO") : "-");
   }
   s += fmt::format("total: {} MACs, {} DMA bytes, roofline bound {} cycles", macs, dma, bound_sum);
+  if (core > 0) s += fmt::format(", {} escape-core instructions", core);
   if (has_cycles) {
     s += fmt::format(", {} cycles = {:.1f} us at {} MHz, array utilization {:.1f}%", r.cycles,
                      clock_mhz ? double(r.cycles) / clock_mhz : 0.0, clock_mhz,
@@ -152,7 +180,14 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
                                                                           : opt.config);
       be = make_reference_backend(vi.dp);
     }
-    const CompiledNet net = compile(g, vi.dp);
+    CompileOptions co;
+    co.firmware = firmware_for(opt.firmware);
+    co.firmware_name = opt.firmware.empty() || opt.firmware == "none" ? default_firmware_path() : opt.firmware;
+    if (co.firmware && !be->loads_firmware()) {
+      fmt::print("note: the {} backend cannot load escape-core firmware yet; SOFTMAX runs on the host\n", be->name());
+      co.firmware = nullptr;
+    }
+    const CompiledNet net = compile(g, vi.dp, co);
     if (opt.profile) fmt::print("{}\n", placement_table(net));
     Values oracle(g);
     RunOptions ro;

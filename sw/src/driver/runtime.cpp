@@ -16,10 +16,12 @@ class RefBackend : public Backend {
   RefBackend(const dev::DeviceParams& dp, uint64_t seed) : dp_(dp), seed_(seed) {}
   std::string name() const override { return "reference"; }
   bool has_cycles() const override { return false; }
+  bool loads_firmware() const override { return true; }
   void load(const CompiledNet& net) override {
     dev_ = std::make_unique<dev::RefDevice>(dp_, net.dram_base, net.dram.size());
     dev_->write(net.dram_base, net.dram);
     dev_->set_window(net.window_base(), net.window_limit());
+    if (net.firmware) dev_->attach_core(*net.firmware, net.firmware_name);
   }
   void write(uint64_t addr, std::span<const uint8_t> bytes) override { device().write(addr, bytes); }
   std::vector<uint8_t> read(uint64_t addr, uint64_t n) override { return device().read(addr, n); }
@@ -32,6 +34,7 @@ class RefBackend : public Backend {
     s.dma_rd_bytes = r.total.dma_rd_bytes;
     s.dma_wr_bytes = r.total.dma_wr_bytes;
     s.array_macs = r.total.macs;
+    s.core_instret = r.total.core_instret;
     return s;
   }
 

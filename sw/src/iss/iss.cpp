@@ -85,7 +85,10 @@ bool Iss::load_word(uint32_t addr, int size, uint32_t& value) {
     value = 0;
     if (off == mm::mmio_offset("ID")) value = mm::kCoreId;
     else if (off == mm::mmio_offset("ESC_FUNC")) value = esc_func;
-    else if (off == mm::mmio_offset("ESC_STATUS")) value = esc_pending ? 1 : 0;
+    else if (off == mm::mmio_offset("ESC_STATUS")) {
+      value = esc_pending ? 1 : 0;
+      if (!esc_pending) ++esc_idle_polls;
+    }
     else if (off == mm::mmio_offset("CYCLE_LO")) {
       value = uint32_t(cyc);
       cycle_hi_latch_ = uint32_t(cyc >> 32);
@@ -337,7 +340,7 @@ std::optional<Retire> Iss::step() {
         esc_pending = false;
         return std::nullopt;
       }
-      if (a7 != mm::kSysWrite || (x_[10] != 1 && x_[10] != 2)) {
+      if (!ecall_write || a7 != mm::kSysWrite || (x_[10] != 1 && x_[10] != 2)) {
         do_halt("bad_ecall", pc);
         return std::nullopt;
       }

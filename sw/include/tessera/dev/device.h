@@ -22,20 +22,28 @@
 //     tokens, in this order: token flags that name no neighbour (error `token`), LOAD/STORE with
 //     zero rows or row bytes (`dma_empty`), field values (`bad_field`), scratchpad and accumulator
 //     extents (`sp_range`, `acc_range`), DMA extent rounded out to the bus width (`dma_window`).
-//     Illegal opcodes and ESCAPE (`no_core`) are reported by the fetch unit when dispatch reaches
-//     them. The first failing command halts the device (code, unit, command index).
+//     Illegal opcodes are reported by the fetch unit when dispatch reaches them. The first failing
+//     command halts the device (code, unit, command index).
+//   * ESCAPE (docs/lowering.md, "Device model"): a full barrier like FENCE; then the escape core
+//     (an iss::Iss running the firmware given to attach_core) serves it. Commands the core pushes
+//     through its CSR window (CMD_DATA0..7, CMD_PUSH) join the unit queues while the ESCAPE is
+//     pending; it retires once the core wrote ESC_DONE (or exited) and every pushed command
+//     finished. Errors: no_core, core_halted, escape_status, escape_timeout, core_push, and the
+//     errors of pushed commands, all reported with the ESCAPE's index.
 //   * run() starts like the CSR start after a soft reset: token counters at 0; memories keep their
 //     contents (scratchpad and accumulator start as a fixed pseudo-random pattern, not zeros).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "tessera/dev/isa_encode.h"
 #include "tessera/gen/config.h"
+#include "tessera/iss/iss.h"
 
 namespace tsr::dev {
 
@@ -51,12 +59,19 @@ struct DeviceParams {
   int acc_rows = 0;
   int acc_bank_rows = 0;  // 2 accumulator banks
   int bus_bytes = 0;      // DMA data width; window checks round extents out to it
+  // The escape core ([core] keys). Without one, ESCAPE fails with no_core.
+  bool has_core = false;
+  bool core_m_ext = false;
+  uint32_t core_imem_bytes = 0, core_dmem_bytes = 0;
+  int sp_row_stride = 0;  // bytes per scratchpad row in the core's window (power of two >= 4)
 
   static DeviceParams from_config(const gen::AccelConfig& cfg);
   // Rows of one PARAMS block: ceil(4C / sp_row_bytes) rows of biases, as many of multipliers, one
   // row of shifts.
   int param_word_rows() const { return (4 * cols + sp_row_bytes - 1) / sp_row_bytes; }
   int param_rows() const { return 2 * param_word_rows() + 1; }
+  // The escape core's configuration (tsr::iss) for these parameters.
+  iss::CoreConfig core_config() const;
 };
 
 // The three token units. Token channel k counts tokens from one unit to a neighbour.
@@ -96,11 +111,19 @@ struct CommandStats {
   uint64_t dma_wr_bytes = 0;  // payload bytes written (STORE)
   uint64_t dma_rd_beats = 0;  // bus beats: each DRAM row rounded out to bus_bytes alignment
   uint64_t dma_wr_beats = 0;
+  // ESCAPE: instructions the escape core retired from the hand-over to ESC_DONE, and the commands
+  // it pushed (their own work is added to the ESCAPE's stats too).
+  uint64_t core_instret = 0;
+  uint64_t core_pushed = 0;
   CommandStats& operator+=(const CommandStats& o);
 };
 
 struct RunOptions {
   bool detect_hazards = true;  // the happens-before check (costs memory per DRAM byte)
+  // Instructions the escape core may run for one ESCAPE (and for its boot into the service loop)
+  // before the run ends with a deadlock message (the model has no cycles; CORE_TIMEOUT, see
+  // RefDevice::set_core_timeout, gives the error escape_timeout instead).
+  uint64_t core_step_budget = 50'000'000;
 };
 
 struct RunResult {
@@ -152,6 +175,20 @@ class RefDevice {
 
   RunResult run(const std::vector<Command>& cmds, uint64_t seed, const RunOptions& opt = {});
 
+  // ---- The escape core ----
+  // Loads a firmware image into the core's IMEM / DMEM (what the host does through CORE_LM_ADDR /
+  // CORE_LM_DATA), resets the core and sets CORE_CTRL.run when `run`. The core boots (crt0, main)
+  // into its service loop at the first ESCAPE. Throws tsr::Error on a variant without a core or
+  // an image that does not fit it (iss::check_placement).
+  void attach_core(const iss::ElfImage& img, const std::string& name = "firmware", bool run = true);
+  bool core_attached() const { return core_ != nullptr; }
+  void set_core_run(bool run) { core_run_ = run; }  // CORE_CTRL.run
+  // CORE_TIMEOUT: an ESCAPE whose core runs more than `limit` instructions before ESC_DONE fails
+  // with escape_timeout (0: no limit). The model counts instructions, a lower bound of cycles.
+  void set_core_timeout(uint64_t limit) { core_timeout_ = limit; }
+  const iss::Iss* core() const { return core_.get(); }
+  uint64_t core_boot_instret() const { return core_boot_instret_; }
+
  private:
   struct Check;
   Check check(const Command& c) const;
@@ -164,6 +201,23 @@ class RefDevice {
   std::vector<int8_t> sp_;
   std::vector<int32_t> acc_;
   std::array<ParamSet, 2> pset_;
+
+  // Escape core state (see attach_core). The bus callbacks of core_ reach the scratchpad and the
+  // CSR window through these members; run() reads the events they leave.
+  std::unique_ptr<iss::Iss> core_;
+  bool core_run_ = false;
+  bool core_booted_ = false;
+  uint64_t core_timeout_ = 0;
+  uint64_t core_boot_instret_ = 0;
+  std::array<uint32_t, 8> core_cmd_data_{};
+  std::vector<Command> core_pushes_;  // pushed since run() last looked
+  bool core_esc_active_ = false;      // an ESCAPE is pending (CORE_STATUS bit 2)
+  bool core_units_idle_ = true;       // CORE_STATUS bit 3 as run() last computed it
+  int core_free_ = 4;                 // CORE_STATUS bits 15:8
+  int core_status_reads_ = 0;         // reads of CORE_STATUS since run() last looked
+  bool core_saw_busy_ = false;        // one of them found bit 3 clear
+  bool core_bus_read(uint32_t addr, uint32_t& data);
+  bool core_bus_write(uint32_t addr, uint32_t data, uint32_t strobe);
 };
 
 }  // namespace tsr::dev

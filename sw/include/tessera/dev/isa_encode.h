@@ -151,6 +151,8 @@ Command vector(const VectorFields& f);
 Command params(const ParamsFields& f);
 Command fence(bool irq = false);
 Command escape();
+// ESCAPE of firmware function `func` with argument words arg0.. (at most 7).
+Command escape(uint32_t func, std::span<const uint32_t> args = {});
 
 // Token flags of an encoded command, and a copy with them replaced.
 Tokens tokens_of(const Command& c);

@@ -7,9 +7,11 @@
 //           on the post-processing lanes;
 //   alias   RESHAPE: no commands, the output shares the input's DRAM buffer (NHWC bytes are
 //           already in TFLite's row-major order);
-//   host    SOFTMAX, and any op the lowering rejects (the reason is kept and printed by
+//   core    SOFTMAX on the escape core (ESCAPE of the service firmware's softmax), when the variant
+//           has a core, a firmware image is given (CompileOptions::firmware) and the scratchpad
+//           rows are C bytes and contiguous in the core's window;
+//   host    SOFTMAX otherwise, and any op the lowering rejects (the reason is kept and printed by
 //           --profile): runs on the host in the interpreter's kernel between device segments.
-//           It moves to the escape core once the accelerator has one.
 // Device ops are lowered one by one by tessera_dev's lowerings (tiling to the scratchpad and
 // accumulator, double-buffered activation / weight slots, requantization and activation fused
 // into the STORE; docs/lowering.md). Each layer's weights and parameter blocks stay where its
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,7 +31,7 @@
 
 namespace tsr::drv {
 
-enum class Placement { Array, Vector, Alias, Host };
+enum class Placement { Array, Vector, Alias, Host, Core };
 const char* name(Placement p);
 
 struct Layer {
@@ -50,6 +53,11 @@ struct CompiledNet {
   uint64_t cmd_addr = 0;  // where commands[0] is in the image (32 bytes per command)
   std::vector<Layer> layers;
   std::vector<int64_t> tensor_addr;  // DRAM address of each activation tensor, -1 if none
+  // The escape core's firmware when a layer runs on the core (else null): a backend loads it into
+  // the core's IMEM / DMEM (every PT_LOAD segment, zero-filled to memsz) and starts the core
+  // (CORE_CTRL.run) in Backend::load(), before the first command.
+  std::shared_ptr<const iss::ElfImage> firmware;
+  std::string firmware_name;
 
   uint64_t window_base() const { return dram_base; }
   uint64_t window_limit() const { return dram_base + dram.size(); }
@@ -58,7 +66,15 @@ struct CompiledNet {
 
 struct CompileOptions {
   uint64_t dram_base = 0x1000'0000;
+  // The escape core's service firmware (firmware/tsr_escape.elf, iss::load_elf). Null: no op is
+  // placed on the core.
+  std::shared_ptr<const iss::ElfImage> firmware;
+  std::string firmware_name = "firmware";
 };
+
+// Why op `op` cannot run on the escape core of `dp` with `opt` ("" when it can).
+std::string core_placement_problem(const Graph& g, const Op& op, const dev::DeviceParams& dp,
+                                   const CompileOptions& opt);
 
 CompiledNet compile(const Graph& g, const dev::DeviceParams& dp, const CompileOptions& opt = {});
 

@@ -20,6 +20,9 @@ struct RunModelOptions {
   std::string labels;
   std::string output_npy;
   std::string trace;  // rtl: FST wave file
+  // Escape-core firmware (ELF): "" = the build's firmware/tsr_escape.elf when it exists, "none" =
+  // no firmware (SOFTMAX stays on the host).
+  std::string firmware;
   int top_k = 3;
   bool profile = false;
   bool check = false;  // compare every layer with the interpreter (device backends)
@@ -44,6 +47,11 @@ struct VariantInfo {
 };
 VariantInfo variant_from_config(const std::string& name_or_path);
 VariantInfo variant_from_manifest(const std::string& manifest_path);
+
+// The firmware image `opt.firmware` names (see RunModelOptions::firmware), or null for none.
+std::shared_ptr<const iss::ElfImage> firmware_for(const std::string& option);
+// The path the build's default firmware has (it may not exist).
+std::string default_firmware_path();
 
 // The per-layer profile table (MACs, cycles, utilization vs roofline, DMA bytes, placement).
 std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_mhz, bool has_cycles);

@@ -23,6 +23,7 @@ struct SegmentRun {
   uint64_t cycles = 0;  // accelerator cycles (0 when the backend has no notion of time)
   uint64_t dma_rd_bytes = 0, dma_wr_bytes = 0;
   uint64_t array_macs = 0;  // MACs issued to the array (R*C per array row)
+  uint64_t core_instret = 0;  // instructions the escape core retired serving ESCAPEs
 };
 
 class Backend {
@@ -30,7 +31,12 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
   virtual bool has_cycles() const = 0;
-  // Loads the image and sets the DMA window.
+  // Whether load() can load net.firmware into the escape core and start it. A backend that cannot
+  // gets networks compiled without core layers (their ops run on the host).
+  virtual bool loads_firmware() const { return false; }
+  // Loads the image and sets the DMA window. With net.firmware: writes every segment of the ELF
+  // image into the core's IMEM / DMEM (CORE_LM_ADDR / CORE_LM_DATA, zero-filled to memsz) and
+  // sets CORE_CTRL.run, so the core is in its service loop when the first ESCAPE arrives.
   virtual void load(const CompiledNet& net) = 0;
   virtual void write(uint64_t addr, std::span<const uint8_t> bytes) = 0;
   virtual std::vector<uint8_t> read(uint64_t addr, uint64_t n) = 0;

@@ -100,6 +100,11 @@ class Iss {
   uint32_t esc_args[7] = {};
   bool esc_pending = false;
   std::optional<uint32_t> esc_done;  // status of the last ESC_DONE write
+  // Reads of ESC_STATUS that found no ESCAPE pending (a service loop waiting for work).
+  uint64_t esc_idle_polls = 0;
+  // The write system call (a7 = 64). Inside the accelerator there is no environment to service
+  // it: false makes every ecall other than exit halt with bad_ecall, as the integrated core does.
+  bool ecall_write = true;
   // Value reported by MMIO CYCLE_LO/HI; the ISS has no timing, so it counts retired instructions
   // unless a harness sets it.
   std::function<uint64_t()> cycle_source;
