@@ -1042,8 +1042,15 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     size_t pushed = 0;
   } esc;
   core_esc_active_ = false;
+  // Pushed unit commands, per unit. They go before the unit's stream commands, which all come
+  // after the ESCAPE (it waited for the earlier ones) and wait for it to retire.
+  std::array<std::deque<size_t>, 3> pq;
+  auto unit_q = [&](int u) -> std::deque<size_t>& {
+    auto& p = pq[static_cast<size_t>(u)];
+    return p.empty() ? queue[static_cast<size_t>(u)] : p;
+  };
   auto units_idle = [&]() {
-    for (const auto& q : queue) {
+    for (const auto& q : pq) {
       if (!q.empty()) return false;
     }
     return esc.cq.empty();
@@ -1053,12 +1060,12 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     while (!esc.cq.empty()) {
       const size_t i = esc.cq.front();
       if (unit[i] < 0) {  // FENCE
-        for (const auto& q : queue) {
+        for (const auto& q : pq) {
           if (!q.empty()) return;
         }
         hb.fence();
       } else {
-        queue[static_cast<size_t>(unit[i])].push_back(i);
+        pq[static_cast<size_t>(unit[i])].push_back(i);
       }
       esc.cq.pop_front();
     }
@@ -1206,7 +1213,7 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     }
     cands.clear();
     for (int u = 0; u < 3; ++u) {
-      const auto& q = queue[static_cast<size_t>(u)];
+      const auto& q = unit_q(u);
       if (q.empty()) continue;
       const size_t i = q.front();
       if (barrier[i] > disp_done) continue;
@@ -1242,11 +1249,12 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
     if (cands.empty()) {
       bool left = disp_done < disp.size();
       for (const auto& q : queue) left = left || !q.empty();
+      for (const auto& q : pq) left = left || !q.empty();
       if (left) {
         r.status = RunResult::Status::Deadlock;
         std::vector<std::string> stuck;
         for (int u = 0; u < 3; ++u) {
-          const auto& q = queue[static_cast<size_t>(u)];
+          const auto& q = unit_q(u);
           if (q.empty()) continue;
           const size_t i = q.front();
           if (barrier[i] > disp_done) {
@@ -1326,7 +1334,7 @@ RunResult RefDevice::run(const std::vector<Command>& cmds, uint64_t seed, const 
       r.tokens_max[static_cast<size_t>(ch)] = std::max(r.tokens_max[static_cast<size_t>(ch)], t);
     }
     hb.end(pushes);
-    queue[static_cast<size_t>(pick.agent)].pop_front();
+    unit_q(pick.agent).pop_front();
     if (i < n) {
       ++r.retired;
       r.order.push_back(i);
