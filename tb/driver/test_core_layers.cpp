@@ -51,7 +51,8 @@ struct Case {
 const Case kCases[] = {{"person_detect.tflite", "person.bmp"},
                        {"person_detect.tflite", "no_person.bmp"},
                        {"ic_resnet8_int8.tflite", ""},
-                       {"kws_dscnn_int8.tflite", ""}};
+                       {"kws_dscnn_int8.tflite", ""},
+                       {"micro_speech_quantized.tflite", ""}};
 
 void check_on_core(const Case& c, const std::string& var) {
   SCOPED_TRACE(std::string(c.model) + " on " + var);
