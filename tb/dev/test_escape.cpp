@@ -1,7 +1,8 @@
 // ESCAPE on the reference device: the escape core (the ISS running the service firmware
 // build/firmware/tsr_escape.elf) serves ESCAPE commands from the command stream. Checked: softmax
 // through the firmware against the golden model (tsr::ref::softmax_i8) on the default and wide
-// presets; the RUN op pushing a LOAD + VECTOR + STORE sequence whose result is computed here; each
+// presets; the RUN op pushing a LOAD + VECTOR + STORE sequence whose result is computed here and
+// whole lowered layers (checked against the golden kernels); each
 // error (no_core, core_halted, escape_status, escape_timeout, core_push, a pushed command's own
 // error) with its unit and the ESCAPE's index; pushed commands without tokens are hazards.
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "tessera/gen/memmap.h"
 #include "tessera/iss/iss.h"
 #include "tessera/ref/escape_ops.h"
+#include "tessera/ref/kernels.h"
 #include "tsr_escape_abi.h"
 
 namespace {
@@ -200,6 +203,94 @@ TEST(Escape, RunOpPushesCommandsThatComputeAResult) {
               << var << " x " << x << " lane " << l;
         }
       }
+    }
+  }
+}
+
+// Whole lowered layers (their tokens, FENCEs and PARAMS included) pushed by the core through RUN
+// give the golden kernel's output: the core queue, the hand-over of CMD_DATA words and the pushed
+// commands' scheduling are those of the command stream.
+TEST(Escape, LoweredLayersPushedByTheCoreMatchTheKernels) {
+  namespace ref = tsr::ref;
+  std::mt19937_64 rng(seed());
+  const auto i = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const auto tensor = [&](const ref::Shape4& s, int32_t zp) {
+    ref::QTensor t;
+    t.shape = s;
+    t.zero_point = zp;
+    t.data.resize(s.elements());
+    for (auto& v : t.data) v = static_cast<int8_t>(i(-128, 127));
+    return t;
+  };
+  struct Layer {
+    std::string what;
+    tsr::dev::Program prog;
+    ref::QTensor expect;
+  };
+  for (const char* var : {"default", "wide"}) {
+    const DeviceParams dp = preset(var);
+    std::vector<Layer> layers;
+    for (int rep = 0; rep < 2; ++rep) {
+      {
+        const ref::Shape4 is{1, i(3, 7), i(3, 7), i(1, 2 * dp.rows + 3)};
+        const int cout = i(1, 2 * dp.cols + 3);
+        const ref::Window win = ref::make_window(ref::Padding::Same, is, 3, 3, i(1, 2), i(1, 2));
+        const auto in = tensor(is, i(-20, 20));
+        const auto f = tensor({cout, 3, 3, is.c}, 0);
+        std::vector<int32_t> bias(static_cast<size_t>(cout));
+        for (auto& b : bias) b = i(-5000, 5000);
+        const auto oq = ref::conv_output_quant(0.05F, std::vector<float>{0.01F}, {0.3F, i(-10, 10)},
+                                               ref::Activation::Relu);
+        layers.push_back({"conv", tsr::dev::lower_conv2d(dp, "conv", in, f, bias, win, oq),
+                          ref::conv2d(in, f, bias, win, oq)});
+      }
+      {
+        const ref::Shape4 is{1, i(2, 8), i(2, 8), i(1, 2 * dp.cols + 3)};
+        const ref::PoolParams pp = ref::make_pool_params(ref::Padding::Same, is, 2, 3, 2, 1, {-128, 127});
+        const auto in = tensor(is, 3);
+        layers.push_back({"max_pool", tsr::dev::lower_max_pool2d(dp, "max", in, pp), ref::max_pool2d(in, pp)});
+      }
+      {
+        const ref::Shape4 s{1, i(1, 6), i(1, 6), i(1, 2 * dp.cols + 3)};
+        const ref::AddParams ap = ref::add_params({0.05F, 3}, {0.04F, -7}, {0.1F, 1}, ref::Activation::None);
+        const auto a = tensor(s, 3), b = tensor(s, -7);
+        layers.push_back({"add", tsr::dev::lower_add(dp, "add", a, b, ap), ref::add(a, b, ap)});
+      }
+    }
+    for (const Layer& L : layers) {
+      SCOPED_TRACE(std::string(var) + " " + L.what);
+      RefDevice d = tsr::dev::make_device(dp, L.prog);
+      d.attach_core(firmware());
+      // The command list goes to scratchpad rows no command of the program touches.
+      std::vector<bool> used(static_cast<size_t>(dp.sp_rows), false);
+      for (const Command& c : L.prog.commands) {
+        const auto fp = tsr::dev::footprint(c, dp);
+        for (const auto* v : {&fp.sp_read, &fp.sp_write}) {
+          for (const auto& st : *v) {
+            for (uint64_t k = 0; k < st.count; ++k) {
+              for (uint64_t e = 0; e < st.len; ++e) used.at(st.first + k * st.stride + e) = true;
+            }
+          }
+        }
+      }
+      std::vector<uint32_t> w;
+      for (const Command& c : L.prog.commands) w.insert(w.end(), c.begin(), c.end());
+      const int need = static_cast<int>(w.size() * 4 / static_cast<size_t>(dp.sp_row_bytes)) + 2;
+      int list_row = -1;
+      for (int r = 0, run = 0; r < dp.sp_rows && list_row < 0; ++r) {
+        run = used[static_cast<size_t>(r)] ? 0 : run + 1;
+        if (run == need) list_row = r - need + 2;
+      }
+      ASSERT_GE(list_row, 1) << "no free rows for the command list";
+      const uint32_t list = put(d, list_row, words(w));
+      const uint32_t args = put(d, list_row - 1, words({list, static_cast<uint32_t>(L.prog.commands.size())}));
+      const RunResult r = d.run({escape(TSR_ESC_FN_RUN, args)}, rng());
+      ASSERT_TRUE(r.ok()) << r.summary();
+      EXPECT_EQ(r.stats[0].core_pushed, L.prog.commands.size());
+      EXPECT_EQ(r.tokens_left, (std::array<int64_t, 4>{0, 0, 0, 0}));
+      const auto& out = L.prog.region("output");
+      const auto got = tsr::dev::output_from_bytes(L.prog, d.read(out.addr, out.size));
+      EXPECT_EQ(got.data, L.expect.data);
     }
   }
 }
