@@ -388,6 +388,65 @@ TEST(Escape, TimeoutAndStepBudget) {
   EXPECT_NE(r.message.find("did not end the ESCAPE"), std::string::npos) << r.message;
 }
 
+// Hand-assembled core programs (RV32I encodings per the unprivileged spec).
+uint32_t rv_i(uint32_t op, int rd, int f3, int rs1, int32_t imm) {
+  return (static_cast<uint32_t>(imm) << 20) | static_cast<uint32_t>(rs1 << 15 | f3 << 12 | rd << 7) | op;
+}
+uint32_t rv_s(int rs1, int rs2, int32_t imm) {  // sw
+  const auto u = static_cast<uint32_t>(imm);
+  return ((u >> 5 & 0x7Fu) << 25) | static_cast<uint32_t>(rs2 << 20 | rs1 << 15 | 2 << 12) | ((u & 0x1Fu) << 7) | 0x23u;
+}
+uint32_t rv_lui(int rd, uint32_t upper) { return (upper << 12) | static_cast<uint32_t>(rd << 7) | 0x37u; }
+constexpr uint32_t kBeqT1ZeroBack4 = 0xFE030EE3u;  // beq t1, x0, -4
+constexpr uint32_t kJumpSelf = 0x0000006Fu;        // jal x0, 0
+
+tsr::iss::ElfImage program(const std::vector<uint32_t>& insns) {
+  tsr::iss::ElfImage img;
+  tsr::iss::Segment seg;
+  seg.addr = 0;
+  seg.memsz = static_cast<uint32_t>(4 * insns.size());
+  seg.bytes = words(insns);
+  img.segments.push_back(seg);
+  return img;
+}
+
+// Waits for an ESCAPE (ESC_STATUS), then writes EXIT = code.
+tsr::iss::ElfImage exit_on_escape(int code) {
+  const auto status = static_cast<int32_t>(mm::mmio_offset("ESC_STATUS"));
+  const auto exit = static_cast<int32_t>(mm::mmio_offset("EXIT"));
+  return program({rv_lui(5, mm::kMmioBase >> 12), rv_i(0x03, 6, 2, 5, status), kBeqT1ZeroBack4,
+                  rv_i(0x13, 7, 0, 0, code), rv_s(5, 7, exit), kJumpSelf});
+}
+
+TEST(Escape, ExitEndsTheEscapeWithItsCode) {
+  const DeviceParams dp = preset("default");
+  {
+    RefDevice d(dp, kBase, kSize);
+    d.attach_core(exit_on_escape(0), "exit0");
+    const RunResult r = d.run({escape(TSR_ESC_FN_SOFTMAX, 0), tsr::dev::fence()}, 1);
+    EXPECT_TRUE(r.ok()) << r.summary();  // exit code 0: the ESCAPE ends normally
+    EXPECT_EQ(r.retired, 2U);
+    ASSERT_TRUE(d.core()->halted());
+    expect_error(d.run({escape(TSR_ESC_FN_SOFTMAX, 0)}, 1), "core_halted", "fetch", 0);
+  }
+  {
+    RefDevice d(dp, kBase, kSize);
+    d.attach_core(exit_on_escape(5), "exit5");
+    const RunResult r = d.run({tsr::dev::fence(), escape(TSR_ESC_FN_SOFTMAX, 0)}, 1);
+    expect_error(r, "escape_status", "fetch", 1);
+    EXPECT_NE(r.message.find("status 5"), std::string::npos) << r.message;
+  }
+}
+
+TEST(Escape, PushOutsideAnEscapeIsCorePush) {
+  // The core pushes (CMD_PUSH in its CSR window) right after reset, with no ESCAPE pending.
+  RefDevice d(preset("default"), kBase, kSize);
+  d.attach_core(program({rv_lui(5, mm::kCsrBase >> 12),
+                         rv_s(5, 0, static_cast<int32_t>(tsr::gen::isa::csr("CMD_PUSH").offset)), kJumpSelf}),
+                "pusher");
+  expect_error(d.run({tsr::dev::fence(), escape(TSR_ESC_FN_SOFTMAX, 0)}, 1), "core_push", "fetch", 1);
+}
+
 TEST(Escape, CorePushErrorsAndPushedCommandErrorsNameTheEscape) {
   const DeviceParams dp = preset("default");
   {
