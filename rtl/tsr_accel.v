@@ -111,6 +111,7 @@ module tsr_accel #(
   // escape core <-> CSRs / dispatcher
   wire             core_run, core_reset, lm_ok, lm_req, lm_we;
   wire [31:0]      core_timeout, core_status, core_pc, core_exit, lm_addr, lm_wdata, lm_rdata;
+  wire             core_retire, esc_active_cnt;
   reg  [31:0]      core_esc_status_q;
   wire             cc_req, cc_we, cc_gnt, cc_rvalid, cpush, cpush_ready;
   wire [11:0]      cc_addr;
@@ -802,12 +803,12 @@ module tsr_accel #(
     inc[16*TSR_CNT_DMA_WR_BYTES +: 16] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
     inc[16*TSR_CNT_CMDS +: 16]         = {13'd0, retire_n};
     inc[16*TSR_CNT_ESC_CYCLES +: 16]   = {15'd0, esc_active_cnt};
+    inc[16*TSR_CNT_ESC_INSTRET +: 16]  = {15'd0, esc_active_cnt && core_retire};
   end
   assign cnt_inc = inc;
 
   // ---- escape core --------------------------------------------------------------------------
   wire core_rst_n_q;
-  wire esc_active_cnt;
   wire core_halted;
   wire [3:0] core_cause;
   assign core_rst_n_q   = core_rst_n && !core_reset;
@@ -859,6 +860,7 @@ module tsr_accel #(
         .halt_cause_o    (core_cause),
         .halt_pc_o       (core_pc),
         .exit_code_o     (core_exit),
+        .retire_o        (core_retire),
         .console_valid_o (unused_console_valid),
         .console_data_o  (unused_console_data),
         .esc_pending_i   (esc_pending),
@@ -921,6 +923,7 @@ module tsr_accel #(
       assign core_cause  = 4'd0;
       assign core_pc     = 32'd0;
       assign core_exit   = 32'd0;
+      assign core_retire = 1'b0;
       assign esc_done    = 1'b0;
       assign esc_status  = 32'd0;
       assign lm_rdata    = 32'd0;

@@ -54,6 +54,7 @@ module tsr_core #(
   output wire [3:0]   halt_cause_o,
   output wire [31:0]  halt_pc_o,
   output wire [31:0]  exit_code_o,
+  output wire         retire_o,        // an instruction retires (X fires) this cycle
 
   output wire         console_valid_o,
   output wire [7:0]   console_data_o,
@@ -416,6 +417,7 @@ module tsr_core #(
                                                                            : ins_hi_q;
   assign cycle_d   = cycle_q + 64'd1;
   assign instret_d = instret_q + {63'd0, x_fire};
+  assign retire_o  = x_fire;
 
   assign console_valid_o = x_fire && mmio_wr && (mmio_off == TSR_MMIO_CONSOLE[7:0]);
   assign console_data_o  = rs2v[7:0];

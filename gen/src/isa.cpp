@@ -348,6 +348,7 @@ const std::vector<Counter>& counters() {
       {"DMA_WR_BYTES", "Bytes written over AXI (strobed bytes)."},
       {"CMDS", "Commands retired."},
       {"ESC_CYCLES", "Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt)."},
+      {"ESC_INSTRET", "Instructions the escape core retires while an ESCAPE waits for it."},
   };
   return c;
 }

@@ -1,5 +1,6 @@
 #include "tessera/top/rtl_backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -33,7 +34,17 @@ class RtlBackend : public drv::Backend {
     bench_ = std::make_unique<tb::TopBench<V>>(mc, trace_);
     bench_->mem().write(net.dram_base, net.dram);
     bench_->set_window(net.window_base(), net.window_limit());
+    if (net.firmware) {  // the escape core's service image, through the CSR loader
+      bench_->core_ctrl(0);
+      for (const auto& seg : net.firmware->segments) {
+        std::vector<uint8_t> bytes = seg.bytes;
+        bytes.resize((std::max<size_t>(seg.memsz, bytes.size()) + 3) & ~size_t{3}, 0);
+        bench_->core_write(seg.addr, bytes);
+      }
+      bench_->core_ctrl(1);
+    }
   }
+  bool loads_firmware() const override { return true; }
   void write(uint64_t addr, std::span<const uint8_t> bytes) override { bench().mem().write(addr, bytes); }
   std::vector<uint8_t> read(uint64_t addr, uint64_t n) override { return bench().mem().read(addr, n); }
   drv::SegmentRun run(const drv::CompiledNet& net, size_t first, size_t count, const std::string& what) override {
@@ -51,6 +62,7 @@ class RtlBackend : public drv::Backend {
     s.cycles = r.cycles;
     s.dma_rd_bytes = r.counter(TSR_CNT_DMA_RD_BYTES);
     s.dma_wr_bytes = r.counter(TSR_CNT_DMA_WR_BYTES);
+    s.core_instret = r.counter(TSR_CNT_ESC_INSTRET);
     return s;
   }
 

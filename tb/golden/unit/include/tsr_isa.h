@@ -400,7 +400,9 @@
 #define TSR_CNT_CMDS 15u
 // Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt).
 #define TSR_CNT_ESC_CYCLES 16u
+// Instructions the escape core retires while an ESCAPE waits for it.
+#define TSR_CNT_ESC_INSTRET 17u
 // number of performance counters
-#define TSR_CNT_NUM 17u
+#define TSR_CNT_NUM 18u
 
 #endif  // TSR_ISA_H_

@@ -401,7 +401,9 @@ localparam integer TSR_CNT_DMA_WR_BYTES = 14;
 localparam integer TSR_CNT_CMDS = 15;
 // Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt).
 localparam integer TSR_CNT_ESC_CYCLES = 16;
+// Instructions the escape core retires while an ESCAPE waits for it.
+localparam integer TSR_CNT_ESC_INSTRET = 17;
 // number of performance counters
-localparam integer TSR_CNT_NUM = 17;
+localparam integer TSR_CNT_NUM = 18;
 
 /* verilator lint_on UNUSEDPARAM */
