@@ -34,15 +34,7 @@ class RtlBackend : public drv::Backend {
     bench_ = std::make_unique<tb::TopBench<V>>(mc, trace_);
     bench_->mem().write(net.dram_base, net.dram);
     bench_->set_window(net.window_base(), net.window_limit());
-    if (net.firmware) {  // the escape core's service image, through the CSR loader
-      bench_->core_ctrl(0);
-      for (const auto& seg : net.firmware->segments) {
-        std::vector<uint8_t> bytes = seg.bytes;
-        bytes.resize((std::max<size_t>(seg.memsz, bytes.size()) + 3) & ~size_t{3}, 0);
-        bench_->core_write(seg.addr, bytes);
-      }
-      bench_->core_ctrl(1);
-    }
+    if (net.firmware) bench_->load_core(*net.firmware);  // the escape core's service image
   }
   bool loads_firmware() const override { return true; }
   void write(uint64_t addr, std::span<const uint8_t> bytes) override { bench().mem().write(addr, bytes); }

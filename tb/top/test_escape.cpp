@@ -402,12 +402,7 @@ TEST_F(Escape, SoftmaxOnTheServiceFirmware) {
   if (kRb != TSR_ARRAY_COLS || kStride != kRb) GTEST_SKIP() << "needs row bytes == columns";
   const auto elf = tsr::iss::load_elf(std::string(TSR_FW_DIR) + "/tsr_escape.elf");
   auto b = bench(false);
-  for (const auto& seg : elf.segments) {
-    std::vector<uint8_t> bytes = seg.bytes;
-    bytes.resize((std::max<size_t>(seg.memsz, bytes.size()) + 3) & ~size_t{3}, 0);
-    b->core_write(seg.addr, bytes);
-  }
-  b->core_ctrl(1);
+  b->load_core(elf);
 
   const int rows = 3, depth = 10;
   std::vector<int8_t> in(rows * depth);

@@ -8,6 +8,7 @@
 // (and whether it waits for a dependency token) -- with the wave path when tracing is on.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include <verilated_fst_c.h>
 
 #include "tessera/error.h"
+#include "tessera/iss/iss.h"
 #include "tessera/tb/axi_mem.h"
 #include "tessera/tb/axil.h"
 #include "tessera/sim/bits.h"
@@ -117,6 +119,17 @@ class TopBench {
   void core_write_words(uint32_t addr, const std::vector<uint32_t>& words) {
     write_csr(TSR_CSR_CORE_LM_ADDR, addr);
     for (uint32_t w : words) write_csr(TSR_CSR_CORE_LM_DATA, w);
+  }
+  // Writes every PT_LOAD segment of an ELF image (zero-filled to memsz) with the core stopped,
+  // then starts it (CORE_CTRL.run).
+  void load_core(const tsr::iss::ElfImage& img) {
+    core_ctrl(0);
+    for (const auto& seg : img.segments) {
+      std::vector<uint8_t> bytes = seg.bytes;
+      bytes.resize((std::max<size_t>(seg.memsz, bytes.size()) + 3) & ~size_t{3}, 0);
+      core_write(seg.addr, bytes);
+    }
+    core_ctrl(1);
   }
   std::vector<uint32_t> core_read_words(uint32_t addr, size_t n) {
     write_csr(TSR_CSR_CORE_LM_ADDR, addr);
