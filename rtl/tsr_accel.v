@@ -360,16 +360,21 @@ module tsr_accel #(
   wire [1:0] unused_tok;
   assign unused_tok = {prev_take[0], prev_give[0]} ^ {next_take[2], next_give[2]};
 
-  assign units_idle = &s_idle && &q_empty;
+  // A STORE completes once its data has gone out; its write responses may still be on their way,
+  // so idle (FENCE, ESCAPE, done) also waits for the DMA write engine.
+  assign units_idle = &s_idle && &q_empty && !wr_busy;
   assign retire_any = f_retire || (|s_retire);
   assign retire_n   = {2'd0, f_retire} + {2'd0, s_retire[0]} + {2'd0, s_retire[1]} +
                       {2'd0, s_retire[2]};
 
-  assign err_any  = f_err || (|s_err);
-  assign err_code = f_err ? f_err_code : s_err[0] ? s_err_code[0] : s_err[1] ? s_err_code[1]
-                  : s_err_code[2];
-  assign err_unit = f_err ? 4'd0 : s_err[0] ? 4'd1 : s_err[1] ? 4'd2 : 4'd3;
-  assign err_idx  = f_err ? f_err_idx : s_err[0] ? s_idx[0] : s_err[1] ? s_idx[1] : s_idx[2];
+  // A write-response error belongs to the STORE whose burst failed (tagged with its index), which
+  // may already have completed.
+  assign err_any  = f_err || (|s_err) || wr_berr;
+  assign err_code = wr_berr ? TSR_ERROR_AXI_WRITE[7:0] : f_err ? f_err_code :
+                    s_err[0] ? s_err_code[0] : s_err[1] ? s_err_code[1] : s_err_code[2];
+  assign err_unit = wr_berr ? 4'd3 : f_err ? 4'd0 : s_err[0] ? 4'd1 : s_err[1] ? 4'd2 : 4'd3;
+  assign err_idx  = wr_berr ? wr_berr_tag : f_err ? f_err_idx : s_err[0] ? s_idx[0] :
+                    s_err[1] ? s_idx[1] : s_idx[2];
 
   // ---- DMA read engines: one for the load unit, one for command fetch -----------------------
   // Both share the AXI read channel: the AR channel is arbitrated (fetch first: its bursts are
@@ -693,7 +698,11 @@ module tsr_accel #(
   wire [31:0]        wd_addr, wd_stride;
   wire [15:0]        wd_rows, wd_bytes, wd_elem;
   wire [32*Cols-1:0] we_data;
-  wire [2:0]         wr_err_code;
+  wire [2:0]         wr_err_code, wr_berr_code;
+  wire               wr_berr;
+  wire [IdxW-1:0]    wr_berr_tag;
+  wire [2:0]         unused_berr_code;
+  assign unused_berr_code = wr_berr_code;  // always axi_write (SLVERR / DECERR alike)
 
   tsr_st #(
     .Cols     (Cols),
@@ -740,7 +749,9 @@ module tsr_accel #(
     .DataBytes (BusBytes),
     .MaxBurst  (16),
     .ElemBytes (4 * Cols),
-    .MaxOutstanding (32)
+    .MaxOutstanding (32),
+    .EarlyDone (1),
+    .TagW      (IdxW)
   ) u_dma_wr (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -773,7 +784,11 @@ module tsr_accel #(
     .busy_o            (wr_busy),
     .done_o            (wr_done),
     .err_o             (wr_err),
-    .err_code_o        (wr_err_code)
+    .err_code_o        (wr_err_code),
+    .desc_tag_i        (s_idx[2]),
+    .berr_o            (wr_berr),
+    .berr_code_o       (wr_berr_code),
+    .berr_tag_o        (wr_berr_tag)
   );
 
   // ---- performance counters -----------------------------------------------------------------

@@ -29,12 +29,21 @@
 // So the producer never hangs on a well-formed descriptor: it can always deliver all of its
 // elements. err_o stays set until the next descriptor is accepted; done_o pulses the cycle after
 // the engine falls idle (all elements consumed, all responses back), success or not.
+//
+// EarlyDone = 1 (the accelerator's store path): done_o pulses as soon as a descriptor's data has
+// gone out on W (all elements consumed), and the next descriptor is taken while the write
+// responses of up to two earlier ones are still outstanding; busy_o stays high until every
+// response is back. Write-response errors are then reported separately: berr_o pulses once, with
+// the code and the tag (desc_tag_i) of the descriptor whose burst failed; err_o / done_o carry
+// only the descriptor checks (window, bad descriptor) and the abort a response error causes.
 module tsr_dma_wr #(
   parameter AddrW          = 32,
   parameter DataBytes      = 16,  // bus width in bytes (power of two, >= 2)
   parameter MaxBurst       = 16,  // beats per burst, power of two, <= 256
   parameter ElemBytes      = 16,  // largest element in bytes (any value >= 1)
-  parameter MaxOutstanding = 8    // bursts whose AW went out before their W data, power of two >= 2
+  parameter MaxOutstanding = 8,   // bursts whose AW went out before their W data, power of two >= 2
+  parameter EarlyDone      = 0,
+  parameter TagW           = 16
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -71,7 +80,12 @@ module tsr_dma_wr #(
   output wire                   busy_o,
   output wire                   done_o,
   output wire                   err_o,      // sticky until the next descriptor is accepted
-  output wire [2:0]             err_code_o  // 1 window, 2 bad descriptor, 4+resp: SLVERR/DECERR
+  output wire [2:0]             err_code_o, // 1 window, 2 bad descriptor, 4+resp: SLVERR/DECERR
+  // EarlyDone: the descriptor's tag, and write-response errors with the tag they belong to
+  input  wire [TagW-1:0]        desc_tag_i,
+  output wire                   berr_o,
+  output wire [2:0]             berr_code_o,
+  output wire [TagW-1:0]        berr_tag_o
 );
 
   localparam integer SizeI = $clog2(DataBytes);
@@ -94,7 +108,7 @@ module tsr_dma_wr #(
   wire [1:0]      agen_code;
   wire [EW-1:0]   elem;
   wire            desc_fire;
-  reg             err_q, busy_q, in_en_q;
+  reg             err_q, busy_q, dbusy_q, in_en_q;
   wire            err_d, in_en_d;
   reg  [2:0]      err_code_q;
   wire [2:0]      err_code_d;
@@ -109,7 +123,7 @@ module tsr_dma_wr #(
     .rst_ni            (rst_ni),
     .win_base_i        (win_base_i),
     .win_limit_i       (win_limit_i),
-    .desc_valid_i      (desc_valid_i && !busy_o),
+    .desc_valid_i      (desc_valid_i && desc_ready_o),
     .desc_ready_o      (desc_ready_agen),
     .desc_addr_i       (desc_addr_i),
     .desc_stride_i     (desc_stride_i),
@@ -135,7 +149,8 @@ module tsr_dma_wr #(
 
   wire unused_agen = desc_ready_agen ^ burst_last;  // idle, hence ready, whenever !busy_o
 
-  assign desc_ready_o = !busy_o;
+  wire data_busy, pend_full;
+  assign desc_ready_o = (EarlyDone != 0) ? (!data_busy && !pend_full && !err_q) : !busy_o;
   assign desc_fire    = desc_valid_i && desc_ready_o;
 
   // ---- AW, and the record of each burst whose W beats are still owed -------------------------
@@ -249,14 +264,71 @@ module tsr_dma_wr #(
   assign resp_err      = b_fire && (m_bresp_i != 2'b00) && !err_q;
   assign outstanding_d = outstanding_q + {8'd0, aw_fire} - {8'd0, b_fire};
 
+  // ---- EarlyDone: which descriptor a write response belongs to ----------------------------------
+  // AW and B are counted; a descriptor whose data has gone out waits in pend0 (oldest) / pend1
+  // with the AW count at its end until that many responses have arrived.
+  reg  [15:0]     aw_tot_q, b_tot_q, end0_q, end1_q;
+  reg  [TagW-1:0] tag0_q, tag1_q, cur_tag_q;
+  reg             pv0_q, pv1_q, berr_seen_q;
+  wire            pend_push, pop0;
+  wire [TagW-1:0] b_owner;
+  assign pend_full = pv0_q && pv1_q;
+  assign pend_push = (EarlyDone != 0) && dbusy_q && !data_busy;
+  assign pop0      = pv0_q && (end0_q == b_tot_q);
+  assign b_owner   = (pv0_q && !pop0) ? tag0_q : (pv1_q && (end1_q != b_tot_q)) ? tag1_q : cur_tag_q;
+  assign berr_o      = (EarlyDone != 0) && b_fire && (m_bresp_i != 2'b00) && !berr_seen_q;
+  assign berr_code_o = {1'b1, m_bresp_i};
+  assign berr_tag_o  = b_owner;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      aw_tot_q    <= 16'd0;
+      b_tot_q     <= 16'd0;
+      pv0_q       <= 1'b0;
+      pv1_q       <= 1'b0;
+      berr_seen_q <= 1'b0;
+    end else begin
+      aw_tot_q <= aw_tot_q + {15'd0, aw_fire};
+      b_tot_q  <= b_tot_q + {15'd0, b_fire};
+      if (berr_o) berr_seen_q <= 1'b1;
+      // pop the oldest, then append (pend1 moves down)
+      if (pop0) begin
+        pv0_q <= pv1_q || (pend_push && 1'b1);
+        pv1_q <= pv1_q && pend_push;
+      end else if (pend_push) begin
+        if (!pv0_q) pv0_q <= 1'b1;
+        else        pv1_q <= 1'b1;
+      end
+    end
+  end
+  always @(posedge clk_i) begin
+    if (desc_fire) cur_tag_q <= desc_tag_i;
+    if (pop0) begin
+      end0_q <= pv1_q ? end1_q : aw_tot_q;
+      tag0_q <= pv1_q ? tag1_q : cur_tag_q;
+      if (pv1_q && pend_push) begin
+        end1_q <= aw_tot_q;
+        tag1_q <= cur_tag_q;
+      end
+    end else if (pend_push) begin
+      if (!pv0_q) begin
+        end0_q <= aw_tot_q;
+        tag0_q <= cur_tag_q;
+      end else begin
+        end1_q <= aw_tot_q;
+        tag1_q <= cur_tag_q;
+      end
+    end
+  end
+
   // ---- status -----------------------------------------------------------------------------------
   assign err_d      = desc_fire ? 1'b0 : (err_q || agen_err || resp_err);
   assign err_code_d = desc_fire ? 3'd0 :
                       (agen_err && !err_q) ? {1'b0, agen_code} :
                       resp_err ? {1'b1, m_bresp_i} : err_code_q;
 
-  assign busy_o     = !agen_idle || meta_valid || (outstanding_q != 9'd0) || want_in;
-  assign done_o     = busy_q && !busy_o;
+  assign data_busy  = !agen_idle || meta_valid || want_in;
+  assign busy_o     = data_busy || (outstanding_q != 9'd0);
+  assign done_o     = (EarlyDone != 0) ? (dbusy_q && !data_busy) : (busy_q && !busy_o);
   assign err_o      = err_q;
   assign err_code_o = err_code_q;
 
@@ -265,6 +337,7 @@ module tsr_dma_wr #(
       err_q         <= 1'b0;
       err_code_q    <= 3'd0;
       busy_q        <= 1'b0;
+      dbusy_q       <= 1'b0;
       in_en_q       <= 1'b0;
       outstanding_q <= 9'd0;
       beat_q        <= 8'd0;
@@ -275,6 +348,7 @@ module tsr_dma_wr #(
       err_q         <= err_d;
       err_code_q    <= err_code_d;
       busy_q        <= busy_o;
+      dbusy_q       <= data_busy;
       in_en_q       <= in_en_d;
       outstanding_q <= outstanding_d;
       beat_q        <= beat_d;

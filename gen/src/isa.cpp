@@ -89,7 +89,10 @@ const std::vector<Command>& commands() {
        "from parameter set `pset`, output zero point, clamp), in `raw` mode the 4*C bytes of the "
        "int32 lanes, in `avg` mode C int8 lanes of the rounded division TFLite's average pool "
        "does (by multiply with `div_magic`, see docs). The first `elem_bytes` bytes of each "
-       "element are written; `row_bytes / elem_bytes` elements fill one DRAM row.",
+       "element are written; `row_bytes / elem_bytes` elements fill one DRAM row. A STORE completes "
+       "(and gives its tokens) once its data has left for DRAM; its writes are complete at the "
+       "next FENCE or ESCAPE and before STATUS reports done, so a later LOAD of those bytes needs "
+       "a FENCE in between.",
        {
            {"mode", 0, 16, 2, false, "Post-processing mode (store_mode)."},
            {"pset", 0, 18, 1, false, "Requantization parameter set (0 or 1)."},

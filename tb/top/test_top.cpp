@@ -472,6 +472,13 @@ TEST_F(Top, ErrorAxiResponses) {
                "axi_read", 1, 0);
   expect_error(run_error(rng_, {tsr::dev::store(good_store())}, kBase + 0x8000, kBase + 0x8001),
                "axi_write", 3, 0);
+  // A STORE completes once its data is out; the next one may run while the first one's write
+  // responses are still coming back. The error response still names the first STORE.
+  auto later = good_store();
+  later.dram_addr = kBase + 0x9000;
+  expect_error(run_error(rng_, {tsr::dev::store(good_store()), tsr::dev::store(later)},
+                         kBase + 0x8000, kBase + 0x8001),
+               "axi_write", 3, 0);
   // A fetch that fails: the command list itself lies in an error range.
   expect_error(run_error(rng_, {tsr::dev::fence()}, kBase + 0x100, kBase + 0x101), "axi_read", 0,
                0);

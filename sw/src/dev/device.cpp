@@ -898,6 +898,7 @@ class HappensBefore {
   void fence() {
     const Clock j = join(join(clock_[0], clock_[1]), clock_[2]);
     for (auto& c : clock_) c = j;
+    fenced_ = j;
   }
 
  private:
@@ -922,7 +923,11 @@ class HappensBefore {
 
   void touch(Loc& l, bool write, const char* what, uint64_t addr) {
     const auto u = static_cast<size_t>(unit_);
-    if (l.wu >= 0 && static_cast<size_t>(l.wu) != u && l.wseq > cur_[static_cast<size_t>(l.wu)]) {
+    // A STORE's DRAM writes are complete only at the next fence (the store unit completes once
+    // its data has left), so they are ordered before later accesses by fences, not by tokens.
+    const bool store_dram = &l >= dram_.data() && &l < dram_.data() + dram_.size() && l.wu == 2;
+    const uint32_t known = store_dram ? fenced_[2] : cur_[static_cast<size_t>(std::max<int8_t>(l.wu, 0))];
+    if (l.wu >= 0 && static_cast<size_t>(l.wu) != u && l.wseq > known) {
       report(write ? "WAW" : "RAW", static_cast<size_t>(l.wu), l.wseq, what, addr);
     }
     if (write) {
@@ -954,6 +959,7 @@ class HappensBefore {
   uint64_t dram_base_;
   std::vector<Loc> sp_, acc_, pset_, dram_;
   std::array<Clock, 3> clock_{};
+  Clock fenced_{};  // what every command knows through fences
   std::array<std::deque<Clock>, kTokenChannels> chan_;
   std::array<std::vector<size_t>, 3> seq_cmd_;
   std::set<std::tuple<std::string, size_t, size_t>> seen_;

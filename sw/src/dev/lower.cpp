@@ -750,6 +750,7 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   int64_t step = 0;
   for (int g0 = 0; g0 < nblk; g0 += gsz) {
     const int g1 = std::min(nblk, g0 + gsz);
+    const int gn = g1 - g0;  // blocks of this group (the last group may be smaller)
     for (size_t ti = 0; ti < tiles.size(); ++ti) {
       const Tile& t = tiles[ti];
       const auto [as, ahit] = ac.get(g0 / gsz * ntiles + static_cast<int64_t>(ti), step);
@@ -760,7 +761,17 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
           if (gsz == nblk && (g.cin % C == 0 || nblk == 1)) {
             L.load_contig(a, npix * g.cin, std::min(g.cin, C), spa, mirror);
           } else {  // overlapping rows: lanes above cin compute garbage that is never stored
-            L.load_strided(a, npix, int64_t{gsz} * C, g.cin, C, spa, mirror);
+            const int64_t avail = g.cin - int64_t{g0} * C, want = int64_t{gn} * C;
+            const bool tail = want > avail && p0 + npix == int64_t{g.n} * g.h * g.w;
+            if (!tail) {
+              L.load_strided(a, npix, want, g.cin, C, spa, mirror);
+            } else {  // the tensor's last pixel: no read past its end (another buffer follows)
+              if (npix > 1) L.load_strided(a, npix - 1, want, g.cin, C, spa, mirror);
+              const uint64_t al = a + static_cast<uint64_t>((npix - 1) * g.cin);
+              const int64_t sl = spa + (npix - 1) * gn, full = avail / C, rem = avail % C;
+              if (full > 0) L.load_contig(al, full * C, C, sl, mirror);
+              if (rem > 0) L.load_contig(al + static_cast<uint64_t>(full * C), rem, rem, sl + full, mirror);
+            }
           }
         };
         if (t.ix0 == 0 && t.ix1 == g.w) {
@@ -768,7 +779,7 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
         } else {
           for (int iy = t.iy0; iy < t.iy1; ++iy) {
             pixels((int64_t{t.n} * g.h + iy) * g.w + t.ix0, t.in_w(),
-                   abase + int64_t{iy - t.iy0} * t.in_w() * gsz);
+                   abase + int64_t{iy - t.iy0} * t.in_w() * gn);
           }
         }
       }
@@ -797,7 +808,7 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
         VectorFields vf{.in_addr = abase + ob - g0,
                         .w_addr = wbase,
                         .acc_addr = acc,
-                        .pitch = gsz,
+                        .pitch = gn,
                         .mirror = mirror,
                         .win = window_of(g, t)};
         StoreFields sf;

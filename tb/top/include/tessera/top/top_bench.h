@@ -161,7 +161,16 @@ class TopBench {
     for (;;) {
       step();
       const uint32_t status = peek_status();
-      if (status & 0x6u) break;  // done or error
+      if (status & 0x2u) {
+        // Done means every write has landed: no AXI transaction may still be in flight.
+        if (!mem_.idle()) {
+          throw tsr::Error(fmt::format("STATUS reports done at cycle {} while AXI transactions "
+                                       "are still in flight",
+                                       cycle_));
+        }
+        break;
+      }
+      if (status & 0x4u) break;  // error
       const uint64_t sig = progress_signature();
       if (activity_ || sig != last_sig) {
         quiet = 0;
