@@ -541,9 +541,28 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
 
   int n_wslots = 0;
   const SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
-  const ActPlan ap = plan_act(L, g, chunks, sp, true);
+  ActPlan ap = plan_act(L, g, chunks, sp, true);
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
   const auto ntiles = static_cast<int>(tiles.size());
+  // Everything resident: when every weight block fits the weight area and every tile its own
+  // activation slot, each is loaded once, and blocks go outermost (one PARAMS per block).
+  // Only for layers the DMA bounds: on compute-bound ones, tiles outermost hide each tile's load
+  // behind all of its blocks' MATMULs, which matters more than the bytes saved.
+  const int64_t mac_cycles = int64_t{g.n} * g.oh * g.ow * g.cout * taps * g.cin / (int64_t{R} * C);
+  const int64_t dma_cycles =
+      (int64_t{g.n} * (int64_t{g.h} * g.w * g.cin + int64_t{g.oh} * g.ow * g.cout) +
+       int64_t{nblk} * wslot * S) / dp.bus_bytes;
+  bool resident = false;
+  if (ntiles > 1 && nblk > n_wslots && dp.sp_banks > 1 && int64_t{nblk} * wslot <= sp.w_rows &&
+      dma_cycles > mac_cycles) {
+    const int64_t need = int64_t{band_in(ap.shape.th, g.sh, g.kh, g.h)} *
+                         band_in(ap.shape.tw, g.sw, g.kw, g.w) * chunks;
+    if (need * ntiles <= sp.act_rows) {
+      resident = true;
+      n_wslots = nblk;
+      ap = ActPlan{ap.shape, ntiles, need};
+    }
+  }
 
   // Step order: output blocks outer or tiles outer (serpentine), whichever loads fewer bytes.
   auto order = [&](bool blocks_outer) {
@@ -569,17 +588,27 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
     return bytes;
   };
   const auto by_block = order(true), by_tile = order(false);
-  const auto& steps = traffic(by_tile) < traffic(by_block) ? by_tile : by_block;
+  const auto& steps = resident || traffic(by_block) <= traffic(by_tile) ? by_block : by_tile;
 
   SlotCache wc(n_wslots), ac(ap.slots);
   std::vector<int> block_pset(static_cast<size_t>(nblk), 0);
   int params_loaded = 0;
+  int pset_holds[2] = {-1, -1};  // many resident blocks: the block each parameter set holds
   int64_t step = 0;
   for (const auto& [ob, ti] : steps) {
     const auto [ws, whit] = wc.get(ob, step);
     const int64_t wbase = sp.w_base + ws * wslot;
-    if (!whit) {
-      L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
+    if (!whit) L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
+    if (n_wslots > 2) {
+      // Parameter sets alternate over the blocks as they come (the previous user of a set is
+      // two blocks back, its STORE long started).
+      if (pset_holds[0] != ob && pset_holds[1] != ob) {
+        const int ps = params_loaded++ % 2;
+        pset_holds[ps] = ob;
+        block_pset[static_cast<size_t>(ob)] = ps;
+        L.emit(params({.pset = ps, .sp_addr = wbase + wrows}));
+      }
+    } else if (!whit) {
       // Two weight slots: the slot's own parameter set (the two resident blocks never share
       // one). One slot: alternate, so the next block's PARAMS need not wait for this STORE.
       block_pset[static_cast<size_t>(ob)] = n_wslots == 2 ? ws : params_loaded++ % 2;
