@@ -272,7 +272,8 @@ module tsr_dma_wr #(
   reg             pv0_q, pv1_q, berr_seen_q;
   wire            pend_push, pop0;
   wire [TagW-1:0] b_owner;
-  assign pend_full = pv0_q && pv1_q;
+  // room for the descriptor that would be accepted: the one ending now (pend_push) takes a place
+  assign pend_full = pv0_q && (pv1_q || pend_push);
   assign pend_push = (EarlyDone != 0) && dbusy_q && !data_busy;
   assign pop0      = pv0_q && (end0_q == b_tot_q);
   assign b_owner   = (pv0_q && !pop0) ? tag0_q : (pv1_q && (end1_q != b_tot_q)) ? tag1_q : cur_tag_q;
