@@ -49,6 +49,13 @@ class Builder {
   Module& m_;
 };
 
+// Width of a weight index into the Depth weights of a skip PE (as the leaves compute it).
+int sel_width(int depth) {
+  int w = 0;
+  while ((1 << w) < depth) ++w;
+  return depth > 1 ? w : 1;
+}
+
 std::string rc(const char* stem, int r, int c) { return fmt::format("{}_r{}_c{}", stem, r, c); }
 
 ExprRef lane(const std::string& bus, int index, int width) {
@@ -116,6 +123,33 @@ std::vector<ExternModule> leaf_modules() {
                                           in("b_valid_i"), out("b_ready_o"),  out("arr_valid_o"),
                                           out("arr_bank_o"), out("w_shift_o"), out("w_bank_o")};
                }});
+  v.push_back({"tsr_pe_ws_skip", {{"InW", 8}, {"AccW", 32}, {"Depth", 2}, {"Fifo", 2}, {"Gate", 1}},
+               [](const ParamMap& m) {
+                 const int iw = p(m, "InW"), aw = p(m, "AccW"), sw = sel_width(p(m, "Depth"));
+                 return std::vector<Port>{
+                     in("clk_i"),         in("rst_ni"),         in("en_i"),
+                     in("a_i", iw + 1),   in("sel_i", sw),      in("bank_i"),
+                     in("v_i"),           in("first_i"),        in("last_i"),
+                     in("nz_i"),          out("a_o", iw + 1),   out("sel_o", sw),
+                     out("bank_o"),       out("v_o"),           out("first_o"),
+                     out("last_o"),       out("nz_o"),          in("w_i", iw),
+                     in("w_shift_i"),     in("w_bank_i"),       out("w_o", iw),
+                     in("psum_i", aw),    in("pop_i"),          out("psum_o", aw)};
+               }});
+  v.push_back({"tsr_ws_skip_ctrl",
+               {{"Rows", 2}, {"Cols", 2}, {"Depth", 2}, {"Fifo", 2}, {"InFifo", 4}, {"Gate", 1}},
+               [](const ParamMap& m) {
+                 const int r = p(m, "Rows"), d = p(m, "Depth"), sw = sel_width(d);
+                 return std::vector<Port>{
+                     in("clk_i"),          in("rst_ni"),          in("en_i"),
+                     in("skip_en_i"),      in("zp_i", 8),         in("a_valid_i"),
+                     in("a_last_i"),       in("a_data_i", 8 * d * r), out("a_ready_o"),
+                     in("b_valid_i"),      out("b_ready_o"),      out("w_shift_o"),
+                     out("w_bank_o"),      out("st_a_o", 9 * r),  out("st_sel_o", sw * r),
+                     out("st_bank_o", r),  out("st_v_o", r),      out("st_first_o", r),
+                     out("st_last_o", r),  out("st_nz_o", r),     out("out_issue_o"),
+                     out("cnt_skip_o", 32), out("cnt_gated_o", 32)};
+               }});
   v.push_back({"tsr_os_ctrl", {{"Rows", 4}, {"AW", 32}, {"BW", 32}}, [](const ParamMap& m) {
                  const int aw = p(m, "AW"), bw = p(m, "BW");
                  return std::vector<Port>{in("clk_i"),          in("rst_ni"),
@@ -131,6 +165,7 @@ std::vector<ExternModule> leaf_modules() {
 }
 
 std::vector<std::string> leaf_files(const AccelConfig& cfg) {
+  if (cfg.skip_enable) return {"tsr_delay", "tsr_fifo", "tsr_pe_ws_skip", "tsr_ws_skip_ctrl"};
   if (cfg.dataflow == Dataflow::WeightStationary) {
     return {"tsr_delay",    "tsr_fifo",      "tsr_pe_ws",   "tsr_ws_ctrl", "tsr_sram_1r1w",
             "tsr_spad",     "tsr_acc_mem",   "tsr_acc_banks", "tsr_divu",  "tsr_requant",
@@ -141,7 +176,159 @@ std::vector<std::string> leaf_files(const AccelConfig& cfg) {
   return {"tsr_delay", "tsr_fifo", "tsr_pe_os", "tsr_os_ctrl"};
 }
 
+namespace {
+
+// The row-elastic weight-stationary array (skip.enable): tsr_ws_skip_ctrl drives column 0 of every
+// row, steps travel right one column per cycle, psum FIFOs sit in the PEs; docs/skip.md.
+ir::Design build_skip_array(const AccelConfig& cfg) {
+  const int R = cfg.rows, C = cfg.cols, D = cfg.skip_depth;
+  const int IW = AccelConfig::kInBits, AW = AccelConfig::kAccBits, SW = sel_width(D);
+
+  Module m;
+  m.name = "tsr_array";
+  m.comment = fmt::format(
+      "{}x{} int8 systolic array, weight-stationary, row-elastic zero skipping (depth {}).\n"
+      "a: one pixel per beat, {} x int8, lane j*{}+r = K index k0+j*{}+r (row r, weight j); "
+      "a_zp_i: its zero point.\n"
+      "b: weight rows, {} beats fill a tile, the first beat lands in the bottom row's last stage;\n"
+      "c: int32 results sum((a - zp) * w), lane c = bits [32c+31:32c]. See docs/skip.md.",
+      R, C, D, D * R, R, R, D * R);
+  m.ports = {
+      Port{"clk_i", Dir::In, 1, ""},
+      Port{"rst_ni", Dir::In, 1, "asynchronous, active low"},
+      Port{"skip_en_i", Dir::In, 1, "1: skip zero activations; 0: dense (every step issued)"},
+      Port{"a_zp_i", Dir::In, IW, "activation zero point; constant while beats are in flight"},
+      Port{"a_valid_i", Dir::In, 1, ""},
+      Port{"a_ready_o", Dir::Out, 1, ""},
+      Port{"a_last_i", Dir::In, 1, "last beat of a tile"},
+      Port{"a_data_i", Dir::In, cfg.a_width, fmt::format("{} x int8", D * R)},
+      Port{"b_valid_i", Dir::In, 1, ""},
+      Port{"b_ready_o", Dir::Out, 1, ""},
+      Port{"b_data_i", Dir::In, cfg.b_width, fmt::format("{} x int8", C)},
+      Port{"c_valid_o", Dir::Out, 1, ""},
+      Port{"c_ready_i", Dir::In, 1, ""},
+      Port{"c_data_o", Dir::Out, cfg.c_width, fmt::format("{} x int32", C)},
+      Port{"cnt_skip_o", Dir::Out, 32, "row-steps skipped (wrapping)"},
+      Port{"cnt_gated_o", Dir::Out, 32, "PE MACs gated: zero-operand steps x C (wrapping)"},
+  };
+  Builder b(m);
+  b.net("en", 1, "The whole array advances as one pipeline while the output FIFO has room.");
+  b.net("fifo_full", 1);
+  b.net("out_valid", 1);
+  b.net("out_issue", 1);
+  b.net("unused_fifo_ready", 1);
+  b.assign(ir::ref("en"), op1(Op::LogNot, ir::ref("fifo_full")));
+  b.net("w_shift", 1);
+  b.net("w_bank", 1);
+  const std::vector<std::pair<const char*, int>> step_fields = {
+      {"a", IW + 1}, {"sel", SW}, {"bk", 1}, {"v", 1}, {"fi", 1}, {"la", 1}, {"nz", 1}};
+  for (const auto& [f, w] : step_fields) b.net(fmt::format("st_{}", f), w * R);
+  b.inst("tsr_ws_skip_ctrl", "u_ctrl",
+         {{"Rows", R}, {"Cols", C}, {"Depth", D}, {"Fifo", cfg.skip_psum_fifo},
+          {"InFifo", cfg.skip_row_fifo}, {"Gate", cfg.skip_gate ? 1 : 0}},
+         {{"clk_i", ir::ref("clk_i")},          {"rst_ni", ir::ref("rst_ni")},
+          {"en_i", ir::ref("en")},              {"skip_en_i", ir::ref("skip_en_i")},
+          {"zp_i", ir::ref("a_zp_i")},          {"a_valid_i", ir::ref("a_valid_i")},
+          {"a_last_i", ir::ref("a_last_i")},    {"a_data_i", ir::ref("a_data_i")},
+          {"a_ready_o", ir::ref("a_ready_o")},  {"b_valid_i", ir::ref("b_valid_i")},
+          {"b_ready_o", ir::ref("b_ready_o")},  {"w_shift_o", ir::ref("w_shift")},
+          {"w_bank_o", ir::ref("w_bank")},      {"st_a_o", ir::ref("st_a")},
+          {"st_sel_o", ir::ref("st_sel")},      {"st_bank_o", ir::ref("st_bk")},
+          {"st_v_o", ir::ref("st_v")},          {"st_first_o", ir::ref("st_fi")},
+          {"st_last_o", ir::ref("st_la")},      {"st_nz_o", ir::ref("st_nz")},
+          {"out_issue_o", ir::ref("out_issue")}, {"cnt_skip_o", ir::ref("cnt_skip_o")},
+          {"cnt_gated_o", ir::ref("cnt_gated_o")}},
+         "Row FIFOs, per-row step sequencers, weight double buffering, counters.");
+
+  // ---- per-PE nets: steps move right, weights and partial sums move down ---------------------
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c <= C; ++c) {
+      const std::string pre = c == C ? "unused_" : "";
+      for (const auto& [f, w] : step_fields) {
+        b.net(pre + rc(f, r, c), w, (c == 0 && std::string(f) == "a") ? fmt::format("Row {}", r) : "");
+      }
+    }
+    for (const auto& [f, w] : step_fields) {
+      b.assign(ir::ref(rc(f, r, 0)), slice(ir::ref(fmt::format("st_{}", f)), w * r + w - 1, w * r),
+               r == 0 && std::string(f) == "a" ? "Column 0: the row sequencers' steps." : "");
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r <= R; ++r) {
+      b.net((r == R ? "unused_" : "") + rc("w", r, c), IW, r == 0 ? fmt::format("Column {}", c) : "");
+      if (r > 0 && r < R) b.net(rc("p", r, c), AW);
+      if (r < R - 1) b.net(rc("pop", r, c), 1);
+    }
+    b.assign(ir::ref(rc("w", 0, c)), lane("b_data_i", c, IW),
+             c == 0 ? "Weight rows enter the top of every column." : "");
+    b.net(fmt::format("bot_c{}", c), AW);
+    b.net(fmt::format("res_c{}", c), AW);
+  }
+
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) {
+      const std::string right = (c + 1 == C) ? "unused_" : "";
+      std::vector<Conn> conns = {{"clk_i", ir::ref("clk_i")}, {"rst_ni", ir::ref("rst_ni")},
+                                 {"en_i", ir::ref("en")}};
+      const char* in_ports[] = {"a_i", "sel_i", "bank_i", "v_i", "first_i", "last_i", "nz_i"};
+      const char* out_ports[] = {"a_o", "sel_o", "bank_o", "v_o", "first_o", "last_o", "nz_o"};
+      for (size_t i = 0; i < step_fields.size(); ++i) {
+        conns.push_back({in_ports[i], ir::ref(rc(step_fields[i].first, r, c))});
+        conns.push_back({out_ports[i], ir::ref(right + rc(step_fields[i].first, r, c + 1))});
+      }
+      if (r + 1 < R) {
+        // The first step of the PE below pops this PE's psum FIFO.
+        b.assign(ir::ref(rc("pop", r, c)),
+                 op2(Op::LogAnd, ir::ref(rc("v", r + 1, c)), ir::ref(rc("fi", r + 1, c))));
+      }
+      conns.insert(conns.end(), {
+          {"w_i", ir::ref(rc("w", r, c))},
+          {"w_shift_i", ir::ref("w_shift")},
+          {"w_bank_i", ir::ref("w_bank")},
+          {"w_o", ir::ref((r + 1 == R ? "unused_" : "") + rc("w", r + 1, c))},
+          {"psum_i", r == 0 ? lit(AW, 0) : ir::ref(rc("p", r, c))},
+          {"pop_i", r + 1 == R ? lit(1, 0) : ir::ref(rc("pop", r, c))},
+          {"psum_o", r + 1 == R ? ir::ref(fmt::format("bot_c{}", c)) : ir::ref(rc("p", r + 1, c))},
+      });
+      b.inst("tsr_pe_ws_skip", fmt::format("u_pe_r{}_c{}", r, c),
+             {{"InW", IW}, {"AccW", AW}, {"Depth", D}, {"Fifo", r + 1 == R ? 1 : cfg.skip_psum_fifo},
+              {"Gate", cfg.skip_gate ? 1 : 0}},
+             std::move(conns));
+    }
+  }
+
+  // ---- output: the bottom row's last step reaches column c c cycles later; de-skew; FIFO -------
+  b.delay("u_out_delay", 1, C, true, ir::ref("out_issue"), ir::ref("out_valid"),
+          "Output valid: the bottom row's last step, delayed to the de-skewed last column.");
+  for (int c = 0; c < C; ++c) {
+    b.delay(fmt::format("u_deskew_c{}", c), AW, C - 1 - c, false,
+            ir::ref(fmt::format("bot_c{}", c)), ir::ref(fmt::format("res_c{}", c)),
+            c == 0 ? "Output de-skew: column c is delayed C-1-c cycles." : "");
+  }
+  std::vector<ExprRef> lanes;
+  for (int c = C - 1; c >= 0; --c) lanes.push_back(ir::ref(fmt::format("res_c{}", c)));
+  b.inst("tsr_fifo", "u_out_fifo", {{"Width", cfg.c_width}, {"Depth", AccelConfig::kOutFifoDepth}},
+         {{"clk_i", ir::ref("clk_i")},
+          {"rst_ni", ir::ref("rst_ni")},
+          {"push_valid_i", op2(Op::LogAnd, ir::ref("out_valid"), ir::ref("en"))},
+          {"push_ready_o", ir::ref("unused_fifo_ready")},
+          {"push_data_i", lanes.size() == 1 ? lanes[0] : concat(lanes)},
+          {"pop_valid_o", ir::ref("c_valid_o")},
+          {"pop_ready_i", ir::ref("c_ready_i")},
+          {"pop_data_o", ir::ref("c_data_o")},
+          {"full_o", ir::ref("fifo_full")}},
+         "Output FIFO: its registered full flag is the array's stall.");
+
+  Design d;
+  d.modules.push_back(std::move(m));
+  d.externs = leaf_modules();
+  return d;
+}
+
+}  // namespace
+
 ir::Design build_array(const AccelConfig& cfg) {
+  if (cfg.skip_enable) return build_skip_array(cfg);
   const int R = cfg.rows, C = cfg.cols;
   const int IW = AccelConfig::kInBits, AW = AccelConfig::kAccBits;
   const bool ws = cfg.dataflow == Dataflow::WeightStationary;

@@ -197,6 +197,28 @@ const std::vector<ParamSpec>& param_specs() {
        "Escape core data memory in KiB (a power of two), at address 0x0001_0000; the stack "
        "starts at its top.",
        "TSR_CORE_DMEM_KIB"},
+      {"skip.enable", ParamKind::Bool, 0, 0, {},
+       "Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row "
+       "issues one step per activation that differs from the zero point (at least one per pixel) "
+       "and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per "
+       "beat plus the zero point. See docs/skip.md. The variant has no tsr_top yet.",
+       "TSR_SKIP_ENABLE"},
+      {"skip.depth", ParamKind::Enum, 0, 0, {"1", "2", "4"},
+       "Skip granularity: K indices per row and pixel (D); a beat carries D*R activations and a "
+       "row spends max(1, non-zero of its D) cycles on a pixel. 1 = gating only, no skipping.",
+       "TSR_SKIP_DEPTH"},
+      {"skip.psum_fifo", ParamKind::Int, 2, 4, {},
+       "Psum FIFO entries per PE (above the bottom row), including the entry being accumulated: "
+       "how far a row may run ahead of the row below.",
+       "TSR_SKIP_PSUM_FIFO"},
+      {"skip.row_fifo", ParamKind::Enum, 0, 0, {"2", "4", "8", "16", "32", "64"},
+       "Input FIFO entries per row (D bytes each): how far the top rows may run ahead of the "
+       "bottom rows before the activation stream stalls.",
+       "TSR_SKIP_ROW_FIFO"},
+      {"skip.gate", ParamKind::Bool, 0, 0, {},
+       "Zero gating in the skip PEs: operand registers hold and the accumulator entry is not "
+       "written on zero steps (no datapath toggles). false only as a power baseline.",
+       "TSR_SKIP_GATE"},
   };
   return specs;
 }
@@ -253,9 +275,14 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   c.core_m_ext = canon["core.m_ext"] == "true";
   c.core_imem_kib = std::stoi(canon["core.imem_kib"]);
   c.core_dmem_kib = std::stoi(canon["core.dmem_kib"]);
+  c.skip_enable = canon["skip.enable"] == "true";
+  c.skip_depth = std::stoi(canon["skip.depth"]);
+  c.skip_psum_fifo = std::stoi(canon["skip.psum_fifo"]);
+  c.skip_row_fifo = std::stoi(canon["skip.row_fifo"]);
+  c.skip_gate = canon["skip.gate"] == "true";
 
   c.macs = c.rows * c.cols;
-  c.a_width = c.rows * AccelConfig::kInBits;
+  c.a_width = (c.skip_enable ? c.skip_depth : 1) * c.rows * AccelConfig::kInBits;
   c.b_width = c.cols * AccelConfig::kInBits;
   c.c_width = c.cols * AccelConfig::kAccBits;
   // WS: the skew (row r waits r cycles), the PE column (R cycles to the bottom), the de-skew
@@ -285,6 +312,11 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
     fail("{}: memory.acc_kib = {} gives {} accumulator rows of {} bytes per bank; each bank "
          "needs 16 .. 32768 rows",
          where("memory.acc_kib"), c.acc_kib, acc_bank, 4 * c.cols);
+  }
+  if (c.skip_enable && c.dataflow != Dataflow::WeightStationary) {
+    fail("{}: key 'skip.enable': zero skipping needs array.dataflow = \"ws\" (the row-elastic "
+         "array is weight-stationary); set skip.enable = false for an os variant",
+         where("skip.enable"));
   }
   for (const char* key : {"core.imem_kib", "core.dmem_kib"}) {
     const int kib = std::stoi(canon[key]);
@@ -322,6 +354,11 @@ std::string param_value(const AccelConfig& cfg, const std::string& key) {
   if (key == "core.m_ext") return cfg.core_m_ext ? "true" : "false";
   if (key == "core.imem_kib") return std::to_string(cfg.core_imem_kib);
   if (key == "core.dmem_kib") return std::to_string(cfg.core_dmem_kib);
+  if (key == "skip.enable") return cfg.skip_enable ? "true" : "false";
+  if (key == "skip.depth") return std::to_string(cfg.skip_depth);
+  if (key == "skip.psum_fifo") return std::to_string(cfg.skip_psum_fifo);
+  if (key == "skip.row_fifo") return std::to_string(cfg.skip_row_fifo);
+  if (key == "skip.gate") return cfg.skip_gate ? "true" : "false";
   fail("internal: no value accessor for parameter '{}'", key);
 }
 

@@ -147,7 +147,12 @@ std::string gtkw_file(const AccelConfig& cfg, const std::vector<std::string>& ba
     sig("c_data_o", cfg.c_width, "22");
   });
   group("Controller", [&] {
-    if (ws) {
+    if (cfg.skip_enable) {
+      for (const char* n : {"skip_en_i", "w_shift", "w_bank", "out_issue"}) sig(n, 1, "28");
+      sig("a_zp_i", AccelConfig::kInBits, "24");
+      sig("cnt_skip_o", 32, "24");
+      sig("cnt_gated_o", 32, "24");
+    } else if (ws) {
       for (const char* n : {"arr_valid", "arr_bank", "w_shift", "w_bank"}) sig(n, 1, "28");
     } else {
       for (const char* n : {"step_valid", "step_flip", "step_emit"}) sig(n, 1, "28");
@@ -156,6 +161,11 @@ std::string gtkw_file(const AccelConfig& cfg, const std::vector<std::string>& ba
   });
   group("Rows (left edge, after skew)", [&] {
     for (int r = 0; r < cfg.rows; ++r) {
+      if (cfg.skip_enable) {
+        for (const char* n : {"v", "fi", "la", "nz"}) sig(fmt::format("{}_r{}_c0", n, r), 1, "28");
+        sig(fmt::format("a_r{}_c0", r), AccelConfig::kInBits + 1, "424");
+        continue;
+      }
       sig(fmt::format("av_r{}_c0", r), 1, "28");
       sig(fmt::format("a_r{}_c0", r), AccelConfig::kInBits, "424");
     }
@@ -190,7 +200,7 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
   v.push_back({"TSR_ACC_BITS", std::to_string(AccelConfig::kAccBits),
                "Accumulator width (int32, wrapping)."});
   v.push_back({"TSR_ARRAY_MACS", std::to_string(cfg.macs), "Multiply-accumulates per cycle (R*C)."});
-  v.push_back({"TSR_ARRAY_A_WIDTH", std::to_string(cfg.a_width), "Width of a_data_i in bits (R*8)."});
+  v.push_back({"TSR_ARRAY_A_WIDTH", std::to_string(cfg.a_width), "Width of a_data_i in bits (R*8; D*R*8 with skip)."});
   v.push_back({"TSR_ARRAY_B_WIDTH", std::to_string(cfg.b_width), "Width of b_data_i in bits (C*8)."});
   v.push_back({"TSR_ARRAY_C_WIDTH", std::to_string(cfg.c_width), "Width of c_data_o in bits (C*32)."});
   v.push_back({"TSR_ARRAY_FILL_LATENCY", std::to_string(cfg.fill_latency),
@@ -206,8 +216,8 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
   v.push_back({"TSR_ACC_ROWS", std::to_string(cfg.acc_rows),
                "Accumulator rows of C int32 lanes (both banks)."});
   v.push_back({"TSR_DMA_BUS_BYTES", std::to_string(cfg.bus_bytes), "AXI4 data width in bytes."});
-  v.push_back({"TSR_HAS_TOP", cfg.dataflow == Dataflow::WeightStationary ? "1" : "0",
-               "1 when the variant has the accelerator top tsr_top (weight-stationary)."});
+  v.push_back({"TSR_HAS_TOP", cfg.has_top() ? "1" : "0",
+               "1 when the variant has the accelerator top tsr_top (weight-stationary, no skip)."});
   return v;
 }
 
@@ -257,7 +267,7 @@ std::vector<GeneratedFile> generate(const AccelConfig& cfg, const std::string& c
   j["variant"] = cfg.name;
   j["config_hash"] = cfg.hash;
   j["command"] = command;
-  j["top"] = cfg.dataflow == Dataflow::WeightStationary ? "tsr_top" : "tsr_array";
+  j["top"] = cfg.has_top() ? "tsr_top" : "tsr_array";
   // The systolic array alone: what `tessera synth` measures until SRAMs are black-boxed.
   j["array_top"] = "tsr_array";
   nlohmann::ordered_json params;

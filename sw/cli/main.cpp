@@ -19,6 +19,7 @@
 #include "tessera/core/core_sim.h"
 #include "tessera/sim/bench.h"
 #include "tessera/top/bench_layers.h"
+#include "tessera/skip/bench_skip.h"
 #include "tessera/top/rtl_backend.h"
 #endif
 #ifdef TSR_WITH_SYNTH
@@ -76,6 +77,14 @@ int run(int argc, char** argv) {
   blay->add_flag("--quick", lopt.quick, "Smaller layers (for tests)");
   blay->add_flag("--disassemble", lopt.disassemble, "Print each layer's command list");
   tsr::core::BenchCoreOptions bcopt;
+  tsr::skip::BenchSkipOptions skopt;
+  auto* bskip = bench->add_subcommand(
+      "skip", "Zero skipping: array cycles vs sparsity, toggles, area, real activations (docs/skip.md)");
+  bskip->add_option("--out", skopt.out_dir, "Output directory (bench_skip.md/.json, skip_sweep.svg, synth/)")
+      ->required();
+  bskip->add_flag("--quick", skopt.quick, "Small GEMMs, no synthesis (for tests)");
+  bskip->add_option("--area-preset", skopt.area_preset, "Preset whose array is synthesized (default: default)");
+  bskip->add_flag("!--no-synth", skopt.synth, "Skip the area comparison");
   auto* bcore = bench->add_subcommand(
       "core", "Cycles and CPI of the escape core on integer benchmarks and firmware ops");
   bcore->add_option("--json", bcopt.json_path, "Also write the results as JSON to this file");
@@ -186,6 +195,7 @@ int run(int argc, char** argv) {
   if (blay->parsed()) return tsr::top::bench_layers(lopt);
   if (crun->parsed()) return tsr::core::core_run(copt);
   if (bcore->parsed()) return tsr::core::bench_core(bcopt);
+  if (bskip->parsed()) return tsr::skip::bench_skip(skopt);
   if (bnets->parsed()) return tsr::top::bench_nets(nopt);
   if (runc->parsed()) {
     const auto rtl = tsr::top::rtl_factory();

@@ -1,5 +1,6 @@
 // Golden-reference GEMM tests of one variant's systolic array (TSR_TEST_VARIANT), compiled once
 // per built-in variant. Every output element is compared bit-exactly with tsr::ref::gemm_i8.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -49,9 +50,11 @@ Operands make_operands(int m, int n, int k, Fill fill, std::mt19937_64& rng) {
 }
 
 // Runs one GEMM on a fresh simulator; on mismatch, reruns with an FST wave. Returns "" when exact.
-std::string check_gemm(const std::string& stem, const Operands& o, int m, int n, int k,
-                       const GemmOptions& opt, uint64_t sim_seed, tsr::sim::GemmStats* stats = nullptr) {
-  const auto golden = tsr::ref::gemm_i8(o.a, o.b, m, n, k);
+// On a zero-skip variant it runs twice, skipping on and off (the same array issuing every step),
+// and both must be exact against the golden model (with opt.a_zp as the activation zero point).
+std::string check_gemm_once(const std::string& stem, const Operands& o, int m, int n, int k,
+                            const GemmOptions& opt, uint64_t sim_seed, tsr::sim::GemmStats* stats) {
+  const auto golden = tsr::ref::gemm_i8(o.a, o.b, m, n, k, opt.a_zp);
   auto probe = tsr::sim::make_array_sim(TSR_TEST_VARIANT);
   const std::string save = probe->info().gen_dir + "/waves/tsr_array.gtkw";
   const std::string wave_stem = std::string(TSR_TEST_VARIANT) + "_" + stem;
@@ -64,13 +67,24 @@ std::string check_gemm(const std::string& stem, const Operands& o, int m, int n,
       if (got[i] != golden[i]) {
         size_t bad = 0;
         for (size_t j = 0; j < golden.size(); ++j) bad += got[j] != golden[j];
-        return fmt::format("variant {}: GEMM {}x{}x{}: C[{}][{}] = {}, golden {} ({} of {} elements differ)",
-                           TSR_TEST_VARIANT, m, n, k, i / n, i % n, got[i], golden[i], bad,
+        return fmt::format("variant {}{}: GEMM {}x{}x{} (zp {}): C[{}][{}] = {}, golden {} ({} of {} "
+                           "elements differ)",
+                           TSR_TEST_VARIANT, probe->info().skip_depth ? (opt.skip ? " skip on" : " skip off") : "",
+                           m, n, k, static_cast<int>(opt.a_zp), i / n, i % n, got[i], golden[i], bad,
                            golden.size());
       }
     }
     return "";
   });
+}
+
+std::string check_gemm(const std::string& stem, const Operands& o, int m, int n, int k,
+                       const GemmOptions& opt, uint64_t sim_seed, tsr::sim::GemmStats* stats = nullptr) {
+  std::string msg = check_gemm_once(stem, o, m, n, k, opt, sim_seed, stats);
+  if (!msg.empty() || tsr::sim::make_array_sim(TSR_TEST_VARIANT)->info().skip_depth == 0) return msg;
+  GemmOptions dense = opt;
+  dense.skip = !opt.skip;
+  return check_gemm_once(stem + (dense.skip ? "_skip" : "_dense"), o, m, n, k, dense, sim_seed, nullptr);
 }
 
 class ArrayGemm : public ::testing::Test {
@@ -105,7 +119,10 @@ TEST_F(ArrayGemm, RandomShapesUpToSeveralTiles) {
     std::uniform_int_distribution<int> dm(1, 3 * R + 2), dn(1, 3 * C + 2), dk(1, 3 * R + 2);
     const int m = dm(rng), n = dn(rng), k = dk(rng);
     const Operands o = make_operands(m, n, k, Fill::Random, rng);
-    const std::string msg = check_gemm(fmt::format("random_{}", t), o, m, n, k, {}, rng());
+    GemmOptions opt;
+    // Skip variants: a random activation zero point, so a - zp spans -255..255.
+    if (info_.skip_depth > 0) opt.a_zp = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+    const std::string msg = check_gemm(fmt::format("random_{}", t), o, m, n, k, opt, rng());
     ASSERT_EQ(msg, "") << "case " << t << " (seed " << seed << ")";
   }
 }
@@ -152,9 +169,14 @@ TEST_F(ArrayGemm, BackToBackTilesStreamWithoutBubbles) {
   std::mt19937_64 rng(3);
   const Operands o = make_operands(m, n, k, Fill::Random, rng);
   tsr::sim::GemmStats st;
-  ASSERT_EQ(check_gemm("back_to_back", o, m, n, k, {}, 3, &st), "");
+  GemmOptions opt;
+  opt.skip = false;  // skip variants: every step issued (a random operand is rarely a zero)
+  ASSERT_EQ(check_gemm("back_to_back", o, m, n, k, opt, 3, &st), "");
+  // Skip variants run with skipping off here: a beat carries D*R K indices and a row spends D
+  // cycles on it, so the ideal is the same; the weight preload is D*R beats and the fill D per row.
   const uint64_t ideal = static_cast<uint64_t>(m) * n * k / (R * C);
-  const uint64_t overhead = info_.output_stationary ? R + 2 * (R + C) + 8 : 2 * R + C + 8;
+  const int D = std::max(1, info_.skip_depth);
+  const uint64_t overhead = info_.output_stationary ? R + 2 * (R + C) + 8 : (2 * D + 1) * R + C + 8;
   EXPECT_LE(st.cycles, ideal + overhead) << "ideal " << ideal;
   EXPECT_GE(st.cycles, ideal);
 }

@@ -60,7 +60,13 @@ const char* kValid =
     "enable = true\n"
     "m_ext = true\n"
     "imem_kib = 16\n"
-    "dmem_kib = 16\n";
+    "dmem_kib = 16\n"
+    "\n[skip]\n"
+    "enable = false\n"
+    "depth = 2\n"
+    "psum_fifo = 2\n"
+    "row_fifo = 16\n"
+    "gate = true\n";
 
 // Replaces `from` by `to` in the valid preset (expects exactly one occurrence).
 std::string variant_of(const std::string& from, const std::string& to) {

@@ -25,16 +25,39 @@ uint64_t scalesim_cycles(const VariantInfo& v, int m, int n, int k) {
 }
 
 GemmPlan plan_gemm(const VariantInfo& v, std::span<const int8_t> a, std::span<const int8_t> b, int m,
-                   int n, int k) {
+                   int n, int k, int8_t a_zp) {
   const int R = v.rows, C = v.cols;
   if (m < 1 || n < 1 || k < 1) fail("plan_gemm: shape {}x{}x{} must be at least 1x1x1", m, n, k);
   if (a.size() != static_cast<size_t>(m) * k || b.size() != static_cast<size_t>(k) * n) {
     fail("plan_gemm: operand sizes {} and {} do not match {}x{}x{}", a.size(), b.size(), m, n, k);
   }
-  auto A = [&](int i, int x) -> int8_t { return (i < m && x < k) ? a[i * k + x] : int8_t{0}; };
+  auto A = [&](int i, int x) -> int8_t { return (i < m && x < k) ? a[i * k + x] : a_zp; };
   auto B = [&](int x, int j) -> int8_t { return (x < k && j < n) ? b[x * n + j] : int8_t{0}; };
   GemmPlan p;
-  if (!v.output_stationary) {
+  if (a_zp != 0 && v.skip_depth == 0) {
+    fail("plan_gemm: variant {} is dense; an activation zero point needs a skip variant", v.name);
+  }
+  if (v.skip_depth > 0) {
+    const int D = v.skip_depth, KT = D * R;
+    for (int n0 = 0; n0 < n; n0 += C) {
+      for (int k0 = 0; k0 < k; k0 += KT) {
+        ++p.tiles;
+        for (int t = 0; t < KT; ++t) {
+          const int q = KT - 1 - t, r = q / D, j = q % D;
+          GemmBeat w;
+          for (int c = 0; c < C; ++c) w.lanes.push_back(B(k0 + j * R + r, n0 + c));
+          p.b.push_back(std::move(w));
+        }
+        for (int i = 0; i < m; ++i) {
+          GemmBeat x;
+          for (int l = 0; l < KT; ++l) x.lanes.push_back(A(i, k0 + l));
+          x.last = (i == m - 1);
+          p.a.push_back(std::move(x));
+          p.slots.push_back({i, n0, k0 > 0});
+        }
+      }
+    }
+  } else if (!v.output_stationary) {
     // Weight-stationary: a tile is R rows of K by C columns of N; every row of A streams through.
     for (int n0 = 0; n0 < n; n0 += C) {
       for (int k0 = 0; k0 < k; k0 += R) {
@@ -88,20 +111,23 @@ std::vector<int32_t> run_gemm(ArraySim& sim, std::span<const int8_t> a, std::spa
                               int m, int n, int k, const GemmOptions& opt, GemmStats* stats) {
   const VariantInfo& v = sim.info();
   const int R = v.rows, C = v.cols;
-  const GemmPlan plan = plan_gemm(v, a, b, m, n, k);
+  const GemmPlan plan = plan_gemm(v, a, b, m, n, k, opt.a_zp);
+  if (v.skip_depth > 0) sim.set_skip(opt.skip, opt.a_zp);
+  const SkipCounters cnt0 = sim.skip_counters();
   std::deque<GemmBeat> aq(plan.a.begin(), plan.a.end()), bq(plan.b.begin(), plan.b.end());
   std::deque<ResultSlot> slots(plan.slots.begin(), plan.slots.end());
   const uint64_t tiles = plan.tiles;
   const uint64_t total_a = aq.size(), total_b = bq.size(), total_c = slots.size();
   const uint64_t bound = opt.max_cycles ? opt.max_cycles
-                                        : 64 + 8 * (total_a + total_b + total_c + (uint64_t)tiles * (R + C)) *
+                                        : 64 + 8 * std::max(1, v.skip_depth) *
+                                                   (total_a + total_b + total_c + (uint64_t)tiles * (R + C)) *
                                                    (100 / std::max(1, std::min(opt.c_ready_percent, opt.in_valid_percent)) + 1);
   std::mt19937_64 rng(opt.seed);
   std::uniform_int_distribution<int> pct(0, 99);
 
   std::vector<int32_t> out(static_cast<size_t>(m) * n, 0);
   std::vector<int32_t> lanes(C);
-  const std::vector<int8_t> zero_a(R, 0), zero_b(C, 0);
+  const std::vector<int8_t> zero_a(v.a_lanes(), 0), zero_b(C, 0);
   const uint64_t start = sim.cycle();
   uint64_t got = 0;
   while (got < total_c) {
@@ -141,6 +167,9 @@ std::vector<int32_t> run_gemm(ArraySim& sim, std::span<const int8_t> a, std::spa
     stats->b_beats = total_b;
     stats->c_beats = total_c;
     stats->tiles = tiles;
+    const SkipCounters cnt1 = sim.skip_counters();
+    stats->counters.skipped = cnt1.skipped - cnt0.skipped;
+    stats->counters.gated = cnt1.gated - cnt0.gated;
   }
   return out;
 }

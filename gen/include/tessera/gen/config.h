@@ -27,6 +27,11 @@ struct AccelConfig {
   bool core_m_ext = false;   // M extension (mul/div) in the escape core
   int core_imem_kib = 0;     // escape core instruction memory (power of two)
   int core_dmem_kib = 0;     // escape core data memory (power of two)
+  bool skip_enable = false;  // row-elastic zero skipping (ws): docs/skip.md
+  int skip_depth = 1;        // D: K indices per row and pixel (weights per bank per PE)
+  int skip_psum_fifo = 2;    // psum FIFO entries per PE above the bottom row
+  int skip_row_fifo = 4;     // input FIFO entries per row
+  bool skip_gate = true;     // zero gating in the skip PEs
 
   // --- fixed architecture constants ---
   static constexpr int kInBits = 8;    // int8 operands
@@ -49,6 +54,7 @@ struct AccelConfig {
   std::string hash;      // 16 hex digits over the canonical parameter list
 
   std::string dataflow_name() const;  // "ws" or "os"
+  bool has_top() const { return dataflow == Dataflow::WeightStationary && !skip_enable; }
 };
 
 enum class ParamKind { Int, Enum, String, Bool };

@@ -13,6 +13,11 @@ namespace tsr::ref {
 std::vector<int32_t> gemm_i8(std::span<const int8_t> a, std::span<const int8_t> b, int m, int n,
                              int k);
 
+// C[M x N] = (A - a_zp)[M x K] * B[K x N]: TFLite's convolution / fully-connected arithmetic with
+// the input offset applied to every activation (what the zero-skip array computes).
+std::vector<int32_t> gemm_i8(std::span<const int8_t> a, std::span<const int8_t> b, int m, int n,
+                             int k, int a_zp);
+
 // Wrapping int32 addition (the accumulator's rule): the sum modulo 2^32.
 inline int32_t wrap_add(int32_t x, int32_t y) {
   return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));

@@ -20,6 +20,18 @@ struct VariantInfo {
   int freq_mhz = 0;
   int fill_latency = 0;
   std::string gen_dir;  // the generator's output directory (manifest, rtl/, include/)
+  int skip_depth = 0;   // row-elastic zero-skip array (skip.enable): D; 0 = dense array
+  bool skip_gate = false;  // skip array with zero gating (skip.gate)
+  int skip_psum_fifo = 0;  // skip.psum_fifo
+  int skip_row_fifo = 0;   // skip.row_fifo
+  // Activation lanes per beat: D*R on a skip array, R (WS) / R (OS) otherwise.
+  int a_lanes() const { return skip_depth > 0 ? skip_depth * rows : rows; }
+};
+
+// The zero-skip array's counters (wrapping 32-bit in the RTL).
+struct SkipCounters {
+  uint32_t skipped = 0;  // row-steps skipped
+  uint32_t gated = 0;    // PE MACs gated (zero-operand steps x C)
 };
 
 struct SimOptions {
@@ -35,10 +47,15 @@ class ArraySim {
 
   // Assert reset for a few cycles, then release it with all inputs idle.
   virtual void reset() = 0;
-  // Inputs for the coming clock edge. lanes.size() must be rows (a) / cols (b).
+  // Inputs for the coming clock edge. lanes.size() must be info().a_lanes() (a) / cols (b).
   virtual void set_a(bool valid, bool last, std::span<const int8_t> lanes) = 0;
   virtual void set_b(bool valid, std::span<const int8_t> lanes) = 0;
   virtual void set_c_ready(bool ready) = 0;
+  // Skip arrays: skipping on/off and the activation zero point (held while beats are in flight).
+  // Dense arrays accept only (false, 0) and throw tsr::Error otherwise.
+  virtual void set_skip(bool enable, int8_t zp) = 0;
+  // Skip arrays: the counters; dense arrays: zeros.
+  virtual SkipCounters skip_counters() const = 0;
   // Evaluate the combinational outputs for the current inputs (call before reading them).
   virtual void settle() = 0;
   virtual bool a_ready() const = 0;

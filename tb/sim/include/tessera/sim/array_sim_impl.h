@@ -43,7 +43,7 @@ class ArraySimImpl final : public ArraySim {
     tick();
   }
   void set_a(bool valid, bool last, std::span<const int8_t> lanes) override {
-    check_lanes("a", lanes.size(), info_.rows);
+    check_lanes("a", lanes.size(), info_.a_lanes());
     top_->a_valid_i = valid;
     top_->a_last_i = last;
     for (size_t i = 0; i < lanes.size(); ++i) put_lane(top_->a_data_i, i, 8, static_cast<uint8_t>(lanes[i]));
@@ -54,6 +54,23 @@ class ArraySimImpl final : public ArraySim {
     for (size_t i = 0; i < lanes.size(); ++i) put_lane(top_->b_data_i, i, 8, static_cast<uint8_t>(lanes[i]));
   }
   void set_c_ready(bool ready) override { top_->c_ready_i = ready; }
+  void set_skip(bool enable, int8_t zp) override {
+    if constexpr (requires { top_->skip_en_i; top_->a_zp_i; }) {
+      top_->skip_en_i = enable;
+      top_->a_zp_i = static_cast<uint8_t>(zp);
+    } else if (enable || zp != 0) {
+      fail("variant {}: zero skipping / an activation zero point ({}) needs a skip variant "
+           "(skip.enable)", info_.name, static_cast<int>(zp));
+    }
+  }
+  SkipCounters skip_counters() const override {
+    SkipCounters c;
+    if constexpr (requires { top_->cnt_skip_o; top_->cnt_gated_o; }) {
+      c.skipped = top_->cnt_skip_o;
+      c.gated = top_->cnt_gated_o;
+    }
+    return c;
+  }
   void settle() override { top_->eval(); }
   bool a_ready() const override { return top_->a_ready_o; }
   bool b_ready() const override { return top_->b_ready_o; }
@@ -88,6 +105,10 @@ class ArraySimImpl final : public ArraySim {
     top_->a_last_i = 0;
     top_->b_valid_i = 0;
     top_->c_ready_i = 1;
+    if constexpr (requires { top_->skip_en_i; top_->a_zp_i; }) {
+      top_->skip_en_i = 1;
+      top_->a_zp_i = 0;
+    }
   }
   void check_lanes(const char* what, size_t got, int want) const {
     if (got != static_cast<size_t>(want)) {

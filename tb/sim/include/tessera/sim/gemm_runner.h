@@ -17,6 +17,9 @@ struct GemmOptions {
   int in_valid_percent = 100;  // < 100: random bubbles on the input streams
   uint64_t seed = 1;           // for the two above
   uint64_t max_cycles = 0;     // 0: a bound derived from the shape; exceeded -> tsr::Error
+  // Skip variants only (a dense variant ignores `skip` and rejects a non-zero a_zp):
+  bool skip = true;            // skip zero activations (false: the same array, every step issued)
+  int8_t a_zp = 0;             // activation zero point: C = (A - a_zp) * B
 };
 
 struct GemmStats {
@@ -25,9 +28,12 @@ struct GemmStats {
   uint64_t b_beats = 0;  // weight rows (WS) / B rows (OS) accepted
   uint64_t c_beats = 0;  // result vectors taken
   uint64_t tiles = 0;
+  SkipCounters counters;  // skip variants: counter increase over the GEMM
 };
 
-// The beats of a GEMM for one variant, and where each result beat goes.
+// The beats of a GEMM for one variant, and where each result beat goes. On a skip variant a tile is
+// D*R K indices: activation lane j*R + r is K index k0 + j*R + r (row r, weight stage j), weight
+// beat t lands in chain position D*R-1-t (row q / D, stage q % D). Padding lanes carry a_zp.
 struct GemmBeat {
   std::vector<int8_t> lanes;
   bool last = false;
@@ -43,7 +49,7 @@ struct GemmPlan {
   uint64_t tiles = 0;
 };
 GemmPlan plan_gemm(const VariantInfo& v, std::span<const int8_t> a, std::span<const int8_t> b, int m,
-                   int n, int k);
+                   int n, int k, int8_t a_zp = 0);
 // Places result beat `lanes` per `slot` into C (M x N, row-major).
 void place_result(std::span<int32_t> c, int m, int n, const ResultSlot& slot,
                   std::span<const int32_t> lanes);
