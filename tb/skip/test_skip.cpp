@@ -129,7 +129,7 @@ tsr::tb::CommandResult run_formal(const std::string& dir, const std::string& def
 TEST(SkipFormal, SkipAndDensePathsMatchTheSpecification) {
   if (std::system("command -v yosys >/dev/null 2>&1") != 0) GTEST_SKIP() << "yosys not installed";
   const std::string dir = formal_variant();
-  const auto r = run_formal(dir, "", 2, 18);
+  const auto r = run_formal(dir, "", 2, 14);
   EXPECT_EQ(r.code, 0) << r.output << "\nlog: " << dir << "/sat.log";
   EXPECT_NE(tsr::tb::read_text(dir + "/sat.log").find("SUCCESS"), std::string::npos) << dir << "/sat.log";
 }
@@ -137,7 +137,7 @@ TEST(SkipFormal, SkipAndDensePathsMatchTheSpecification) {
 TEST(SkipFormal, AWrongSpecificationIsCaught) {
   if (std::system("command -v yosys >/dev/null 2>&1") != 0) GTEST_SKIP() << "yosys not installed";
   const std::string dir = formal_variant();
-  const auto r = run_formal(dir, "-DTSR_FORMAL_BUG", 2, 18);
+  const auto r = run_formal(dir, "-DTSR_FORMAL_BUG", 2, 14);
   EXPECT_NE(r.code, 0) << "the check passed with a deliberately wrong specification";
   EXPECT_NE(tsr::tb::read_text(dir + "/sat.log").find("FAIL"), std::string::npos) << dir << "/sat.log";
 }

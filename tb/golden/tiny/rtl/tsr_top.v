@@ -62,7 +62,11 @@ module tsr_top (
     .SpBanks     (2),
     .AccBankRows (128),
     .BusBytes    (8),
-    .Hash        (1282629054)
+    .Hash        (1282629054),
+    .HasCore     (1),
+    .CoreMExt    (0),
+    .CoreImemKib (4),
+    .CoreDmemKib (4)
   ) u_accel (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
