@@ -143,6 +143,13 @@ int run(int argc, char** argv) {
                     "Nangate45 Liberty file, .lib or .lib.gz (default: $TSR_LIBERTY, else " +
                         tsr::synth::default_liberty() + ")");
   synth->add_option("--out", sopt.out_dir, "Output directory; results go to OUT/<target>/")->required();
+  synth->add_option("--scope", sopt.scope,
+                    "top (whole accelerator, default when the variant has tsr_top) | array");
+  long synth_sram_threshold = -1;
+  auto* synth_thr = synth->add_option(
+      "--sram-threshold-bits", synth_sram_threshold,
+      "SRAMs with more bits become black-box macros (default 4096; FPGA targets: none)");
+  synth->add_flag("!--no-core", sopt.core, "Do not synthesize the escape core separately");
 
   // tessera sweep
   tsr::synth::SweepOptions wopt;
@@ -228,6 +235,12 @@ int run(int argc, char** argv) {
     }
     command += " --target " + quote_arg(synth_target);
     if (!sopt.liberty.empty()) command += " --liberty " + quote_arg(sopt.liberty);
+    if (!sopt.scope.empty()) command += " --scope " + quote_arg(sopt.scope);
+    if (synth_thr->count() > 0) {
+      sopt.sram_threshold_bits = synth_sram_threshold;
+      command += " --sram-threshold-bits " + std::to_string(synth_sram_threshold);
+    }
+    if (!sopt.core) command += " --no-core";
     command += " --out " + quote_arg(sopt.out_dir);
     sopt.command = command;
     if (!synth_config.empty()) {
@@ -239,7 +252,13 @@ int run(int argc, char** argv) {
     if (r.design.area_um2) {
       fmt::print("  area   {:.1f} um^2", *r.design.area_um2);
       if (r.kge_um2) fmt::print(" ({:.2f} kGE)", *r.design.area_um2 / *r.kge_um2);
-      fmt::print("\n");
+      fmt::print(" standard cells, scope {}\n", r.scope);
+      if (r.macro_area_um2 > 0) {
+        const double total = *r.design.area_um2 + r.macro_area_um2;
+        fmt::print("  + SRAM macros {:.1f} um^2 (model) = {:.1f} um^2", r.macro_area_um2, total);
+        if (r.kge_um2) fmt::print(" ({:.2f} kGE)", total / *r.kge_um2);
+        fmt::print("\n");
+      }
     } else {
       fmt::print("  cells  {}", r.design.cells);
       for (const auto& [cls, n] : r.design.resources) fmt::print(", {} {}", cls, n);

@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -114,9 +117,11 @@ std::string first_match(const std::string& text, const std::regex& re) {
 struct FlowInput {
   std::string what;  // "variant 'tiny'", "the reference MAC"
   fs::path rtl_dir;
-  std::vector<std::string> rtl_files;
+  std::vector<std::string> rtl_files;  // relative to rtl_dir, or absolute
   std::string top;
   fs::path work;
+  fs::path macro_liberty;  // nangate45: the SRAM macros' Liberty model, when there are macros
+  bool blocks = false;     // compute the per-block rows (whole accelerator)
 };
 
 struct FlowEnv {
@@ -133,9 +138,77 @@ struct FlowEnv {
 
 struct FlowOutput {
   DesignStats design;
+  std::vector<BlockRow> blocks;
   std::optional<TimingReport> timing;
   std::string yosys_version;
 };
+
+// The blocks of the whole accelerator, in report order. An instance belongs to the block of the
+// nearest enclosing instance (itself included) whose source module is listed here; the rest is glue.
+struct BlockDef {
+  const char* key;
+  const char* name;
+  std::vector<std::string> modules;
+};
+const std::vector<BlockDef>& block_defs() {
+  static const std::vector<BlockDef> defs = {
+      {"array", "array + PEs (tsr_array)", {"tsr_array", "tsr_pe_ws", "tsr_pe_os"}},
+      {"post", "post-processing (tsr_st, tsr_post_lane, tsr_requant)",
+       {"tsr_st", "tsr_post_lane", "tsr_requant"}},
+      {"ex", "execute (tsr_ex)", {"tsr_ex"}},
+      {"ld", "load (tsr_ld)", {"tsr_ld"}},
+      {"dma", "DMA (tsr_dma_*)", {"tsr_dma_rd", "tsr_dma_wr", "tsr_dma_agen"}},
+      {"ctrl", "CSR / fetch / queues (tsr_csr, tsr_fetch, tsr_unit_seq)",
+       {"tsr_csr", "tsr_fetch", "tsr_unit_seq"}},
+      {"mem", "memory logic + flop SRAMs (tsr_spad, tsr_acc_*, tsr_sram_1r1w)",
+       {"tsr_spad", "tsr_acc_banks", "tsr_acc_mem", "tsr_sram_1r1w", "tsr_sram_1r1w_flops"}},
+      {"glue", "glue (tsr_accel, tsr_top, their FIFOs)", {}},
+  };
+  return defs;
+}
+
+std::vector<BlockRow> block_rows(const DesignStats& d, const std::vector<ModuleInfo>& info,
+                                 Target target) {
+  std::map<std::string, const ModuleStats*> stats;
+  for (const auto& m : d.modules) stats[m.name] = &m;
+  std::map<std::string, const ModuleInfo*> infos;
+  for (const auto& m : info) infos[m.name] = &m;
+  std::map<std::string, std::string> block_of;
+  for (const auto& b : block_defs()) {
+    for (const auto& m : b.modules) block_of[m] = b.key;
+  }
+  std::map<std::string, BlockRow> rows;
+  std::map<std::string, std::set<std::string>> seen;
+  std::function<void(const std::string&, const std::string&, int)> walk =
+      [&](const std::string& mod, const std::string& parent_block, int depth) {
+        if (depth > 64) fail("synth: hierarchy under '{}' deeper than 64 levels", d.top);
+        const auto st = stats.find(mod);
+        if (st == stats.end()) return;
+        const ModuleStats& m = *st->second;
+        const auto bo = block_of.find(m.module);
+        const std::string block = bo != block_of.end() ? bo->second : parent_block;
+        BlockRow& r = rows[block];
+        ++r.instances;
+        r.cells += m.cells;
+        for (const auto& [cls, n] : fpga_resources(target, m.cell_types)) r.resources[cls] += n;
+        if (m.area_um2) r.area_um2 = r.area_um2.value_or(0.0) + *m.area_um2;
+        if (m.transistors) r.transistors = r.transistors.value_or(0) + *m.transistors;
+        seen[block].insert(m.module);
+        const auto in = infos.find(mod);
+        if (in == infos.end()) return;
+        for (const auto& [inst, type] : in->second->instances) walk(type, block, depth + 1);
+      };
+  walk(d.top, "glue", 0);
+  std::vector<BlockRow> out;
+  for (const auto& b : block_defs()) {
+    BlockRow r = rows.count(b.key) ? rows.at(b.key) : BlockRow{};
+    r.key = b.key;
+    r.name = b.name;
+    r.modules.assign(seen[b.key].begin(), seen[b.key].end());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
   const fs::path& w = in.work;
@@ -188,8 +261,9 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
 
   FlowOutput out;
   out.yosys_version = first_match(read_text(ylog), std::regex(R"(Yosys \d+\.\d+[^\r\n]*)"));
-  out.design = combine(parse_stat(read_text(stat_file)), parse_modules_json(read_text(modules_file)),
-                       in.top, env.target);
+  const auto module_info = parse_modules_json(read_text(modules_file));
+  out.design = combine(parse_stat(read_text(stat_file)), module_info, in.top, env.target);
+  if (in.blocks) out.blocks = block_rows(out.design, module_info, env.target);
   if (env.target != Target::Nangate45) return out;
 
   // Timing: the SDC from the variant's clock, then OpenSTA.
@@ -221,6 +295,9 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       {"BUFFER_CELL", kBufferCell},
       {"BUFFER_IN_PIN", kBufferIn},
       {"BUFFER_OUT_PIN", kBufferOut},
+      {"MACRO_LIBERTY", in.macro_liberty.empty()
+                            ? std::string("# (no SRAM macros)")
+                            : "read_liberty " + fs::absolute(in.macro_liberty).string()},
   };
   for (const auto& [k, p] : reports) sta_vars[k] = fs::absolute(p).string();
   write_text(w / "sta.tcl", render("nangate45_sta.tcl.in", sta_vars));
@@ -276,6 +353,63 @@ fs::path plain_liberty(const fs::path& src, const fs::path& work) {
   return dest;
 }
 
+// Whole accelerator: find the SRAMs (a quick elaboration with the primitive as a black box),
+// classify them, and when some are macros replace the primitive by the wrapper with macro stubs
+// (and, for nangate45, write the macros' Liberty model).
+void prepare_srams(FlowInput& in, const FlowEnv& env, SynthResult& r) {
+  const fs::path dir = in.work / "sram";
+  fs::create_directories(dir);
+  const fs::path probe = dir / "sram_probe.json";
+  fs::remove(probe);
+  std::string files;
+  std::vector<std::string> others;
+  bool have_primitive = false;
+  for (const auto& f : in.rtl_files) {
+    if (fs::path(f).filename() == std::string(kSramModule) + ".v") {
+      have_primitive = true;
+      continue;
+    }
+    others.push_back(f);
+    const fs::path p = fs::absolute(in.rtl_dir / f);
+    check_script_path(p, "RTL file");
+    files += (files.empty() ? "" : " ") + p.string();
+  }
+  if (!have_primitive) return;  // no memories
+  const fs::path primitive = in.rtl_dir / (std::string(kSramModule) + ".v");
+  const std::map<std::string, std::string> vars = {
+      {"BANNER", env.banner},
+      {"RTL_DIR", fs::absolute(in.rtl_dir).string()},
+      {"RTL_FILES", files},
+      {"SRAM_FILE", fs::absolute(primitive).string()},
+      {"TOP", in.top},
+      {"PROBE_FILE", fs::absolute(probe).string()},
+  };
+  write_text(dir / "sram_probe.ys", render("sram_probe.ys.in", vars));
+  const fs::path log = dir / "sram_probe.log";
+  const int rc = run_tool({env.yosys, "-q", "-s", "sram_probe.ys"}, dir.string(), log.string());
+  if (rc != 0 || !fs::exists(probe)) {
+    fail("{}", tool_failure("yosys", rc, in.what + " (finding the SRAMs)", log));
+  }
+  r.srams = parse_sram_instances(read_text(probe), in.top);
+  classify_srams(r.srams, r.sram_model);
+  r.macro_area_um2 = 0;
+  bool any_macro = false;
+  for (const auto& s : r.srams) {
+    r.macro_area_um2 += s.model_area_um2;
+    any_macro = any_macro || s.macro;
+  }
+  if (!any_macro) return;
+  const std::string primitive_text = read_text(primitive);
+  const fs::path map = fs::absolute(dir / "tsr_sram_map.v");
+  write_text(map, sram_wrapper_verilog(primitive_text, r.srams, env.banner));
+  others.insert(others.begin(), map.string());
+  in.rtl_files = others;
+  if (env.target == Target::Nangate45) {
+    in.macro_liberty = fs::absolute(dir / "tsr_sram_macros.lib");
+    write_text(in.macro_liberty, sram_liberty(primitive_text, r.srams, r.sram_model, env.banner));
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& target_names() {
@@ -321,16 +455,19 @@ VariantInfo read_variant(const std::string& variant_dir) {
   try {
     v.name = field(m, "variant").get<std::string>();
     v.config_hash = field(m, "config_hash").get<std::string>();
-    // Synthesis measures the array; the accelerator top (whose scratchpad would become flops)
-    // waits for SRAM black-boxing.
-    v.top = m.contains("array_top") ? m.at("array_top").get<std::string>()
-                                    : field(m, "top").get<std::string>();
+    // "top" is the accelerator (tsr_top) when the variant has one, else the array itself.
+    const std::string top = field(m, "top").get<std::string>();
+    v.array_top = m.contains("array_top") ? m.at("array_top").get<std::string>() : top;
+    v.accel_top = top != v.array_top ? top : std::string();
+    v.top = v.array_top;
     v.rtl_files = field(m, "rtl_files").get<std::vector<std::string>>();
     const auto& params = field(m, "params");
     v.rows = field(params, "array.rows").get<int>();
     v.cols = field(params, "array.cols").get<int>();
     v.dataflow = field(params, "array.dataflow").get<std::string>();
     v.freq_mhz = field(params, "clock.freq_mhz").get<int>();
+    v.core_enable = params.contains("core.enable") && params.at("core.enable").is_boolean() &&
+                    params.at("core.enable").get<bool>();
   } catch (const nlohmann::json::exception& e) {
     fail("{}: unexpected field type: {}", mpath.string(), e.what());
   }
@@ -384,6 +521,30 @@ SynthResult run_synth(const Options& opt) {
     }
   }
 
+  if (opt.scope == "top" || (opt.scope.empty() && !r.variant.accel_top.empty())) {
+    if (r.variant.accel_top.empty()) {
+      fail("synth: variant '{}' has no accelerator top (its manifest's \"top\" is the array {}); "
+           "use --scope array",
+           r.variant.name, r.variant.array_top);
+    }
+    r.scope = "top";
+    r.variant.top = r.variant.accel_top;
+  } else if (opt.scope == "array" || opt.scope.empty()) {
+    r.scope = "array";
+    r.variant.top = r.variant.array_top;
+  } else {
+    fail("synth: unknown --scope '{}' (allowed: top, array)", opt.scope);
+  }
+  r.sram_model = opt.sram_model;
+  if (opt.sram_threshold_bits) {
+    if (*opt.sram_threshold_bits < 0) {
+      fail("synth: --sram-threshold-bits must be >= 0, not {}", *opt.sram_threshold_bits);
+    }
+    r.sram_model.threshold_bits = *opt.sram_threshold_bits;
+  } else if (opt.target == Target::Ice40 || opt.target == Target::Ecp5) {
+    r.sram_model.threshold_bits = std::numeric_limits<long>::max();  // block RAM, not macros
+  }
+
   const fs::path work = fs::path(opt.out_dir) / target_name(opt.target);
   fs::create_directories(work);
   r.work_dir = work.string();
@@ -425,10 +586,15 @@ SynthResult run_synth(const Options& opt) {
   variant_in.rtl_files = r.variant.rtl_files;
   variant_in.top = r.variant.top;
   variant_in.work = work;
+  if (r.scope == "top") {
+    variant_in.blocks = true;
+    prepare_srams(variant_in, env, r);
+  }
   FlowOutput vo = run_flow(variant_in, env);
   r.yosys_version = vo.yosys_version;
   r.design = std::move(vo.design);
   r.timing = std::move(vo.timing);
+  r.blocks = std::move(vo.blocks);
 
   if (opt.ref_mac) {
     FlowInput mac_in;

@@ -19,7 +19,10 @@ struct VariantInfo {
   std::string dir;                     // the generated variant directory
   std::string name;                    // "default"
   std::string config_hash;
-  std::string top;                     // "tsr_array"
+  std::string top;                     // the module synthesized: array_top or accel_top
+  std::string array_top;               // manifest "array_top" ("tsr_array")
+  std::string accel_top;               // manifest "top" when it is not the array ("tsr_top"), else ""
+  bool core_enable = false;            // core.enable: the variant has an escape core
   std::vector<std::string> rtl_files;  // in dependency order, relative to dir/rtl
   int rows = 0, cols = 0;
   std::string dataflow;                // "ws" / "os"
@@ -94,6 +97,19 @@ struct TimingPath {
     double delay_ns = 0;
   };
   std::vector<Segment> segments() const;
+};
+
+// A block of the whole accelerator: the instances under the modules that define it (an instance
+// belongs to the nearest enclosing instance whose module names a block; see docs/synth.md).
+struct BlockRow {
+  std::string key;                       // "array", "post", "ex", "ld", "dma", "ctrl", "mem", "glue"
+  std::string name;                      // "array + PEs"
+  std::vector<std::string> modules;      // source modules seen in the block
+  long instances = 0;
+  long cells = 0;
+  std::map<std::string, long> resources;
+  std::optional<double> area_um2;
+  std::optional<long> transistors;
 };
 
 struct BufferedNet {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tessera/synth/result.h"
+#include "tessera/synth/sram.h"
 
 namespace tsr::synth {
 
@@ -34,6 +35,26 @@ struct Options {
   std::string yosys = "yosys";     // program names or paths
   std::string sta = "sta";
   std::string command;             // the command line, for the report's banner
+  // "top" (the whole accelerator, tsr_top), "array" (tsr_array), or "" = top when the variant has
+  // one, else array.
+  std::string scope;
+  // SRAMs (top scope): Width x Depth above the threshold become black-box macros with modelled
+  // area. Unset: sram_model.threshold_bits for nangate45 and generic; no macros for the FPGA
+  // targets (their memories map to block RAM).
+  std::optional<long> sram_threshold_bits;
+  SramModel sram_model;
+  // core.enable: also synthesize the escape core (rtl/tsr_core.v) in a separate run and report it
+  // as its own row (it is not instantiated in the accelerator yet).
+  bool core = true;
+  std::string core_rtl_dir;        // where tsr_core.v lives; empty = the repository's rtl/
+};
+
+// The escape core, synthesized on its own (tsr_core, MExt from the variant, Trace = 0, its
+// memories black boxes).
+struct CoreResult {
+  DesignStats design;
+  std::string work_dir;
+  std::string error;  // non-empty: the run failed (the accelerator report still stands)
 };
 
 struct SynthResult {
@@ -49,6 +70,12 @@ struct SynthResult {
   std::optional<DesignStats> ref_design;  // the lone reference MAC
   std::optional<TimingReport> ref_timing;
   std::optional<double> kge_um2;          // area of 1000 NAND2_X1 in the library
+  std::string scope;                      // "top" or "array"
+  SramModel sram_model;                   // with the threshold used
+  std::vector<SramInstance> srams;        // every tsr_sram_1r1w (top scope)
+  double macro_area_um2 = 0;              // modelled area of the macros
+  std::vector<BlockRow> blocks;           // top scope: area by block
+  std::optional<CoreResult> core;         // core.enable and the core run was asked for
   std::string json_path, markdown_path;
 };
 
