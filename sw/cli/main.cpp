@@ -144,7 +144,8 @@ int run(int argc, char** argv) {
                         tsr::synth::default_liberty() + ")");
   synth->add_option("--out", sopt.out_dir, "Output directory; results go to OUT/<target>/")->required();
   synth->add_option("--scope", sopt.scope,
-                    "top (whole accelerator, default when the variant has tsr_top) | array");
+                    "top (whole accelerator + the escape core separately; default when the variant "
+                    "has tsr_top) | array | core (the escape core alone)");
   long synth_sram_threshold = -1;
   auto* synth_thr = synth->add_option(
       "--sram-threshold-bits", synth_sram_threshold,
@@ -165,6 +166,11 @@ int run(int argc, char** argv) {
   sweep->add_option("--target", sweep_target, "generic | ice40 | ecp5 | nangate45 (default)");
   sweep->add_option("--liberty", wopt.liberty, "Nangate45 Liberty file");
   sweep->add_option("--jobs", wopt.jobs, "Synthesis runs at once (default 2)");
+  std::vector<std::string> sweep_vary;
+  sweep->add_option("--vary", sweep_vary,
+                    "Another option dimension, KEY=V1,V2 (repeatable): --vary core.enable=true,false");
+  sweep->add_option("--scope", wopt.scope,
+                    "array (default) | top (whole accelerator + escape core; os points stay array)");
   sweep->add_option("--out", wopt.out_dir, "Output directory")->required();
 #endif
 
@@ -212,6 +218,23 @@ int run(int argc, char** argv) {
 #ifdef TSR_WITH_SYNTH
   if (sweep->parsed()) {
     wopt.target = tsr::synth::parse_target(sweep_target);
+    for (const auto& v : sweep_vary) {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+        throw tsr::Error(fmt::format("sweep: --vary '{}' is not KEY=V1,V2,...", v));
+      }
+      std::vector<std::string> values;
+      std::string rest = v.substr(eq + 1);
+      for (std::size_t pos = 0; pos <= rest.size();) {
+        const auto comma = rest.find(',', pos);
+        const std::string item = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (item.empty()) throw tsr::Error(fmt::format("sweep: --vary '{}' has an empty value", v));
+        values.push_back(item);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+      }
+      wopt.vary.emplace_back(v.substr(0, eq), values);
+    }
     const auto pts = tsr::synth::run_sweep(wopt);
     for (const auto& pt : pts) {
       if (!pt.error.empty()) return 1;
@@ -268,6 +291,18 @@ int run(int argc, char** argv) {
       fmt::print("  fmax   {:.0f} MHz (clock {} MHz, worst slack {:.3f} ns: {} -> {})\n",
                  r.timing->fmax_mhz(), r.variant.freq_mhz, r.timing->worst->slack_ns,
                  r.timing->worst->startpoint, r.timing->worst->endpoint);
+    }
+    if (r.core) {
+      if (r.core->design.area_um2 && r.kge_um2) {
+        fmt::print("  core   {:.1f} um^2 ({:.2f} kGE) standard cells, separate run (not in tsr_top)",
+                   *r.core->design.area_um2, *r.core->design.area_um2 / *r.kge_um2);
+        if (r.core->timing && r.core->timing->worst) {
+          fmt::print(", fmax {:.0f} MHz", r.core->timing->fmax_mhz());
+        }
+        fmt::print("\n");
+      } else {
+        fmt::print("  core   {} cells, separate run (not in tsr_top)\n", r.core->design.cells);
+      }
     }
     fmt::print("  report {}\n         {}\n", r.markdown_path, r.json_path);
     return 0;

@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 
 #include "tessera/error.h"
 #include "tessera/synth/parse.h"
+#include "tessera/synth/sram.h"
 #include "tessera/synth/synth.h"
 #include "tessera/synth/tool.h"
 #include "tessera/tb/harness.h"
@@ -364,7 +368,8 @@ TEST(Cli, Nangate45OnTinyReportsAreaAndFmax) {
   if (!have_tools(true)) GTEST_SKIP() << "yosys or sta not on PATH (scripts/install-deps)";
   const fs::path out = temp_dir("ng45");
   const CliResult r =
-      run_cli(fmt::format("synth --config gen/configs/tiny.toml --target nangate45 --out {}", out.string()));
+      run_cli(fmt::format("synth --config gen/configs/tiny.toml --target nangate45 --scope array --out {}",
+                          out.string()));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("fmax"), std::string::npos) << r.output;
   const fs::path rep = out / "nangate45" / "report.json";
@@ -414,7 +419,8 @@ TEST(Cli, GenericOnTinyCountsCells) {
   const fs::path out = temp_dir("generic");
   ASSERT_EQ(run_cli(fmt::format("gen --config gen/configs/tiny.toml --out {}", (out / "v").string())).code, 0);
   const CliResult r = run_cli(
-      fmt::format("synth --variant-dir {} --target generic --out {}", (out / "v").string(), out.string()));
+      fmt::format("synth --variant-dir {} --target generic --scope array --out {}", (out / "v").string(),
+                  out.string()));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(read_file(out / "generic" / "report.json"));
   EXPECT_EQ(j["target"], "generic");
@@ -432,7 +438,7 @@ TEST(Cli, FpgaTargetsOnTinyCountLutsAndDsps) {
   const fs::path out = temp_dir("fpga");
   ASSERT_EQ(run_cli(fmt::format("gen --config gen/configs/tiny.toml --out {}", (out / "v").string())).code, 0);
   for (const std::string target : {"ice40", "ecp5"}) {
-    const CliResult r = run_cli(fmt::format("synth --variant-dir {} --target {} --out {}",
+    const CliResult r = run_cli(fmt::format("synth --variant-dir {} --target {} --scope array --out {}",
                                             (out / "v").string(), target, out.string()));
     ASSERT_EQ(r.code, 0) << r.output;
     const auto j = nlohmann::json::parse(read_file(out / target / "report.json"));
@@ -500,8 +506,8 @@ TEST(Cli, YosysFailureNamesTheErrorAndTheLog) {
     std::ofstream f(v / "rtl" / "tsr_pe_ws.v", std::ios::app);
     f << "\nmodule broken (; endmodule\n";
   }
-  const CliResult r =
-      run_cli(fmt::format("synth --variant-dir {} --target generic --out {}", v.string(), out.string()));
+  const CliResult r = run_cli(
+      fmt::format("synth --variant-dir {} --target generic --scope array --out {}", v.string(), out.string()));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("yosys failed"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ERROR"), std::string::npos) << r.output;
@@ -524,7 +530,9 @@ TEST(Sweep, GenericTwoSizesBothDataflows) {
   std::istringstream lines(csv);
   std::string line;
   std::getline(lines, line);
-  EXPECT_EQ(line.rfind("dataflow,rows,cols,metric,array,per_mac,pe,mac,pe_over_mac", 0), 0u) << line;
+  EXPECT_EQ(line.rfind("dataflow,options,rows,cols,scope,metric,total,core,array,per_mac,pe,mac,pe_over_mac", 0),
+            0u)
+      << line;
   int rows = 0;
   while (std::getline(lines, line)) {
     ++rows;
@@ -532,11 +540,13 @@ TEST(Sweep, GenericTwoSizesBothDataflows) {
     std::stringstream ss(line);
     std::string cell;
     while (std::getline(ss, cell, ',')) f.push_back(cell);
-    ASSERT_GE(f.size(), 10u) << line;
+    ASSERT_GE(f.size(), 14u) << line;
     EXPECT_TRUE(f[0] == "ws" || f[0] == "os") << line;
-    EXPECT_EQ(f[3], "cells") << line;
-    EXPECT_GT(std::stod(f[4]), 0.0) << line;
-    EXPECT_GT(std::stod(f[8]), 0.5) << line;  // a PE is at least about a MAC
+    EXPECT_EQ(f[4], "array") << line;
+    EXPECT_EQ(f[5], "cells") << line;
+    EXPECT_GT(std::stod(f[8]), 0.0) << line;
+    EXPECT_DOUBLE_EQ(std::stod(f[6]), std::stod(f[8])) << line;  // array scope: total = the array
+    EXPECT_GT(std::stod(f[12]), 0.5) << line;  // a PE is at least about a MAC
   }
   EXPECT_EQ(rows, 4);
   const std::string svg = read_file(out / "sweep.svg");
@@ -545,8 +555,31 @@ TEST(Sweep, GenericTwoSizesBothDataflows) {
   for (size_t pos = svg.find("<path d=\"M"); pos != std::string::npos; pos = svg.find("<path d=\"M", pos + 1)) {
     ++paths;
   }
-  EXPECT_EQ(paths, 2u);  // generic has no timing: one panel, one line per dataflow
+  EXPECT_EQ(paths, 4u);  // generic has no timing: two panels (total, per MAC), one line per dataflow
 
+}
+
+// --vary adds an option dimension: every combination is a point, named and labelled by its values.
+TEST(Sweep, VaryAddsAnOptionDimension) {
+  const fs::path out = temp_dir("sweep_vary");
+  const CliResult r = run_cli(fmt::format(
+      "sweep --config gen/configs/tiny.toml --sizes 2 --dataflows ws --vary core.enable=true,false "
+      "--target generic --jobs 1 --out {}",
+      out.string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string csv = read_file(out / "sweep.csv");
+  EXPECT_NE(csv.find("ws,\"core.enable=true\",2,2,array"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("ws,\"core.enable=false\",2,2,array"), std::string::npos) << csv;
+  EXPECT_TRUE(fs::exists(out / "ws_2x2_core_enable-true" / "variant" / "manifest.json"));
+  const auto m = nlohmann::json::parse(
+      read_file(out / "ws_2x2_core_enable-false" / "variant" / "manifest.json"));
+  EXPECT_EQ(m["params"]["core.enable"], false);
+  // A bad --vary is a clear error.
+  const CliResult bad = run_cli(fmt::format(
+      "sweep --config gen/configs/tiny.toml --sizes 2 --vary array.rows=2,4 --out {}", out.string()));
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.output.find("--vary array.rows is set by the sweep itself"), std::string::npos) << bad.output;
+  fs::remove_all(out);
 }
 
 TEST(Sweep, BadSizeIsAnError) {
@@ -557,3 +590,363 @@ TEST(Sweep, BadSizeIsAnError) {
 }
 
 }  // namespace
+
+// ---- whole accelerator (--scope top / core): SRAMs, blocks, the escape core ----
+
+namespace {
+
+const fs::path kData = kSrc / "tb" / "synth" / "data";
+
+// The SRAM sizes a preset implies (docs/config.md): the scratchpad's banks of sp_kib / sp_banks
+// KiB, 8 * 2^k bits wide; the accumulator's two banks of acc_kib / 2 KiB. Computed from the TOML
+// values the test reads from the generated manifest, not from the RTL.
+struct PresetMem {
+  long sp_bank_bits, acc_bank_bits, banks;
+};
+PresetMem preset_mem(const nlohmann::json& manifest) {
+  const auto& p = manifest["params"];
+  const long sp_kib = p["memory.sp_kib"].get<long>();
+  const long banks = std::stol(p["memory.sp_banks"].get<std::string>());
+  const long acc_kib = p["memory.acc_kib"].get<long>();
+  return {sp_kib * 8192 / banks, acc_kib * 8192 / 2, banks};
+}
+
+}  // namespace
+
+// The SRAM probe of the tiny top, as Yosys 0.23 wrote it (trimmed to cells and parameters):
+// every tsr_sram_1r1w instance with its hierarchical path and size.
+TEST(Sram, ProbeOfTinyTopFindsEveryInstance) {
+  const auto srams = parse_sram_instances(read_file(kData / "tiny_top_sram_probe.json"), "tsr_top");
+  ASSERT_EQ(srams.size(), 4u);
+  // tiny.toml: sp_kib = 4 in 2 banks (2 KiB each), acc_kib = 2 in 2 banks (1 KiB each).
+  EXPECT_EQ(srams[0].path, "u_accel.u_acc.g_bank[0].u_bank.u_sram");
+  EXPECT_EQ(srams[1].path, "u_accel.u_acc.g_bank[1].u_bank.u_sram");
+  EXPECT_EQ(srams[2].path, "u_accel.u_spad.g_bank[0].u_sram");
+  EXPECT_EQ(srams[3].path, "u_accel.u_spad.g_bank[1].u_sram");
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(srams[i].bits(), 1 * 8192) << srams[i].path;
+  for (int i = 2; i < 4; ++i) EXPECT_EQ(srams[i].bits(), 2 * 8192) << srams[i].path;
+  for (const auto& m : srams) {
+    EXPECT_GT(m.width, 0);
+    EXPECT_EQ(1L << m.addr_bits, m.depth) << m.path;  // power-of-two depths here
+  }
+  try {
+    parse_sram_instances(read_file(kData / "tiny_top_sram_probe.json"), "no_such_top");
+    FAIL() << "no error";
+  } catch (const tsr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no module 'no_such_top'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Sram, ThresholdAndAreaModel) {
+  std::vector<SramInstance> s(3);
+  s[0].width = 8;  s[0].depth = 512;   // 4096 bits: at the threshold -> flops
+  s[1].width = 8;  s[1].depth = 513;   // just above -> macro
+  s[2].width = 32; s[2].depth = 4096;  // 16 KiB
+  SramModel model;
+  model.threshold_bits = 4096;
+  model.um2_per_kib = 1000.0;
+  classify_srams(s, model);
+  EXPECT_FALSE(s[0].macro);
+  EXPECT_EQ(s[0].model_area_um2, 0.0);
+  EXPECT_TRUE(s[1].macro);
+  EXPECT_NEAR(s[1].model_area_um2, 8.0 * 513 / 8192 * 1000.0, 1e-9);
+  EXPECT_EQ(s[2].cell, "tsr_sram_w32_d4096");
+  EXPECT_NEAR(s[2].model_area_um2, 16.0 * 1000.0, 1e-9);
+}
+
+// The wrapper Verilog elaborates in Yosys: a macro size becomes the black-box stub, any other
+// size the renamed behavioural body.
+TEST(Sram, WrapperElaboratesInYosys) {
+  if (!have_tools(false)) GTEST_SKIP() << "yosys not on PATH (scripts/install-deps)";
+  const fs::path dir = temp_dir("sram_wrap");
+  std::vector<SramInstance> s(1);
+  s[0].width = 16;
+  s[0].depth = 1024;
+  s[0].addr_bits = 10;
+  classify_srams(s, SramModel{});
+  ASSERT_TRUE(s[0].macro);
+  const std::string prim = read_file(kSrc / "rtl" / "tsr_sram_1r1w.v");
+  {
+    std::ofstream(dir / "map.v") << sram_wrapper_verilog(prim, s, "test");
+  }
+  for (const auto& [w, d, expect] : std::vector<std::tuple<int, int, std::string>>{
+           {16, 1024, "tsr_sram_w16_d1024"}, {8, 64, "tsr_sram_1r1w_flops"}}) {
+    const CliResult r = tsr::tb::run_command(fmt::format(
+        "cd '{}' && yosys -q -p 'read_verilog map.v; chparam -set Width {} -set Depth {} tsr_sram_1r1w; "
+        "hierarchy -check -top tsr_sram_1r1w; select -assert-count 1 t:{}' 2>&1",
+        dir.string(), w, d, expect == "tsr_sram_1r1w_flops" ? "*tsr_sram_1r1w_flops" : expect));
+    EXPECT_EQ(r.code, 0) << w << "x" << d << " should instantiate one " << expect << ":\n" << r.output;
+  }
+  fs::remove_all(dir);
+}
+
+// The macro model is a Liberty library that OpenSTA reads (pins as buses) and whose area Yosys
+// `stat -liberty` takes for an instance of the macro.
+TEST(Sram, MacroLibertyLoadsInOpenStaAndYosys) {
+  if (!have_tools(true)) GTEST_SKIP() << "yosys or sta not on PATH (scripts/install-deps)";
+  const fs::path dir = temp_dir("sram_lib");
+  std::vector<SramInstance> s(1);
+  s[0].width = 64;
+  s[0].depth = 128;
+  s[0].addr_bits = 7;
+  SramModel model;
+  classify_srams(s, model);
+  const std::string prim = read_file(kSrc / "rtl" / "tsr_sram_1r1w.v");
+  {
+    std::ofstream(dir / "m.lib") << sram_liberty(prim, s, model, "test");
+    std::ofstream(dir / "t.tcl")
+        << "read_liberty " << (dir / "m.lib").string() << "\n"
+        << "puts \"pins [llength [get_lib_pins tsr_sram_macros/tsr_sram_w64_d128/*]]\"\n";
+    std::ofstream(dir / "top.v")
+        << "module top (input wire clk_i, input wire re_i, input wire [6:0] raddr_i,\n"
+           "  output wire [63:0] rdata_o, input wire we_i, input wire [6:0] waddr_i,\n"
+           "  input wire [63:0] wdata_i);\n"
+           "  tsr_sram_w64_d128 u_m (.clk_i(clk_i), .re_i(re_i), .raddr_i(raddr_i), .rdata_o(rdata_o),\n"
+           "    .we_i(we_i), .waddr_i(waddr_i), .wdata_i(wdata_i));\nendmodule\n";
+  }
+  CliResult r = tsr::tb::run_command(
+      fmt::format("sta -no_init -no_splash -exit '{}' 2>&1", (dir / "t.tcl").string()));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("Error"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pins 7"), std::string::npos) << r.output;  // the primitive's 7 ports
+  r = tsr::tb::run_command(fmt::format(
+      "cd '{}' && yosys -p 'read_liberty -lib m.lib; read_verilog top.v; hierarchy -top top; "
+      "stat -liberty m.lib' 2>&1 | grep 'Chip area'",
+      dir.string()));
+  EXPECT_EQ(r.code, 0) << r.output;
+  // 64 x 128 bits = 1 KiB at the model's area per KiB.
+  EXPECT_NE(r.output.find(fmt::format("{:.6f}", model.um2_per_kib)), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
+// A report with two path groups, as OpenSTA 2.0.17 wrote it for the tiny top (the asynchronous
+// reset's recovery check first, then clk_i): the worst path is the one with the least slack.
+TEST(Parse, StaWorstOfSeveralPathGroups) {
+  const std::string text = read_file(kData / "tiny_top_timing_worst.rpt");
+  ASSERT_NE(text.find("**async_default**"), std::string::npos);
+  const auto p = parse_sta_path(text, 2.0);
+  ASSERT_TRUE(p.has_value());
+  // Every slack in the report, read independently of the parser.
+  std::vector<double> slacks;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("slack (") != std::string::npos) slacks.push_back(std::stod(line));
+  }
+  ASSERT_EQ(slacks.size(), 2u);
+  EXPECT_DOUBLE_EQ(p->slack_ns, std::min(slacks[0], slacks[1]));
+  EXPECT_LT(p->slack_ns, slacks[0]);  // not the first path
+  EXPECT_NEAR(p->fmax_mhz, 1000.0 / (2.0 - p->slack_ns), 1e-9);
+  EXPECT_EQ(p->start_kind, "register");
+  EXPECT_FALSE(p->points.empty());
+}
+
+// The blocks of a small hierarchy: an instance belongs to its nearest enclosing listed module.
+TEST(Parse, BlockRowsFollowTheHierarchy) {
+  const StatText st = parse_stat(R"(
+=== tsr_pe_ws ===
+   Number of cells:                  2
+     DFF_X1                          2
+   Chip area for module '\tsr_pe_ws': 10.000000
+
+=== tsr_fifo ===
+   Number of cells:                  1
+     DFF_X1                          1
+   Chip area for module '\tsr_fifo': 5.000000
+
+=== tsr_array ===
+   Number of cells:                  4
+     tsr_pe_ws                       2
+     tsr_fifo                        1
+     INV_X1                          1
+   Chip area for module '\tsr_array': 1.000000
+
+=== tsr_st ===
+   Number of cells:                  2
+     tsr_fifo                        1
+     INV_X1                          1
+   Chip area for module '\tsr_st': 2.000000
+
+=== tsr_top ===
+   Number of cells:                  4
+     tsr_array                       1
+     tsr_st                          1
+     tsr_fifo                        1
+     INV_X1                          1
+   Chip area for module '\tsr_top': 3.000000
+
+   Chip area for top module '\tsr_top': 41.000000
+)");
+  const auto mods = parse_modules_json(R"({"modules": {
+    "tsr_pe_ws": {"cells": {}}, "tsr_fifo": {"cells": {}},
+    "tsr_array": {"cells": {"u_pe0": {"type": "tsr_pe_ws"}, "u_pe1": {"type": "tsr_pe_ws"},
+                            "u_fifo": {"type": "tsr_fifo"}}},
+    "tsr_st": {"cells": {"u_fifo": {"type": "tsr_fifo"}}},
+    "tsr_top": {"attributes": {"top": "1"},
+                "cells": {"u_array": {"type": "tsr_array"}, "u_st": {"type": "tsr_st"},
+                          "u_q": {"type": "tsr_fifo"}}}}})");
+  const DesignStats d = combine(st, mods, "tsr_top", Target::Nangate45);
+  const auto rows = block_rows(d, mods, Target::Nangate45);
+  ASSERT_EQ(rows.size(), block_defs().size());
+  std::map<std::string, const BlockRow*> by;
+  double sum = 0;
+  long inst = 0;
+  for (const auto& r : rows) {
+    by[r.key] = &r;
+    sum += r.area_um2.value_or(0.0);
+    inst += r.instances;
+  }
+  EXPECT_NEAR(sum, *d.area_um2, 1e-9);  // every instance in exactly one block
+  EXPECT_EQ(inst, 8);  // top, array, 2 PEs, the array's FIFO, st, its FIFO, the top's FIFO
+  EXPECT_EQ(by.at("pe")->instances, 2);
+  EXPECT_NEAR(*by.at("pe")->area_um2, 20.0, 1e-9);
+  EXPECT_NEAR(*by.at("array")->area_um2, 1.0 + 5.0, 1e-9);  // its FIFO stays with it
+  EXPECT_NEAR(*by.at("post")->area_um2, 2.0 + 5.0, 1e-9);
+  EXPECT_NEAR(*by.at("glue")->area_um2, 3.0 + 5.0, 1e-9);   // the top and its own FIFO
+  EXPECT_FALSE(by.at("dma")->area_um2.has_value());
+}
+
+// CI smoke test of the whole accelerator: tiny, generic target (no timing; the slowest part of
+// the nangate45 run is ABC + OpenSTA), without the separate core run (CoreScopeOnTiny covers it).
+TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
+  if (!have_tools(false)) GTEST_SKIP() << "yosys not on PATH (scripts/install-deps)";
+  const fs::path out = temp_dir("top");
+  const CliResult r = run_cli(fmt::format(
+      "synth --config gen/configs/tiny.toml --target generic --scope top --no-core --out {}", out.string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(out / "generic" / "report.json"));
+  const auto man = nlohmann::json::parse(read_file(out / "variant" / "manifest.json"));
+  EXPECT_EQ(j["scope"], "top");
+  EXPECT_EQ(j["variant"]["top"], "tsr_top");
+  EXPECT_TRUE(j["core"].is_null());  // --no-core
+  // Blocks: every cell of the design in exactly one block; the PEs are the 2x2 array's.
+  long cells = 0;
+  std::map<std::string, nlohmann::json> blocks;
+  for (const auto& b : j["blocks"]) {
+    cells += b["cells"].get<long>();
+    blocks[b["key"].get<std::string>()] = b;
+  }
+  EXPECT_EQ(cells, j["design"]["cells"].get<long>());
+  EXPECT_EQ(blocks.at("pe")["instances"], 4);
+  for (const char* k : {"array", "post", "ex", "ld", "dma", "ctrl", "mem"}) {
+    EXPECT_GT(blocks.at(k)["cells"].get<long>(), 0) << k;
+  }
+  // SRAMs: the sizes the preset implies, all above the 4096-bit threshold, so black boxes.
+  const PresetMem pm = preset_mem(man);
+  long sp = 0, acc = 0;
+  double model = 0;
+  for (const auto& s : j["srams"]) {
+    const long bits = s["bits"].get<long>();
+    EXPECT_EQ(s["mapped_as"], bits > 4096 ? "macro" : "flops");
+    const std::string inst = s["instance"].get<std::string>();
+    if (inst.find("u_spad") != std::string::npos) {
+      ++sp;
+      EXPECT_EQ(bits, pm.sp_bank_bits) << inst;
+    } else if (inst.find("u_acc") != std::string::npos) {
+      ++acc;
+      EXPECT_EQ(bits, pm.acc_bank_bits) << inst;
+    }
+    model += s["model_area_um2"].is_null() ? 0.0 : s["model_area_um2"].get<double>();
+  }
+  EXPECT_EQ(sp, pm.banks);
+  EXPECT_EQ(acc, 2);
+  EXPECT_NEAR(model, j["macro_area_um2"].get<double>(), 1e-6);
+  EXPECT_NEAR(model, (pm.banks * pm.sp_bank_bits + 2 * pm.acc_bank_bits) / 8192.0 * 8192.0, 1e-6);
+  // The macros are black boxes: one cell each, none of their bits became flip-flops.
+  EXPECT_LT(j["design"]["resources"]["FF"].get<long>(), pm.banks * pm.sp_bank_bits);
+  const std::string md = read_file(out / "generic" / "report.md");
+  EXPECT_NE(md.find("## Area by block"), std::string::npos);
+  EXPECT_NE(md.find("## SRAMs"), std::string::npos);
+  EXPECT_NE(md.find("u_accel.u_spad.g_bank[0].u_sram"), std::string::npos);
+  fs::remove_all(out);
+}
+
+// The escape core alone on Nangate45: its memories are macros of the preset's sizes, its area is
+// in kGE, and OpenSTA times it (Fmax = 1 / (period - slack)).
+TEST(Cli, CoreScopeOnTiny) {
+  if (!have_tools(true)) GTEST_SKIP() << "yosys or sta not on PATH (scripts/install-deps)";
+  const fs::path out = temp_dir("core");
+  const CliResult r =
+      run_cli(fmt::format("synth --config gen/configs/tiny.toml --scope core --out {}", out.string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(out / "nangate45" / "report.json"));
+  const auto man = nlohmann::json::parse(read_file(out / "variant" / "manifest.json"));
+  EXPECT_EQ(j["scope"], "core");
+  EXPECT_EQ(j["design"]["top"], "tsr_core");
+  const long imem_bits = man["params"]["core.imem_kib"].get<long>() * 8192;
+  const long dmem_bits = man["params"]["core.dmem_kib"].get<long>() * 8192;
+  long imem = 0, dmem = 0;
+  for (const auto& s : j["srams"]) {
+    EXPECT_EQ(s["mapped_as"], "macro");
+    if (s["instance"] == "u_imem") imem += s["bits"].get<long>();
+    if (s["instance"].get<std::string>().rfind("g_dmem[", 0) == 0) dmem += s["bits"].get<long>();
+  }
+  EXPECT_EQ(imem, imem_bits);
+  EXPECT_EQ(dmem, dmem_bits);
+  const double area = j["design"]["area_um2"].get<double>();
+  EXPECT_GT(area, 0.0);
+  EXPECT_NEAR(j["design"]["area_kge"].get<double>(), area / 798.0, 1e-9);
+  const auto& t = j["timing"];
+  ASSERT_TRUE(t.is_object());
+  EXPECT_NEAR(t["fmax_mhz"].get<double>(), 1000.0 / (2.0 - t["worst_slack_ns"].get<double>()), 1e-6);
+  // The register file: 31 registers of 32 bits behind one clock gate each.
+  EXPECT_EQ(j["design"]["cell_types"]["CLKGATE_X1"].get<long>(), 31);
+  EXPECT_TRUE(j["pe"].is_null());
+  fs::remove_all(out);
+}
+
+TEST(Cli, ScopeErrors) {
+  const fs::path out = temp_dir("scope_err");
+  // An unknown scope.
+  CliResult r = run_cli(fmt::format(
+      "synth --config gen/configs/tiny.toml --target generic --scope chip --out {}", out.string()));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("unknown --scope 'chip' (allowed: top, array, core)"), std::string::npos) << r.output;
+  // An OS variant has no accelerator top.
+  r = run_cli(fmt::format("synth --config gen/configs/small.toml --target generic --scope top --out {}",
+                          out.string()));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("has no accelerator top"), std::string::npos) << r.output;
+  // The unit preset has no escape core.
+  r = run_cli(fmt::format("synth --config gen/configs/unit.toml --target generic --scope core --out {}",
+                          out.string()));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("has no escape core"), std::string::npos) << r.output;
+  // A preset that does not exist.
+  r = run_cli(fmt::format("synth --config gen/configs/nope.toml --target generic --out {}", out.string()));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("nope.toml"), std::string::npos) << r.output;
+  fs::remove_all(out);
+}
+
+// OpenSTA failing (here a stand-in that prints an error and exits 1) gives its error line and the
+// log's path, and no report.
+TEST(Cli, StaFailureNamesTheErrorAndTheLog) {
+  if (!have_tools(false)) GTEST_SKIP() << "yosys not on PATH (scripts/install-deps)";
+  const fs::path out = temp_dir("stafail");
+  const fs::path fake = out / "fake_sta";
+  {
+    std::ofstream f(fake);
+    f << "#!/bin/sh\nif [ \"$1\" = -version ]; then echo 0; exit 0; fi\n"
+         "echo 'Error: fake_sta: cannot read the netlist'\nexit 1\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  ASSERT_EQ(run_cli(fmt::format("gen --config gen/configs/tiny.toml --out {}", (out / "v").string())).code, 0);
+  Options o;
+  o.variant_dir = (out / "v").string();
+  o.out_dir = (out / "o").string();
+  o.scope = "array";
+  o.ref_mac = false;
+  o.sta = fake.string();
+  try {
+    run_synth(o);
+    FAIL() << "no error";
+  } catch (const tsr::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("sta (OpenSTA) failed (exit 1)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Error: fake_sta: cannot read the netlist"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("full log: " + (out / "o" / "nangate45" / "sta.log").string()), std::string::npos) << msg;
+  }
+  EXPECT_FALSE(fs::exists(out / "o" / "nangate45" / "report.json"));
+  fs::remove_all(out);
+}

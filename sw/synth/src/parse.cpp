@@ -381,7 +381,10 @@ DesignStats combine(const StatText& stat, const std::vector<ModuleInfo>& modules
   return d;
 }
 
-std::optional<TimingPath> parse_sta_path(const std::string& text, double period_ns) {
+namespace {
+
+// One path: the text from its "Startpoint:" line to the next one.
+std::optional<TimingPath> parse_one_sta_path(const std::string& text, double period_ns) {
   const auto lines = split_lines(text);
   TimingPath p;
   bool have_start = false, in_data = false, done_data = false, have_required = false;
@@ -480,6 +483,30 @@ std::optional<TimingPath> parse_sta_path(const std::string& text, double period_
   return p;
 }
 
+}  // namespace
+
+// report_checks prints the worst path of every path group (clk_i, **async_default** for the
+// recovery/removal checks of asynchronous resets, ...): the result is the one with the least slack.
+std::optional<TimingPath> parse_sta_path(const std::string& text, double period_ns) {
+  std::vector<std::size_t> starts;
+  std::size_t line_start = 0;
+  while (line_start < text.size()) {
+    const std::size_t first = text.find_first_not_of(" \t", line_start);
+    if (first != std::string::npos && text.compare(first, 11, "Startpoint:") == 0) starts.push_back(line_start);
+    const std::size_t nl = text.find('\n', line_start);
+    if (nl == std::string::npos) break;
+    line_start = nl + 1;
+  }
+  if (starts.size() <= 1) return parse_one_sta_path(text, period_ns);
+  std::optional<TimingPath> best;
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    auto p = parse_one_sta_path(text.substr(starts[k], end - starts[k]), period_ns);
+    if (p && (!best || p->slack_ns < best->slack_ns)) best = std::move(p);
+  }
+  return best;
+}
+
 double parse_sta_value(const std::string& text, const std::string& key) {
   for (const auto& line : split_lines(text)) {
     std::stringstream in(line);
@@ -541,6 +568,69 @@ std::optional<double> liberty_cell_area(const std::string& liberty_text, const s
     }
   }
   return std::nullopt;
+}
+
+// The blocks of the whole accelerator, in report order. An instance belongs to the block of the
+// nearest enclosing instance (itself included) whose source module is listed here; the rest is glue.
+const std::vector<BlockDef>& block_defs() {
+  static const std::vector<BlockDef> defs = {
+      {"pe", "PEs (tsr_pe_*)", {"tsr_pe_ws", "tsr_pe_os"}},
+      {"array", "array around the PEs (skew, de-skew, controller, output FIFO)", {"tsr_array"}},
+      {"post", "post-processing (tsr_st, tsr_post_lane, tsr_requant)",
+       {"tsr_st", "tsr_post_lane", "tsr_requant"}},
+      {"ex", "execute sequencer (tsr_ex)", {"tsr_ex"}},
+      {"ld", "load unit (tsr_ld)", {"tsr_ld"}},
+      {"dma", "DMA (tsr_dma_*)", {"tsr_dma_rd", "tsr_dma_wr", "tsr_dma_agen"}},
+      {"ctrl", "CSR / fetch / queues (tsr_csr, tsr_fetch, tsr_unit_seq)",
+       {"tsr_csr", "tsr_fetch", "tsr_unit_seq"}},
+      {"mem", "memory logic + flop SRAMs (tsr_spad, tsr_acc_*, tsr_sram_1r1w)",
+       {"tsr_spad", "tsr_acc_banks", "tsr_acc_mem", "tsr_sram_1r1w", "tsr_sram_1r1w_flops"}},
+      {"glue", "glue (tsr_accel, tsr_top, their FIFOs)", {}},
+  };
+  return defs;
+}
+
+std::vector<BlockRow> block_rows(const DesignStats& d, const std::vector<ModuleInfo>& info,
+                                 Target target) {
+  std::map<std::string, const ModuleStats*> stats;
+  for (const auto& m : d.modules) stats[m.name] = &m;
+  std::map<std::string, const ModuleInfo*> infos;
+  for (const auto& m : info) infos[m.name] = &m;
+  std::map<std::string, std::string> block_of;
+  for (const auto& b : block_defs()) {
+    for (const auto& m : b.modules) block_of[m] = b.key;
+  }
+  std::map<std::string, BlockRow> rows;
+  std::map<std::string, std::set<std::string>> seen;
+  std::function<void(const std::string&, const std::string&, int)> walk =
+      [&](const std::string& mod, const std::string& parent_block, int depth) {
+        if (depth > 64) fail("synth: hierarchy under '{}' deeper than 64 levels", d.top);
+        const auto st = stats.find(mod);
+        if (st == stats.end()) return;
+        const ModuleStats& m = *st->second;
+        const auto bo = block_of.find(m.module);
+        const std::string block = bo != block_of.end() ? bo->second : parent_block;
+        BlockRow& r = rows[block];
+        ++r.instances;
+        r.cells += m.cells;
+        for (const auto& [cls, n] : fpga_resources(target, m.cell_types)) r.resources[cls] += n;
+        if (m.area_um2) r.area_um2 = r.area_um2.value_or(0.0) + *m.area_um2;
+        if (m.transistors) r.transistors = r.transistors.value_or(0) + *m.transistors;
+        seen[block].insert(m.module);
+        const auto in = infos.find(mod);
+        if (in == infos.end()) return;
+        for (const auto& [inst, type] : in->second->instances) walk(type, block, depth + 1);
+      };
+  walk(d.top, "glue", 0);
+  std::vector<BlockRow> out;
+  for (const auto& b : block_defs()) {
+    BlockRow r = rows.count(b.key) ? rows.at(b.key) : BlockRow{};
+    r.key = b.key;
+    r.name = b.name;
+    r.modules.assign(seen[b.key].begin(), seen[b.key].end());
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace tsr::synth

@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tessera/gen/emit.h"
+#include "tessera/synth/synth.h"
 
 namespace tsr::synth {
 
@@ -16,6 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr double kPeRatioTarget = 1.25;  // PE array area / (R*C lone MACs), the project's target
+constexpr double kCoreTargetKge = 20.0;  // escape core, standard cells without its memories
 
 json opt_num(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -31,8 +34,30 @@ Metric pe_metric(const SynthResult& r) {
   const ModuleGroup* mac = r.ref_design->group("tsr_ref_mac");
   if (mac == nullptr) return m;
   const double n = static_cast<double>(pe->instances);
-  if (pe->area_um2 && r.ref_design->area_um2 && r.design.area_um2) {
-    m = {"area_um2", *pe->area_um2 / n, *r.ref_design->area_um2, *r.design.area_um2, true};
+  // The whole array: the design itself (scope array) or its PE and array blocks (scope top).
+  bool have_area = r.design.area_um2.has_value();
+  double array_area_v = r.design.area_um2.value_or(0.0);
+  std::map<std::string, long> array_res = r.design.resources;
+  long array_cells = r.design.cells;
+  if (!r.blocks.empty()) {
+    have_area = false;
+    array_area_v = 0;
+    array_res.clear();
+    array_cells = 0;
+    for (const auto& b : r.blocks) {
+      if (b.key != "pe" && b.key != "array") continue;
+      if (b.area_um2) {
+        have_area = true;
+        array_area_v += *b.area_um2;
+      }
+      for (const auto& [k, v] : b.resources) array_res[k] += v;
+      array_cells += b.cells;
+    }
+  }
+  const std::optional<double> array_area =
+      have_area ? std::optional<double>(array_area_v) : std::nullopt;
+  if (pe->area_um2 && r.ref_design->area_um2 && array_area) {
+    m = {"area_um2", *pe->area_um2 / n, *r.ref_design->area_um2, *array_area, true};
   } else if (r.target == Target::Ice40 || r.target == Target::Ecp5) {
     // LUTs alone can be 0 for the MAC (ECP5 puts it all in a DSP, carry cells and flops).
     auto get = [](const std::map<std::string, long>& res) {
@@ -43,10 +68,10 @@ Metric pe_metric(const SynthResult& r) {
       }
       return v;
     };
-    m = {"LUT+FF", get(pe->resources) / n, get(r.ref_design->resources), get(r.design.resources), true};
+    m = {"LUT+FF", get(pe->resources) / n, get(r.ref_design->resources), get(array_res), true};
   } else {
     m = {"cells", static_cast<double>(pe->cells) / n, static_cast<double>(r.ref_design->cells),
-         static_cast<double>(r.design.cells), true};
+         static_cast<double>(array_cells), true};
   }
   m.ok = m.mac > 0;
   return m;
@@ -159,6 +184,40 @@ json design_json(const DesignStats& d, const std::optional<double>& kge_um2) {
           {"derivations", derivs}};
 }
 
+json srams_json(const std::vector<SramInstance>& srams) {
+  json a = json::array();
+  for (const auto& m : srams) {
+    a.push_back({{"instance", m.path},
+                 {"width", m.width},
+                 {"depth", m.depth},
+                 {"bits", m.bits()},
+                 {"kib", static_cast<double>(m.bits()) / 8192.0},
+                 {"mapped_as", m.macro ? "macro" : "flops"},
+                 {"cell", m.macro ? json(m.cell) : json(nullptr)},
+                 {"model_area_um2", m.macro ? json(m.model_area_um2) : json(nullptr)}});
+  }
+  return a;
+}
+
+json blocks_json(const std::vector<BlockRow>& blocks, const std::optional<double>& kge_um2,
+                 const std::optional<double>& total) {
+  json a = json::array();
+  for (const auto& b : blocks) {
+    json jb = {{"key", b.key},
+               {"name", b.name},
+               {"modules", b.modules},
+               {"instances", b.instances},
+               {"cells", b.cells},
+               {"resources", b.resources},
+               {"area_um2", opt_num(b.area_um2)},
+               {"area_kge", (b.area_um2 && kge_um2) ? json(*b.area_um2 / *kge_um2) : json(nullptr)},
+               {"transistors", b.transistors ? json(*b.transistors) : json(nullptr)}};
+    if (b.area_um2 && total && *total > 0) jb["area_share"] = *b.area_um2 / *total;
+    a.push_back(jb);
+  }
+  return a;
+}
+
 // ---- markdown ----
 
 std::string num(double v, int digits) { return fmt::format("{:.{}f}", v, digits); }
@@ -259,6 +318,136 @@ void segment_table(std::string& md, const TimingPath& p, const DesignStats& d) {
   md += "\n";
 }
 
+long res(const std::map<std::string, long>& m, const std::string& k) {
+  const auto it = m.find(k);
+  return it == m.end() ? 0L : it->second;
+}
+
+const std::vector<std::string>& fpga_cols() {
+  static const std::vector<std::string> c = {"LUT", "FF", "CARRY", "DSP", "BRAM", "LUTRAM"};
+  return c;
+}
+
+void sram_table(std::string& md, const std::vector<SramInstance>& srams) {
+  md += "| instance | width x depth | KiB | mapped as | model um^2 |\n|---|---|---:|---|---:|\n";
+  for (const auto& m : srams) {
+    md += fmt::format("| `{}` | {} x {} | {} | {} | {} |\n", m.path, m.width, m.depth,
+                      num(static_cast<double>(m.bits()) / 8192.0, 3),
+                      m.macro ? "macro `" + m.cell + "` (black box)" : std::string("flip-flops"),
+                      m.macro ? num(m.model_area_um2, 1) : "-");
+  }
+  md += "\n";
+}
+
+// A block row of the per-block table: std-cell area and kGE (nangate45), FPGA classes, or cells.
+std::string block_cells(const SynthResult& r, long cells, const std::map<std::string, long>& resources,
+                        const std::optional<double>& area, const std::optional<double>& total,
+                        bool bold) {
+  const std::string b = bold ? "**" : "";
+  if (r.target == Target::Nangate45) {
+    return fmt::format(" {0}{1}{0} | {0}{2}{0} | {0}{3}{0} | {4} |", b, cells, num(area.value_or(0.0), 1),
+                       kge_text(area, r.kge_um2),
+                       (area && total && *total > 0) ? num(100.0 * *area / *total, 1) + "%" : "");
+  }
+  if (r.target == Target::Ice40 || r.target == Target::Ecp5) {
+    std::string out;
+    for (const auto& c : fpga_cols()) out += fmt::format(" {0}{1}{0} |", b, res(resources, c));
+    return out;
+  }
+  return fmt::format(" {0}{1}{0} | {0}{2}{0} |", b, cells, res(resources, "FF"));
+}
+
+void blocks_section(std::string& md, const SynthResult& r) {
+  const bool asic = r.target == Target::Nangate45;
+  const bool fpga = r.target == Target::Ice40 || r.target == Target::Ecp5;
+  if (r.scope == "top") {
+    md += "## Area by block\n\n";
+    md += "Every instance belongs to the block of its nearest enclosing instance whose module names a "
+          "block (docs/synth.md, \"Blocks\").";
+    if (asic) md += " Standard cells only; SRAM macros are the modelled rows below.";
+    md += "\n\n";
+    std::string head = "| block | modules | instances |";
+    std::string rule = "|---|---|---:|";
+    if (asic) {
+      head += " cells | um^2 | kGE | share |";
+      rule += "---:|---:|---:|---:|";
+    } else if (fpga) {
+      for (const auto& c : fpga_cols()) {
+        head += " " + c + " |";
+        rule += "---:|";
+      }
+    } else {
+      head += " cells | flip-flops |";
+      rule += "---:|---:|";
+    }
+    md += head + "\n" + rule + "\n";
+    for (const auto& b : r.blocks) {
+      std::string mods;
+      for (const auto& m : b.modules) mods += (mods.empty() ? "" : ", ") + ("`" + m + "`");
+      md += fmt::format("| {} | {} | {} |", b.name, mods, b.instances) +
+            block_cells(r, b.cells, b.resources, b.area_um2, r.design.area_um2, false) + "\n";
+    }
+    md += fmt::format("| **total `{}`** | | |", r.variant.top) +
+          block_cells(r, r.design.cells, r.design.resources, r.design.area_um2, r.design.area_um2, true) +
+          "\n";
+    long macros = 0;
+    for (const auto& m : r.srams) macros += m.macro ? 1 : 0;
+    if (asic && macros > 0 && r.design.area_um2) {
+      md += fmt::format("| SRAM macros (model, {} um^2/KiB) | {} instances | {} | | {} | {} | |\n",
+                        num(r.sram_model.um2_per_kib, 0), macros, macros, num(r.macro_area_um2, 1),
+                        kge_text(r.macro_area_um2, r.kge_um2));
+      const double t = *r.design.area_um2 + r.macro_area_um2;
+      md += fmt::format("| **total with macros** | | | | **{}** | **{}** | |\n", num(t, 1),
+                        kge_text(t, r.kge_um2));
+    }
+    md += "\n";
+  }
+  if (r.core) {
+    const CoreResult& c = *r.core;
+    md += "## Escape core (separate run)\n\n";
+    md += fmt::format(
+        "`tsr_core` is not instantiated in `tsr_top` yet, so it is synthesized on its own with the "
+        "variant's parameters ({}) and is **not** in the totals above. Files: `{}`.\n\n",
+        c.params, c.work_dir);
+    if (asic && c.design.area_um2) {
+      const double kge = r.kge_um2 ? *c.design.area_um2 / *r.kge_um2 : 0;
+      md += fmt::format(
+          "Standard cells {} um^2 = **{} kGE** (target <= {} kGE: {}); its memories: {} um^2 of "
+          "modelled macros.",
+          num(*c.design.area_um2, 1), num(kge, 2), num(kCoreTargetKge, 0),
+          kge <= kCoreTargetKge ? "met" : "not met", num(c.macro_area_um2, 1));
+      if (c.timing && c.timing->worst) {
+        md += fmt::format(" Fmax {} MHz (worst path `{}` -> `{}`, slack {} ns).",
+                          num(c.timing->fmax_mhz(), 0), c.timing->worst->startpoint,
+                          c.timing->worst->endpoint, num(c.timing->worst->slack_ns, 3));
+      }
+      md += "\n\n";
+    } else if (fpga) {
+      md += "|";
+      for (const auto& col : fpga_cols()) md += " " + col + " |";
+      md += "\n|";
+      for (std::size_t i = 0; i < fpga_cols().size(); ++i) md += "---:|";
+      md += "\n|" + block_cells(r, c.design.cells, c.design.resources, {}, {}, false) + "\n\n";
+    } else {
+      md += fmt::format("{} cells, {} flip-flops.\n\n", c.design.cells, res(c.design.resources, "FF"));
+    }
+    if (!c.srams.empty()) sram_table(md, c.srams);
+  }
+  if (!r.srams.empty()) {
+    md += "## SRAMs\n\n";
+    md += fmt::format(
+        "Every `tsr_sram_1r1w` instance. Above {} bits an instance is a black-box macro with a "
+        "modelled area of {} um^2 per KiB (clock-to-q {} ns, setup {} ns for OpenSTA); at or below, "
+        "flip-flops. These model numbers are assumptions, see docs/synth.md.\n\n",
+        r.sram_model.threshold_bits == std::numeric_limits<long>::max()
+            ? std::string("any number of")
+            : std::to_string(r.sram_model.threshold_bits),
+        num(r.sram_model.um2_per_kib, 0), num(r.sram_model.clk_to_q_ns, 2),
+        num(r.sram_model.setup_ns, 2));
+    sram_table(md, r.srams);
+  }
+}
+
 }  // namespace
 
 std::string report_json(const SynthResult& r) {
@@ -281,6 +470,42 @@ std::string report_json(const SynthResult& r) {
                     {"timing", r.ref_timing ? timing_json(r.ref_timing, *r.ref_design) : json(nullptr)}};
   } else {
     j["ref_mac"] = nullptr;
+  }
+  j["scope"] = r.scope;
+  if (r.scope != "array") {
+    const auto total = [&](const DesignStats& d, double macro) -> json {
+      return d.area_um2 ? json(*d.area_um2 + macro) : json(nullptr);
+    };
+    j["sram_model"] = {{"threshold_bits", r.sram_model.threshold_bits},
+                      {"um2_per_kib", r.sram_model.um2_per_kib},
+                      {"clk_to_q_ns", r.sram_model.clk_to_q_ns},
+                      {"setup_ns", r.sram_model.setup_ns}};
+    j["srams"] = srams_json(r.srams);
+    j["macro_area_um2"] = r.macro_area_um2;
+    j["total_area_um2"] = total(r.design, r.macro_area_um2);
+    j["total_area_kge"] = (r.design.area_um2 && r.kge_um2)
+                              ? json((*r.design.area_um2 + r.macro_area_um2) / *r.kge_um2)
+                              : json(nullptr);
+    j["blocks"] = blocks_json(r.blocks, r.kge_um2, r.design.area_um2);
+    if (r.core) {
+      const CoreResult& c = *r.core;
+      j["core"] = {{"top", "tsr_core"},
+                   {"params", c.params},
+                   {"work_dir", c.work_dir},
+                   {"design", design_json(c.design, r.kge_um2)},
+                   {"timing", timing_json(c.timing, c.design)},
+                   {"srams", srams_json(c.srams)},
+                   {"macro_area_um2", c.macro_area_um2},
+                   {"area_um2", opt_num(c.design.area_um2)},
+                   {"area_kge", (c.design.area_um2 && r.kge_um2) ? json(*c.design.area_um2 / *r.kge_um2)
+                                                                 : json(nullptr)},
+                   {"target_kge", kCoreTargetKge},
+                   {"meets_target", (c.design.area_um2 && r.kge_um2)
+                                        ? json(*c.design.area_um2 / *r.kge_um2 <= kCoreTargetKge)
+                                        : json(nullptr)}};
+    } else {
+      j["core"] = nullptr;
+    }
   }
   const Metric m = pe_metric(r);
   if (m.ok) {
@@ -324,6 +549,8 @@ std::string report_markdown(const SynthResult& r) {
   } else {
     md += "FPGA cells from Yosys `stat` after `synth_" + target_name(r.target) + "`.\n\n";
   }
+  if (r.scope != "array") blocks_section(md, r);
+  if (r.scope == "top") md += "### Area by module\n\n";
   area_table(md, r, r.design);
 
   const Metric m = pe_metric(r);
@@ -339,8 +566,8 @@ std::string report_markdown(const SynthResult& r) {
     md += fmt::format("| PE array ({} PEs) / {} MACs | {} | **{}** (target <= {}: {}) |\n", v.rows * v.cols,
                       v.rows * v.cols, num(m.pe * macs, 1), num(m.pe / m.mac, 3), kPeRatioTarget,
                       m.pe / m.mac <= kPeRatioTarget ? "met" : "not met");
-    md += fmt::format("| whole `{}` / {} MACs | {} | {} |\n\n", v.top, v.rows * v.cols, num(m.array, 1),
-                      num(m.array / (macs * m.mac), 3));
+    md += fmt::format("| whole array `{}` / {} MACs | {} | {} |\n\n", v.array_top, v.rows * v.cols,
+                      num(m.array, 1), num(m.array / (macs * m.mac), 3));
   }
 
   if (r.timing) {

@@ -122,6 +122,7 @@ struct FlowInput {
   fs::path work;
   fs::path macro_liberty;  // nangate45: the SRAM macros' Liberty model, when there are macros
   bool blocks = false;     // compute the per-block rows (whole accelerator)
+  std::string setup;       // Yosys commands after read_verilog (chparam, read_liberty -lib)
 };
 
 struct FlowEnv {
@@ -129,6 +130,7 @@ struct FlowEnv {
   std::string yosys, sta;
   fs::path liberty;          // plain-text Liberty (nangate45)
   std::string liberty_text;  // its contents, for cell areas
+  std::string liberty_name;  // its library name (NangateOpenCellLibrary)
   double period_ns = 0;
   int freq_mhz = 0;
   double io_fraction = 0.2;
@@ -142,73 +144,6 @@ struct FlowOutput {
   std::optional<TimingReport> timing;
   std::string yosys_version;
 };
-
-// The blocks of the whole accelerator, in report order. An instance belongs to the block of the
-// nearest enclosing instance (itself included) whose source module is listed here; the rest is glue.
-struct BlockDef {
-  const char* key;
-  const char* name;
-  std::vector<std::string> modules;
-};
-const std::vector<BlockDef>& block_defs() {
-  static const std::vector<BlockDef> defs = {
-      {"array", "array + PEs (tsr_array)", {"tsr_array", "tsr_pe_ws", "tsr_pe_os"}},
-      {"post", "post-processing (tsr_st, tsr_post_lane, tsr_requant)",
-       {"tsr_st", "tsr_post_lane", "tsr_requant"}},
-      {"ex", "execute (tsr_ex)", {"tsr_ex"}},
-      {"ld", "load (tsr_ld)", {"tsr_ld"}},
-      {"dma", "DMA (tsr_dma_*)", {"tsr_dma_rd", "tsr_dma_wr", "tsr_dma_agen"}},
-      {"ctrl", "CSR / fetch / queues (tsr_csr, tsr_fetch, tsr_unit_seq)",
-       {"tsr_csr", "tsr_fetch", "tsr_unit_seq"}},
-      {"mem", "memory logic + flop SRAMs (tsr_spad, tsr_acc_*, tsr_sram_1r1w)",
-       {"tsr_spad", "tsr_acc_banks", "tsr_acc_mem", "tsr_sram_1r1w", "tsr_sram_1r1w_flops"}},
-      {"glue", "glue (tsr_accel, tsr_top, their FIFOs)", {}},
-  };
-  return defs;
-}
-
-std::vector<BlockRow> block_rows(const DesignStats& d, const std::vector<ModuleInfo>& info,
-                                 Target target) {
-  std::map<std::string, const ModuleStats*> stats;
-  for (const auto& m : d.modules) stats[m.name] = &m;
-  std::map<std::string, const ModuleInfo*> infos;
-  for (const auto& m : info) infos[m.name] = &m;
-  std::map<std::string, std::string> block_of;
-  for (const auto& b : block_defs()) {
-    for (const auto& m : b.modules) block_of[m] = b.key;
-  }
-  std::map<std::string, BlockRow> rows;
-  std::map<std::string, std::set<std::string>> seen;
-  std::function<void(const std::string&, const std::string&, int)> walk =
-      [&](const std::string& mod, const std::string& parent_block, int depth) {
-        if (depth > 64) fail("synth: hierarchy under '{}' deeper than 64 levels", d.top);
-        const auto st = stats.find(mod);
-        if (st == stats.end()) return;
-        const ModuleStats& m = *st->second;
-        const auto bo = block_of.find(m.module);
-        const std::string block = bo != block_of.end() ? bo->second : parent_block;
-        BlockRow& r = rows[block];
-        ++r.instances;
-        r.cells += m.cells;
-        for (const auto& [cls, n] : fpga_resources(target, m.cell_types)) r.resources[cls] += n;
-        if (m.area_um2) r.area_um2 = r.area_um2.value_or(0.0) + *m.area_um2;
-        if (m.transistors) r.transistors = r.transistors.value_or(0) + *m.transistors;
-        seen[block].insert(m.module);
-        const auto in = infos.find(mod);
-        if (in == infos.end()) return;
-        for (const auto& [inst, type] : in->second->instances) walk(type, block, depth + 1);
-      };
-  walk(d.top, "glue", 0);
-  std::vector<BlockRow> out;
-  for (const auto& b : block_defs()) {
-    BlockRow r = rows.count(b.key) ? rows.at(b.key) : BlockRow{};
-    r.key = b.key;
-    r.name = b.name;
-    r.modules.assign(seen[b.key].begin(), seen[b.key].end());
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
   const fs::path& w = in.work;
@@ -241,6 +176,7 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       {"RTL_DIR", fs::absolute(in.rtl_dir).string()},
       {"RTL_FILES", files},
       {"TOP", in.top},
+      {"SETUP", in.setup.empty() ? std::string("# (no parameter overrides)") : in.setup},
       {"STAT_FILE", fs::absolute(stat_file).string()},
       {"MODULES_FILE", fs::absolute(modules_file).string()},
   };
@@ -280,6 +216,9 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       {"DRIVING_PIN", kDrivingPin},
       {"LOAD_COUNT", std::to_string(kLoadCount)},
       {"LOAD_PIN_CELL", kLoadCell},
+      // The library by name: a wildcard (*/DFF_X1/D) finds nothing in this OpenSTA once a second
+      // library (the SRAM macro model) is loaded.
+      {"LOAD_LIB", env.liberty_name},
       {"LOAD_PIN", kLoadPin},
   };
   write_text(sdc, render("tsr_clock.sdc.in", sdc_vars));
@@ -308,6 +247,9 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
   const std::string slog_text = read_text(slog);
   bool complete = src == 0 && slog_text.find("tessera: sta done") != std::string::npos;
   for (const auto& [k, p] : reports) complete = complete && fs::exists(p);
+  // OpenSTA reports a failed command inside a script (a constraint that names nothing) as an
+  // "Error:" line and carries on; a run with one is not trusted.
+  complete = complete && !std::regex_search(slog_text, std::regex(R"((^|\n)Error:)"));
   if (!complete) fail("{}", tool_failure("sta (OpenSTA)", src, in.what, slog));
 
   TimingReport t;
@@ -356,7 +298,13 @@ fs::path plain_liberty(const fs::path& src, const fs::path& work) {
 // Whole accelerator: find the SRAMs (a quick elaboration with the primitive as a black box),
 // classify them, and when some are macros replace the primitive by the wrapper with macro stubs
 // (and, for nangate45, write the macros' Liberty model).
-void prepare_srams(FlowInput& in, const FlowEnv& env, SynthResult& r) {
+struct SramPlan {
+  std::vector<SramInstance> srams;
+  double macro_area_um2 = 0;
+};
+
+SramPlan prepare_srams(FlowInput& in, const FlowEnv& env, const SramModel& model) {
+  SramPlan plan;
   const fs::path dir = in.work / "sram";
   fs::create_directories(dir);
   const fs::path probe = dir / "sram_probe.json";
@@ -374,7 +322,7 @@ void prepare_srams(FlowInput& in, const FlowEnv& env, SynthResult& r) {
     check_script_path(p, "RTL file");
     files += (files.empty() ? "" : " ") + p.string();
   }
-  if (!have_primitive) return;  // no memories
+  if (!have_primitive) return plan;  // no memories
   const fs::path primitive = in.rtl_dir / (std::string(kSramModule) + ".v");
   const std::map<std::string, std::string> vars = {
       {"BANNER", env.banner},
@@ -382,6 +330,7 @@ void prepare_srams(FlowInput& in, const FlowEnv& env, SynthResult& r) {
       {"RTL_FILES", files},
       {"SRAM_FILE", fs::absolute(primitive).string()},
       {"TOP", in.top},
+      {"SETUP", in.setup.empty() ? std::string("# (no parameter overrides)") : in.setup},
       {"PROBE_FILE", fs::absolute(probe).string()},
   };
   write_text(dir / "sram_probe.ys", render("sram_probe.ys.in", vars));
@@ -390,24 +339,60 @@ void prepare_srams(FlowInput& in, const FlowEnv& env, SynthResult& r) {
   if (rc != 0 || !fs::exists(probe)) {
     fail("{}", tool_failure("yosys", rc, in.what + " (finding the SRAMs)", log));
   }
-  r.srams = parse_sram_instances(read_text(probe), in.top);
-  classify_srams(r.srams, r.sram_model);
-  r.macro_area_um2 = 0;
+  plan.srams = parse_sram_instances(read_text(probe), in.top);
+  classify_srams(plan.srams, model);
   bool any_macro = false;
-  for (const auto& s : r.srams) {
-    r.macro_area_um2 += s.model_area_um2;
+  for (const auto& s : plan.srams) {
+    plan.macro_area_um2 += s.model_area_um2;
     any_macro = any_macro || s.macro;
   }
-  if (!any_macro) return;
+  if (!any_macro) return plan;
   const std::string primitive_text = read_text(primitive);
   const fs::path map = fs::absolute(dir / "tsr_sram_map.v");
-  write_text(map, sram_wrapper_verilog(primitive_text, r.srams, env.banner));
+  write_text(map, sram_wrapper_verilog(primitive_text, plan.srams, env.banner));
   others.insert(others.begin(), map.string());
   in.rtl_files = others;
   if (env.target == Target::Nangate45) {
     in.macro_liberty = fs::absolute(dir / "tsr_sram_macros.lib");
-    write_text(in.macro_liberty, sram_liberty(primitive_text, r.srams, r.sram_model, env.banner));
+    write_text(in.macro_liberty, sram_liberty(primitive_text, plan.srams, model, env.banner));
   }
+  return plan;
+}
+
+// The escape core on its own (it is not instantiated in tsr_top yet): rtl/tsr_core.v and its
+// submodules (embedded in the binary), the variant's tsr_memmap.vh and SRAM primitive, the core
+// parameters from the variant, Trace = 0. Nangate45 maps the register file's clock gates to the
+// library's CLKGATE_X1 (scripts/synth/tsr_clk_gate_nangate45.v); other targets synthesize the
+// latch + AND of rtl/tsr_clk_gate.v.
+FlowInput core_flow_input(const VariantInfo& v, const FlowEnv& env, const fs::path& work,
+                          std::string& params) {
+  FlowInput in;
+  in.what = fmt::format("the escape core tsr_core of variant '{}'", v.name);
+  in.work = work;
+  in.rtl_dir = work / "rtl";
+  fs::create_directories(in.rtl_dir);
+  const auto& files = embedded_synth_files();
+  const std::string gate = env.target == Target::Nangate45 ? "tsr_clk_gate_nangate45.v" : "tsr_clk_gate.v";
+  for (const std::string f : {"tsr_core.v", "tsr_core_muldiv.v"}) {
+    write_text(in.rtl_dir / f, files.at(f));
+  }
+  write_text(in.rtl_dir / "tsr_clk_gate.v", files.at(gate));
+  for (const std::string f : {"tsr_memmap.vh", "tsr_sram_1r1w.v"}) {
+    const fs::path src = fs::path(v.dir) / "rtl" / f;
+    if (!fs::exists(src)) fail("synth: the escape core needs {}, which variant '{}' lacks", src.string(), v.name);
+    write_text(in.rtl_dir / f, read_text(src));
+  }
+  in.rtl_files = {"tsr_sram_1r1w.v", "tsr_clk_gate.v", "tsr_core_muldiv.v", "tsr_core.v"};
+  in.top = "tsr_core";
+  params = fmt::format("MExt={} ImemKib={} DmemKib={} SpadBytes={} Trace=0", v.core_m_ext ? 1 : 0,
+                       v.core_imem_kib, v.core_dmem_kib, v.spad_bytes);
+  in.setup = fmt::format("chparam -set MExt {} -set ImemKib {} -set DmemKib {} -set SpadBytes {} "
+                         "-set Trace 0 tsr_core",
+                         v.core_m_ext ? 1 : 0, v.core_imem_kib, v.core_dmem_kib, v.spad_bytes);
+  if (env.target == Target::Nangate45) {
+    in.setup = "read_liberty -lib " + env.liberty.string() + "\n" + in.setup;
+  }
+  return in;
 }
 
 }  // namespace
@@ -468,6 +453,12 @@ VariantInfo read_variant(const std::string& variant_dir) {
     v.freq_mhz = field(params, "clock.freq_mhz").get<int>();
     v.core_enable = params.contains("core.enable") && params.at("core.enable").is_boolean() &&
                     params.at("core.enable").get<bool>();
+    if (v.core_enable) {
+      v.core_m_ext = field(params, "core.m_ext").get<bool>();
+      v.core_imem_kib = field(params, "core.imem_kib").get<int>();
+      v.core_dmem_kib = field(params, "core.dmem_kib").get<int>();
+      v.spad_bytes = field(field(field(m, "core_memmap"), "SPAD"), "size").get<long>();
+    }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: unexpected field type: {}", mpath.string(), e.what());
   }
@@ -521,7 +512,14 @@ SynthResult run_synth(const Options& opt) {
     }
   }
 
-  if (opt.scope == "top" || (opt.scope.empty() && !r.variant.accel_top.empty())) {
+  if (opt.scope == "core") {
+    if (!r.variant.core_enable) {
+      fail("synth: variant '{}' has no escape core (core.enable = false); --scope core needs one",
+           r.variant.name);
+    }
+    r.scope = "core";
+    r.variant.top = "tsr_core";
+  } else if (opt.scope == "top" || (opt.scope.empty() && !r.variant.accel_top.empty())) {
     if (r.variant.accel_top.empty()) {
       fail("synth: variant '{}' has no accelerator top (its manifest's \"top\" is the array {}); "
            "use --scope array",
@@ -533,7 +531,7 @@ SynthResult run_synth(const Options& opt) {
     r.scope = "array";
     r.variant.top = r.variant.array_top;
   } else {
-    fail("synth: unknown --scope '{}' (allowed: top, array)", opt.scope);
+    fail("synth: unknown --scope '{}' (allowed: top, array, core)", opt.scope);
   }
   r.sram_model = opt.sram_model;
   if (opt.sram_threshold_bits) {
@@ -569,6 +567,10 @@ SynthResult run_synth(const Options& opt) {
     env.liberty = plain_liberty(liberty_src, work);
     check_script_path(env.liberty, "Liberty file");
     env.liberty_text = read_text(env.liberty);
+    env.liberty_name = first_match(env.liberty_text, std::regex(R"(library\s*\(\s*"?[A-Za-z_]\w*)"));
+    if (env.liberty_name.empty()) fail("Liberty file '{}' has no library (...) group", liberty_src.string());
+    env.liberty_name = env.liberty_name.substr(env.liberty_name.find_first_of("(") + 1);
+    env.liberty_name.erase(0, env.liberty_name.find_first_not_of(" \t\""));
     r.liberty = fs::absolute(liberty_src).lexically_normal().string();
     r.liberty_plain = env.liberty.string();
     if (const auto a = liberty_cell_area(env.liberty_text, kGateEquivalentCell)) r.kge_um2 = *a * 1000.0;
@@ -581,14 +583,22 @@ SynthResult run_synth(const Options& opt) {
   }
 
   FlowInput variant_in;
-  variant_in.what = fmt::format("variant '{}' ({})", r.variant.name, r.variant.dir);
-  variant_in.rtl_dir = fs::path(r.variant.dir) / "rtl";
-  variant_in.rtl_files = r.variant.rtl_files;
-  variant_in.top = r.variant.top;
-  variant_in.work = work;
-  if (r.scope == "top") {
-    variant_in.blocks = true;
-    prepare_srams(variant_in, env, r);
+  if (r.scope == "core") {
+    std::string params;
+    variant_in = core_flow_input(r.variant, env, work / "core_rtl", params);
+    variant_in.work = work;
+  } else {
+    variant_in.what = fmt::format("variant '{}' ({})", r.variant.name, r.variant.dir);
+    variant_in.rtl_dir = fs::path(r.variant.dir) / "rtl";
+    variant_in.rtl_files = r.variant.rtl_files;
+    variant_in.top = r.variant.top;
+    variant_in.work = work;
+  }
+  if (r.scope != "array") {
+    variant_in.blocks = r.scope == "top";
+    SramPlan plan = prepare_srams(variant_in, env, r.sram_model);
+    r.srams = std::move(plan.srams);
+    r.macro_area_um2 = plan.macro_area_um2;
   }
   FlowOutput vo = run_flow(variant_in, env);
   r.yosys_version = vo.yosys_version;
@@ -596,7 +606,23 @@ SynthResult run_synth(const Options& opt) {
   r.timing = std::move(vo.timing);
   r.blocks = std::move(vo.blocks);
 
-  if (opt.ref_mac) {
+  // The escape core is not instantiated in tsr_top yet: with --scope top it is synthesized on its
+  // own and reported beside the accelerator (docs/synth.md, "Escape core").
+  if (r.scope == "top" && r.variant.core_enable && opt.core) {
+    CoreResult c;
+    FlowInput core_in = core_flow_input(r.variant, env, work / "core" / "rtl", c.params);
+    core_in.work = work / "core";
+    SramPlan plan = prepare_srams(core_in, env, r.sram_model);
+    c.srams = std::move(plan.srams);
+    c.macro_area_um2 = plan.macro_area_um2;
+    FlowOutput co = run_flow(core_in, env);
+    c.design = std::move(co.design);
+    c.timing = std::move(co.timing);
+    c.work_dir = core_in.work.string();
+    r.core = std::move(c);
+  }
+
+  if (opt.ref_mac && r.scope != "core") {
     FlowInput mac_in;
     mac_in.what = "the reference MAC (tsr_ref_mac)";
     mac_in.work = work / "ref_mac";

@@ -47,7 +47,8 @@ DesignStats combine(const StatText& stat, const std::vector<ModuleInfo>& modules
 // logic.
 std::map<std::string, long> fpga_resources(Target target, const std::map<std::string, long>& cells);
 
-// The first path of an OpenSTA `report_checks -path_delay max` report; nullopt when the report
+// The path with the least slack of an OpenSTA `report_checks -path_delay max` report (it prints the
+// worst path of each path group, e.g. clk_i and **async_default**); nullopt when the report
 // says "No paths found.". fmax_mhz is computed against period_ns.
 std::optional<TimingPath> parse_sta_path(const std::string& text, double period_ns);
 
@@ -59,5 +60,19 @@ std::vector<BufferedNet> parse_buffered_nets(const std::string& text);
 
 // The area of a cell in a Liberty file's text; nullopt when the cell is not there.
 std::optional<double> liberty_cell_area(const std::string& liberty_text, const std::string& cell);
+
+// The blocks of the whole accelerator (tsr_top), in report order: key, name and the source modules
+// that define a block. An instance belongs to the block of its nearest enclosing instance (itself
+// included) whose module is listed; instances under no listed module are "glue".
+struct BlockDef {
+  const char* key;
+  const char* name;
+  std::vector<std::string> modules;
+};
+const std::vector<BlockDef>& block_defs();
+
+// Sums the per-instance statistics of d over the hierarchy (module info from parse_modules_json)
+// into one row per block_defs() entry, in that order (rows with no instance are kept, empty).
+std::vector<BlockRow> block_rows(const DesignStats& d, const std::vector<ModuleInfo>& info, Target target);
 
 }  // namespace tsr::synth

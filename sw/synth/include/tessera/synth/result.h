@@ -23,6 +23,9 @@ struct VariantInfo {
   std::string array_top;               // manifest "array_top" ("tsr_array")
   std::string accel_top;               // manifest "top" when it is not the array ("tsr_top"), else ""
   bool core_enable = false;            // core.enable: the variant has an escape core
+  bool core_m_ext = false;             // core.m_ext
+  int core_imem_kib = 0, core_dmem_kib = 0;  // core.imem_kib / core.dmem_kib
+  long spad_bytes = 0;                 // core_memmap SPAD size (the core's SpadBytes parameter)
   std::vector<std::string> rtl_files;  // in dependency order, relative to dir/rtl
   int rows = 0, cols = 0;
   std::string dataflow;                // "ws" / "os"

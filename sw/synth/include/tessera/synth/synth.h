@@ -53,8 +53,11 @@ struct Options {
 // memories black boxes).
 struct CoreResult {
   DesignStats design;
+  std::optional<TimingReport> timing;      // nangate45
+  std::vector<SramInstance> srams;         // IMEM and DMEM lanes
+  double macro_area_um2 = 0;               // modelled area of its macros
+  std::string params;                      // "MExt=1 ImemKib=16 DmemKib=16 SpadBytes=262144 Trace=0"
   std::string work_dir;
-  std::string error;  // non-empty: the run failed (the accelerator report still stands)
 };
 
 struct SynthResult {
