@@ -215,6 +215,7 @@ TEST(Parse, StatAndModulesCombine) {
   // The top's own cells: the submodule instances are not cells.
   EXPECT_EQ(d.modules.back().cells, 1);
   EXPECT_EQ(d.cells, 2 * 3 + 1);
+  EXPECT_EQ(d.yosys_cells, 7);  // the design hierarchy's own count agrees
   EXPECT_EQ(d.cell_types.at("DFF_X1"), 4);
   EXPECT_EQ(d.resources.at("FF"), 4);
   ASSERT_TRUE(d.area_um2.has_value());
@@ -387,6 +388,7 @@ TEST(Cli, Nangate45OnTinyReportsAreaAndFmax) {
   EXPECT_GT(top, 0.0);
   const auto& pe = d["modules"]["tsr_pe_ws"];
   EXPECT_EQ(pe["instances"], 4);  // 2x2
+  EXPECT_EQ(d["cells"].get<long>(), d["yosys_cells"].get<long>());
   const double pe_area = pe["area_per_instance_um2"].get<double>();
   EXPECT_GT(pe_area, 0.0);
   // The per-module areas times their instance counts add up to Yosys' own top total.
@@ -739,6 +741,17 @@ TEST(Parse, StaWorstOfSeveralPathGroups) {
   EXPECT_NEAR(p->fmax_mhz, 1000.0 / (2.0 - p->slack_ns), 1e-9);
   EXPECT_EQ(p->start_kind, "register");
   EXPECT_FALSE(p->points.empty());
+  // Segments by the instance that holds the cell, also below the top's instances: the path leaves
+  // the execute unit, crosses tsr_accel's own cells and ends in the CSR block.
+  const auto segs = p->segments();
+  ASSERT_GE(segs.size(), 2u);
+  const std::string start_inst = p->startpoint.substr(0, p->startpoint.rfind('.'));
+  const std::string end_inst = p->endpoint.substr(0, p->endpoint.rfind('.'));
+  EXPECT_EQ(segs.front().instance, start_inst);
+  EXPECT_EQ(segs.back().instance, end_inst);
+  double total = 0;
+  for (const auto& sg : segs) total += sg.delay_ns;
+  EXPECT_NEAR(total, p->arrival_ns, 1e-3);
 }
 
 // The blocks of a small hierarchy: an instance belongs to its nearest enclosing listed module.
@@ -827,7 +840,12 @@ TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
     blocks[b["key"].get<std::string>()] = b;
   }
   EXPECT_EQ(cells, j["design"]["cells"].get<long>());
+  // ... and the hierarchy tessera walked holds every cell Yosys counts (no instance lost).
+  EXPECT_EQ(j["design"]["cells"].get<long>(), j["design"]["yosys_cells"].get<long>());
   EXPECT_EQ(blocks.at("pe")["instances"], 4);
+  // The memories' instances are found under the memory block (the SRAMs are macro cells there).
+  EXPECT_GE(blocks.at("mem")["instances"].get<long>(), 1 + 1 + 2 + 4);  // spad, acc, 2 acc_mem, 4 srams
+  EXPECT_NE(blocks.at("post")["modules"].dump().find("tsr_requant"), std::string::npos);
   for (const char* k : {"array", "post", "ex", "ld", "dma", "ctrl", "mem"}) {
     EXPECT_GT(blocks.at(k)["cells"].get<long>(), 0) << k;
   }

@@ -114,7 +114,8 @@ std::vector<TimingPath::Segment> TimingPath::segments() const {
     } else {
       const auto slash = p.pin.rfind('/');
       const std::string path = slash == std::string::npos ? p.pin : p.pin.substr(0, slash);
-      const auto dot = path.find('.');
+      // The cell's own instance path (u_pe_r3_c5, u_accel.u_ex): cells are named c<n> inside it.
+      const auto dot = path.rfind('.');
       if (starts_with(path, "tsr_hfbuf_")) {
         inst = "(buffer tree)";
       } else if (dot == std::string::npos) {
@@ -161,6 +162,10 @@ StatText parse_stat(const std::string& text) {
     double area = 0;
     if (parse_area_line(line, "Chip area for top module", name, area)) {
       st.top_area_um2 = area;
+      continue;
+    }
+    if (in_hierarchy && starts_with(t, "Number of cells:")) {
+      st.hierarchy_cells = std::stol(trim(t.substr(16)));
       continue;
     }
     if (in_hierarchy || cur == nullptr) continue;
@@ -360,6 +365,7 @@ DesignStats combine(const StatText& stat, const std::vector<ModuleInfo>& modules
     }
   }
   d.resources = fpga_resources(target, d.cell_types);
+  d.yosys_cells = stat.hierarchy_cells;
   if (stat.top_area_um2) {
     d.area_um2 = stat.top_area_um2;
   } else if (have_area) {

@@ -175,6 +175,7 @@ json design_json(const DesignStats& d, const std::optional<double>& kge_um2) {
   }
   return {{"top", d.top},
           {"cells", d.cells},
+          {"yosys_cells", d.yosys_cells ? json(*d.yosys_cells) : json(nullptr)},
           {"cell_types", d.cell_types},
           {"resources", d.resources},
           {"area_um2", opt_num(d.area_um2)},
@@ -552,6 +553,11 @@ std::string report_markdown(const SynthResult& r) {
   if (r.scope != "array") blocks_section(md, r);
   if (r.scope == "top") md += "### Area by module\n\n";
   area_table(md, r, r.design);
+  if (r.design.yosys_cells && *r.design.yosys_cells != r.design.cells) {
+    md += fmt::format("**Warning:** the modules above hold {} cells, Yosys counts {} in the whole "
+                      "hierarchy; some instances are missing from the module list.\n\n",
+                      r.design.cells, *r.design.yosys_cells);
+  }
 
   const Metric m = pe_metric(r);
   if (m.ok) {

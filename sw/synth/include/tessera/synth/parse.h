@@ -23,6 +23,7 @@ struct StatBlock {
 struct StatText {
   std::vector<StatBlock> modules;
   std::optional<double> top_area_um2;  // "Chip area for top module ..."
+  std::optional<long> hierarchy_cells; // the design hierarchy's "Number of cells" (leaf cells, flat)
 };
 StatText parse_stat(const std::string& text);
 

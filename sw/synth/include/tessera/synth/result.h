@@ -64,6 +64,7 @@ struct DesignStats {
   std::vector<ModuleGroup> groups;      // by source module, largest first
   std::map<std::string, std::string> instance_modules;  // top-level instance -> Yosys module
   long cells = 0;                        // leaf cells over the whole hierarchy
+  std::optional<long> yosys_cells;       // the same count as Yosys' stat gives it (a cross-check)
   std::map<std::string, long> cell_types;
   std::map<std::string, long> resources;  // FPGA targets: LUT, FF, DSP, BRAM, LUTRAM, CARRY, other
   std::optional<double> area_um2;          // Yosys' "Chip area for top module"
@@ -92,7 +93,8 @@ struct TimingPath {
   double setup_ns = 0;               // library setup time (0 for an output)
   double fmax_mhz = 0;               // 1000 / (period - slack)
 
-  // The data path's delay by top-level instance, in path order ("(top)" for cells of the top
+  // The data path's delay by the instance that holds each cell (its full path: u_pe_r3_c5,
+  // u_accel.u_ex), in path order ("(top)" for cells of the top
   // module, "(buffer tree)" for inserted buffers, "(input)" for the input delay).
   struct Segment {
     std::string instance;
