@@ -54,7 +54,7 @@ std::string svg_plot(const std::vector<SweepPoint>& pts, const std::string& metr
       return p.fmax_mhz;
     };
     const std::string title =
-        panel == 0   ? (area ? std::string("total area (mm^2, std cells + SRAM model + core)")
+        panel == 0   ? (area ? std::string("total area (mm^2)")
                              : "total " + metric)
         : panel == 1 ? "array " + metric + " per MAC"
                      : std::string("Fmax (MHz)");
@@ -72,7 +72,7 @@ std::string svg_plot(const std::vector<SweepPoint>& pts, const std::string& metr
       const double v = vmax * t / 4;
       const int y = y0 + panel_h - static_cast<int>(panel_h * t / 4.0);
       s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", x0 - 5, y + 4,
-                       vmax < 10 ? fmt::format("{:.2f}", v) : fmt::format("{:.0f}", v));
+                       vmax < 10 ? fmt::format("{:.3g}", v) : fmt::format("{:.0f}", v));
     }
     auto xpos = [&](int size) {
       return x0 + static_cast<int>(panel_w * (std::log2(size) - lo) / (hi - lo) * 0.9 + panel_w * 0.05);
