@@ -292,6 +292,15 @@ int run(int argc, char** argv) {
                  r.timing->fmax_mhz(), r.variant.freq_mhz, r.timing->worst->slack_ns,
                  r.timing->worst->startpoint, r.timing->worst->endpoint);
     }
+    for (const auto& b : r.blocks) {
+      if (b.key != "core" || b.instances == 0) continue;
+      if (b.area_um2 && r.kge_um2) {
+        fmt::print("  core   {:.1f} um^2 ({:.2f} kGE) standard cells, inside tsr_top\n", *b.area_um2,
+                   *b.area_um2 / *r.kge_um2);
+      } else {
+        fmt::print("  core   {} cells, inside tsr_top\n", b.cells);
+      }
+    }
     if (r.core) {
       if (r.core->design.area_um2 && r.kge_um2) {
         fmt::print("  core   {:.1f} um^2 ({:.2f} kGE) standard cells, separate run (not in tsr_top)",

@@ -1,5 +1,6 @@
 // Synthesis flow tests: the parsers on captured Yosys / OpenSTA output, then `tessera synth` end to
 // end on the tiny preset (nangate45 and generic) and its error paths.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -615,7 +616,8 @@ PresetMem preset_mem(const nlohmann::json& manifest) {
 
 }  // namespace
 
-// The SRAM probe of the tiny top, as Yosys 0.23 wrote it (trimmed to cells and parameters):
+// The SRAM probe of the tiny top, as Yosys 0.23 wrote it before the escape core moved into tsr_top
+// (trimmed to cells and parameters):
 // every tsr_sram_1r1w instance with its hierarchical path and size.
 TEST(Sram, ProbeOfTinyTopFindsEveryInstance) {
   const auto srams = parse_sram_instances(read_file(kData / "tiny_top_sram_probe.json"), "tsr_top");
@@ -831,7 +833,10 @@ TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
   const auto man = nlohmann::json::parse(read_file(out / "variant" / "manifest.json"));
   EXPECT_EQ(j["scope"], "top");
   EXPECT_EQ(j["variant"]["top"], "tsr_top");
-  EXPECT_TRUE(j["core"].is_null());  // --no-core
+  EXPECT_TRUE(j["core"].is_null());  // no separate core run (--no-core, or the core is in tsr_top)
+  const auto files = man["rtl_files"].get<std::vector<std::string>>();
+  const bool core_in_top = std::find(files.begin(), files.end(), "tsr_core.v") != files.end();
+  EXPECT_EQ(j["core_in_top"].get<bool>(), core_in_top);
   // Blocks: every cell of the design in exactly one block; the PEs are the 2x2 array's.
   long cells = 0;
   std::map<std::string, nlohmann::json> blocks;
@@ -850,26 +855,39 @@ TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
     EXPECT_GT(blocks.at(k)["cells"].get<long>(), 0) << k;
   }
   // SRAMs: the sizes the preset implies, all above the 4096-bit threshold, so black boxes.
+  if (core_in_top) {
+    EXPECT_GT(blocks.at("core")["cells"].get<long>(), 0);
+  } else {
+    EXPECT_EQ(blocks.at("core")["instances"].get<long>(), 0);
+  }
   const PresetMem pm = preset_mem(man);
-  long sp = 0, acc = 0;
+  long sp = 0, acc = 0, core_bits = 0;
   double model = 0;
   for (const auto& s : j["srams"]) {
     const long bits = s["bits"].get<long>();
     EXPECT_EQ(s["mapped_as"], bits > 4096 ? "macro" : "flops");
     const std::string inst = s["instance"].get<std::string>();
-    if (inst.find("u_spad") != std::string::npos) {
+    if (inst.find(".u_spad.") != std::string::npos) {
       ++sp;
       EXPECT_EQ(bits, pm.sp_bank_bits) << inst;
-    } else if (inst.find("u_acc") != std::string::npos) {
+    } else if (inst.find(".u_acc.") != std::string::npos) {
       ++acc;
       EXPECT_EQ(bits, pm.acc_bank_bits) << inst;
+    } else {
+      EXPECT_NE(inst.find(".u_core."), std::string::npos) << inst;  // IMEM and DMEM lanes
+      core_bits += bits;
     }
     model += s["model_area_um2"].is_null() ? 0.0 : s["model_area_um2"].get<double>();
   }
   EXPECT_EQ(sp, pm.banks);
   EXPECT_EQ(acc, 2);
   EXPECT_NEAR(model, j["macro_area_um2"].get<double>(), 1e-6);
-  EXPECT_NEAR(model, (pm.banks * pm.sp_bank_bits + 2 * pm.acc_bank_bits) / 8192.0 * 8192.0, 1e-6);
+  const long core_expect = core_in_top ? (man["params"]["core.imem_kib"].get<long>() +
+                                          man["params"]["core.dmem_kib"].get<long>()) * 8192
+                                       : 0;
+  EXPECT_EQ(core_bits, core_expect);
+  EXPECT_NEAR(model, (pm.banks * pm.sp_bank_bits + 2 * pm.acc_bank_bits + core_expect) / 8192.0 * 8192.0,
+              1e-6);
   // The macros are black boxes: one cell each, none of their bits became flip-flops.
   EXPECT_LT(j["design"]["resources"]["FF"].get<long>(), pm.banks * pm.sp_bank_bits);
   const std::string md = read_file(out / "generic" / "report.md");

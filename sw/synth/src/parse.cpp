@@ -591,6 +591,7 @@ const std::vector<BlockDef>& block_defs() {
        {"tsr_csr", "tsr_fetch", "tsr_unit_seq"}},
       {"mem", "memory logic + flop SRAMs (tsr_spad, tsr_acc_*, tsr_sram_1r1w)",
        {"tsr_spad", "tsr_acc_banks", "tsr_acc_mem", "tsr_sram_1r1w", "tsr_sram_1r1w_flops"}},
+      {"core", "escape core (tsr_core, tsr_core_bus)", {"tsr_core", "tsr_core_bus"}},
       {"glue", "glue (tsr_accel, tsr_top, their FIFOs)", {}},
   };
   return defs;

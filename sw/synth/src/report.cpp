@@ -365,6 +365,7 @@ void blocks_section(std::string& md, const SynthResult& r) {
     md += "## Area by block\n\n";
     md += "Every instance belongs to the block of its nearest enclosing instance whose module names a "
           "block (docs/synth.md, \"Blocks\").";
+    if (r.core_in_top) md += " The escape core is part of `tsr_top`: its row is the core's area.";
     if (asic) md += " Standard cells only; SRAM macros are the modelled rows below.";
     md += "\n\n";
     std::string head = "| block | modules | instances |";
@@ -473,6 +474,7 @@ std::string report_json(const SynthResult& r) {
     j["ref_mac"] = nullptr;
   }
   j["scope"] = r.scope;
+  j["core_in_top"] = r.core_in_top;
   if (r.scope != "array") {
     const auto total = [&](const DesignStats& d, double macro) -> json {
       return d.area_um2 ? json(*d.area_um2 + macro) : json(nullptr);

@@ -3,6 +3,7 @@
 // <out>/<target>/, parse what they wrote, and write the reports.
 #include "tessera/synth/synth.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -594,6 +595,20 @@ SynthResult run_synth(const Options& opt) {
     variant_in.top = r.variant.top;
     variant_in.work = work;
   }
+  // Nangate45: the register file's clock gates become the library's CLKGATE_X1 (the RTL's latch +
+  // AND would stay an unmapped latch cell that OpenSTA cannot link).
+  if (env.target == Target::Nangate45 && r.scope != "core") {
+    for (auto& f : variant_in.rtl_files) {
+      if (fs::path(f).filename() != "tsr_clk_gate.v") continue;
+      const fs::path cg = fs::absolute(work / "clk_gate" / "tsr_clk_gate.v");
+      fs::create_directories(cg.parent_path());
+      write_text(cg, embedded_synth_files().at("tsr_clk_gate_nangate45.v"));
+      f = cg.string();
+      variant_in.setup = "read_liberty -lib " + env.liberty.string();
+    }
+  }
+  r.core_in_top = r.scope == "top" && std::find(r.variant.rtl_files.begin(), r.variant.rtl_files.end(),
+                                                 "tsr_core.v") != r.variant.rtl_files.end();
   if (r.scope != "array") {
     variant_in.blocks = r.scope == "top";
     SramPlan plan = prepare_srams(variant_in, env, r.sram_model);
@@ -606,9 +621,10 @@ SynthResult run_synth(const Options& opt) {
   r.timing = std::move(vo.timing);
   r.blocks = std::move(vo.blocks);
 
-  // The escape core is not instantiated in tsr_top yet: with --scope top it is synthesized on its
-  // own and reported beside the accelerator (docs/synth.md, "Escape core").
-  if (r.scope == "top" && r.variant.core_enable && opt.core) {
+  // A variant whose tsr_top does not hold the escape core (generated before the core moved into
+  // the accelerator): with --scope top the core is synthesized on its own and reported beside the
+  // accelerator (docs/synth.md, "Escape core"). Otherwise its block row reports it.
+  if (r.scope == "top" && r.variant.core_enable && opt.core && !r.core_in_top) {
     CoreResult c;
     FlowInput core_in = core_flow_input(r.variant, env, work / "core" / "rtl", c.params);
     core_in.work = work / "core";

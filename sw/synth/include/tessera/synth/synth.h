@@ -78,7 +78,8 @@ struct SynthResult {
   std::vector<SramInstance> srams;        // every tsr_sram_1r1w (top scope)
   double macro_area_um2 = 0;              // modelled area of the macros
   std::vector<BlockRow> blocks;           // top scope: area by block
-  std::optional<CoreResult> core;         // core.enable and the core run was asked for
+  std::optional<CoreResult> core;         // the separate core run (core not inside tsr_top)
+  bool core_in_top = false;               // tsr_core is part of tsr_top: its block row reports it
   std::string json_path, markdown_path;
 };
 
