@@ -580,7 +580,8 @@ std::optional<double> liberty_cell_area(const std::string& liberty_text, const s
 // nearest enclosing instance (itself included) whose source module is listed here; the rest is glue.
 const std::vector<BlockDef>& block_defs() {
   static const std::vector<BlockDef> defs = {
-      {"pe", "PEs (tsr_pe_*)", {"tsr_pe_ws", "tsr_pe_os"}},
+      {"pe", "PEs (tsr_pe_*)", {"tsr_pe_ws", "tsr_pe_os", "tsr_pe_ws_skip"}},
+      {"skip", "zero-skip control (tsr_ws_skip_ctrl)", {"tsr_ws_skip_ctrl"}},
       {"array", "array around the PEs (skew, de-skew, controller, output FIFO)", {"tsr_array"}},
       {"post", "post-processing (tsr_st, tsr_post_lane, tsr_requant)",
        {"tsr_st", "tsr_post_lane", "tsr_requant"}},

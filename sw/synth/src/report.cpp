@@ -22,7 +22,12 @@ constexpr double kCoreTargetKge = 20.0;  // escape core, standard cells without 
 
 json opt_num(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
-std::string pe_module(const SynthResult& r) { return "tsr_pe_" + r.variant.dataflow; }
+// The PE module: tsr_pe_ws / tsr_pe_os, or the zero-skip PE tsr_pe_ws_skip when the variant uses it.
+std::string pe_module(const SynthResult& r) {
+  const std::string plain = "tsr_pe_" + r.variant.dataflow;
+  if (r.design.group(plain) == nullptr && r.design.group(plain + "_skip") != nullptr) return plain + "_skip";
+  return plain;
+}
 
 }  // namespace
 
