@@ -58,6 +58,31 @@ int sel_width(int depth) {
 
 std::string rc(const char* stem, int r, int c) { return fmt::format("{}_r{}_c{}", stem, r, c); }
 
+// The array's output stage, shared by every array flavour: column c's bottom result (bot_c<c>)
+// is delayed C-1-c cycles (de-skew, res_c<c>), and out_valid pushes the row of results into the
+// output FIFO, whose registered full flag is the array's stall (en).
+void output_stage(Builder& b, const AccelConfig& cfg) {
+  const int C = cfg.cols, AW = AccelConfig::kAccBits;
+  for (int c = 0; c < C; ++c) {
+    b.delay(fmt::format("u_deskew_c{}", c), AW, C - 1 - c, false,
+            ir::ref(fmt::format("bot_c{}", c)), ir::ref(fmt::format("res_c{}", c)),
+            c == 0 ? "Output de-skew: column c is delayed C-1-c cycles." : "");
+  }
+  std::vector<ExprRef> lanes;
+  for (int c = C - 1; c >= 0; --c) lanes.push_back(ir::ref(fmt::format("res_c{}", c)));
+  b.inst("tsr_fifo", "u_out_fifo", {{"Width", cfg.c_width}, {"Depth", AccelConfig::kOutFifoDepth}},
+         {{"clk_i", ir::ref("clk_i")},
+          {"rst_ni", ir::ref("rst_ni")},
+          {"push_valid_i", op2(Op::LogAnd, ir::ref("out_valid"), ir::ref("en"))},
+          {"push_ready_o", ir::ref("unused_fifo_ready")},
+          {"push_data_i", lanes.size() == 1 ? lanes[0] : concat(lanes)},
+          {"pop_valid_o", ir::ref("c_valid_o")},
+          {"pop_ready_i", ir::ref("c_ready_i")},
+          {"pop_data_o", ir::ref("c_data_o")},
+          {"full_o", ir::ref("fifo_full")}},
+         "Output FIFO: its registered full flag is the array's stall.");
+}
+
 ExprRef lane(const std::string& bus, int index, int width) {
   return slice(ir::ref(bus), index * width + width - 1, index * width);
 }
@@ -300,24 +325,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
   // ---- output: the bottom row's last step reaches column c c cycles later; de-skew; FIFO -------
   b.delay("u_out_delay", 1, C, true, ir::ref("out_issue"), ir::ref("out_valid"),
           "Output valid: the bottom row's last step, delayed to the de-skewed last column.");
-  for (int c = 0; c < C; ++c) {
-    b.delay(fmt::format("u_deskew_c{}", c), AW, C - 1 - c, false,
-            ir::ref(fmt::format("bot_c{}", c)), ir::ref(fmt::format("res_c{}", c)),
-            c == 0 ? "Output de-skew: column c is delayed C-1-c cycles." : "");
-  }
-  std::vector<ExprRef> lanes;
-  for (int c = C - 1; c >= 0; --c) lanes.push_back(ir::ref(fmt::format("res_c{}", c)));
-  b.inst("tsr_fifo", "u_out_fifo", {{"Width", cfg.c_width}, {"Depth", AccelConfig::kOutFifoDepth}},
-         {{"clk_i", ir::ref("clk_i")},
-          {"rst_ni", ir::ref("rst_ni")},
-          {"push_valid_i", op2(Op::LogAnd, ir::ref("out_valid"), ir::ref("en"))},
-          {"push_ready_o", ir::ref("unused_fifo_ready")},
-          {"push_data_i", lanes.size() == 1 ? lanes[0] : concat(lanes)},
-          {"pop_valid_o", ir::ref("c_valid_o")},
-          {"pop_ready_i", ir::ref("c_ready_i")},
-          {"pop_data_o", ir::ref("c_data_o")},
-          {"full_o", ir::ref("fifo_full")}},
-         "Output FIFO: its registered full flag is the array's stall.");
+  output_stage(b, cfg);
 
   Design d;
   d.modules.push_back(std::move(m));
@@ -516,24 +524,7 @@ ir::Design build_array(const AccelConfig& cfg) {
   }
 
   // ---- output de-skew and FIFO --------------------------------------------------------------
-  for (int c = 0; c < C; ++c) {
-    b.delay(fmt::format("u_deskew_c{}", c), AW, C - 1 - c, false,
-            ir::ref(fmt::format("bot_c{}", c)), ir::ref(fmt::format("res_c{}", c)),
-            c == 0 ? "Output de-skew: column c is delayed C-1-c cycles." : "");
-  }
-  std::vector<ExprRef> lanes;
-  for (int c = C - 1; c >= 0; --c) lanes.push_back(ir::ref(fmt::format("res_c{}", c)));
-  b.inst("tsr_fifo", "u_out_fifo", {{"Width", cfg.c_width}, {"Depth", AccelConfig::kOutFifoDepth}},
-         {{"clk_i", ir::ref("clk_i")},
-          {"rst_ni", ir::ref("rst_ni")},
-          {"push_valid_i", op2(Op::LogAnd, ir::ref("out_valid"), ir::ref("en"))},
-          {"push_ready_o", ir::ref("unused_fifo_ready")},
-          {"push_data_i", lanes.size() == 1 ? lanes[0] : concat(lanes)},
-          {"pop_valid_o", ir::ref("c_valid_o")},
-          {"pop_ready_i", ir::ref("c_ready_i")},
-          {"pop_data_o", ir::ref("c_data_o")},
-          {"full_o", ir::ref("fifo_full")}},
-         "Output FIFO: its registered full flag is the array's stall.");
+  output_stage(b, cfg);
 
   Design d;
   d.modules.push_back(std::move(m));
