@@ -29,7 +29,6 @@
 namespace {
 
 using tsr::dev::Command;
-using tsr::dev::CommandBuilder;
 using tsr::tb::AxiMemory;
 using TopBench = tsr::tb::TopBench<TSR_TOP_MODEL>;
 using tsr::tb::TopRun;
@@ -164,12 +163,8 @@ std::vector<uint32_t> server() {
   return a.finish();
 }
 
-Command escape(uint32_t func, std::vector<uint32_t> args) {
-  CommandBuilder b("ESCAPE");
-  b.set("func", func);
-  args.resize(7, 0);
-  for (int k = 0; k < 7; ++k) b.set(fmt::format("arg{}", k), args[static_cast<size_t>(k)]);
-  return b;
+Command escape(uint32_t func, const std::vector<uint32_t>& args) {
+  return tsr::dev::escape(func, args);
 }
 
 uint32_t spad_addr(uint32_t row) { return TSR_SPAD_BASE + row * kStride; }
