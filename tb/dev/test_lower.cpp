@@ -232,6 +232,52 @@ TEST_P(LowerRandom, LargeLayersAreTiled) {
   check(dp, random_add(dp, g, true), g, 2);
 }
 
+TEST_P(LowerRandom, NarrowInputConvFoldsTheKernelWidth) {
+  // cin * k_w <= R: interior columns run k_h passes of the folded kernel (MATMULs with k_w = 1),
+  // the edge columns the plain k_h * k_w taps. Square and DS-CNN-like kernels, stride 1 and 2,
+  // SAME (symmetric and right-only padding) and VALID, widths down to the kernel's.
+  const DeviceParams dp = preset(GetParam());
+  const int R = dp.rows, C = dp.cols;
+  Gen g(tsr::tb::test_seed());
+  int folded = 0;
+  for (int i = 0; i < 12; ++i) {
+    static const int kernels[][2] = {{3, 3}, {5, 5}, {10, 4}, {3, 2}};
+    const auto& kk = kernels[g.i(0, 3)];
+    const int kh = kk[0], kw = std::min(kk[1], R);
+    if (kw < 2) GTEST_SKIP() << "R = " << R << " leaves no room to fold";
+    const int cin = g.i(1, R / kw);
+    const int stride = g.i(1, 2);
+    const int h = g.i(kh, kh + 20), w = g.i(kw, 34);
+    const int cout = g.i(1, 2 * C + 3);
+    const ref::Shape4 is{1, h, w, cin};
+    const ref::Padding pad = g.coin() ? ref::Padding::Same : ref::Padding::Valid;
+    const ref::Window win = ref::make_window(pad, is, kh, kw, stride, stride);
+    const ref::QuantParams in = g.qp(0.01F, 0.1F), out = g.qp(0.05F, 0.5F);
+    ref::QTensor input = g.tensor(is, in.zero_point);
+    ref::QTensor filter = g.tensor({cout, kh, kw, cin}, 0);
+    const std::vector<int32_t> bias = g.bias(cout);
+    const ref::OutputQuant oq = g.oq(in.scale, cout, out);
+    Case c;
+    c.desc = fmt::format("conv2d in {} k {}x{} stride {} {} cout {}", ref::to_string(is), kh, kw,
+                         stride, pad == ref::Padding::Same ? "SAME" : "VALID", cout);
+    c.expect = ref::conv2d(input, filter, bias, win, oq);
+    c.prog = tsr::dev::lower_conv2d(dp, "narrow", input, filter, bias, win, oq);
+    int64_t fold_mm = 0;
+    for (const auto& cmd : c.prog.commands) {
+      if (tsr::dev::field(cmd, "opcode") == 3 && tsr::dev::field(cmd, "k_w") == 1) ++fold_mm;
+    }
+    // Every interior output column takes k_h passes; only padding-touching columns k_h * k_w.
+    const int interior_lo = (win.pad_left + stride - 1) / stride;
+    const int interior_hi = std::min(win.out_w, (w + win.pad_left - kw) / stride + 1);
+    if (interior_hi - interior_lo >= 2 && dp.sp_banks > 1) {
+      EXPECT_GT(fold_mm, 0) << c.desc;
+      ++folded;
+    }
+    check(dp, c, g, 3);
+  }
+  EXPECT_GT(folded, 0) << "no case used the folded kernel";
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, LowerRandom, ::testing::Values("tiny", "wide", "default"),
                          [](const auto& p) { return p.param; });
 

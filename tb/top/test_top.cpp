@@ -164,7 +164,8 @@ struct ConvCase {
   ref::Padding pad;
 };
 
-void run_conv(const ConvCase& cc, std::mt19937_64& rng) {
+// Returns the number of MATMULs with k_w = 1 in the lowered program (the folded kernel).
+int run_conv(const ConvCase& cc, std::mt19937_64& rng) {
   const std::string what = fmt::format("conv {}x{}x{} -> {} k{} s{} {}", cc.h, cc.w, cc.cin,
                                        cc.cout, cc.k, cc.stride,
                                        cc.pad == ref::Padding::Same ? "same" : "valid");
@@ -176,6 +177,11 @@ void run_conv(const ConvCase& cc, std::mt19937_64& rng) {
   const auto want = ref::conv2d(in, filt, bias, win, oq);
   const Program p = tsr::dev::lower_conv2d(device(), "conv", in, filt, bias, win, oq);
   check_program(p, want, rng, what);
+  int folded = 0;
+  for (const auto& c : p.commands) {
+    folded += tsr::dev::field(c, "opcode") == 3 && tsr::dev::field(c, "k_w") == 1 ? 1 : 0;
+  }
+  return cc.k > 1 ? folded : 0;
 }
 
 TEST_F(Top, Conv1x1) {
@@ -202,6 +208,22 @@ TEST_F(Top, Conv3x3Stride2) {
 TEST_F(Top, Conv5x5) {
   run_conv({7, 6, int(rng_() % 6) + 1, int(rng_() % 10) + 1, 5, 1, ref::Padding::Same}, rng_);
   run_conv({9, 9, int(rng_() % 6) + 1, int(rng_() % 10) + 1, 5, 2, ref::Padding::Valid}, rng_);
+}
+
+TEST_F(Top, NarrowInputConvFoldsTheKernelWidth) {
+  // cin * k <= R: interior columns run the folded kernel (k_h passes), edge columns two taps per
+  // kernel row. SAME with symmetric and with right-only padding (stride 2, even width), VALID.
+  const int R = TSR_ARRAY_ROWS;
+  const int k = R >= 3 ? 3 : 2;
+  const int cin = std::max(1, R / k);
+  const ConvCase cases[] = {{9, 11, cin, int(rng_() % 18) + 1, k, 1, ref::Padding::Same},
+                            {10, 12, cin, int(rng_() % 18) + 1, k, 2, ref::Padding::Same},
+                            {7, 10, std::max(1, cin - 1), int(rng_() % 18) + 1, k, 1,
+                             ref::Padding::Valid}};
+  for (const auto& cc : cases) {
+    EXPECT_GT(run_conv(cc, rng_), 0) << "no folded MATMUL for " << cc.h << "x" << cc.w << "x"
+                                     << cc.cin << " k" << cc.k << " s" << cc.stride;
+  }
 }
 
 TEST_F(Top, DepthwiseConv) {

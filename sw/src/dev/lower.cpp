@@ -493,6 +493,256 @@ void store_tile(Lowering& L, const Geom& g, const Tile& t, int64_t acc, uint64_t
   }
 }
 
+// ---- Narrow-input convolutions: the kernel width folded into the channels ----
+//
+// A layer with few input channels (cin * k_w <= R, typically a network's first layer) uses
+// cin of the array's R rows per pass. Its input is loaded with overlapping rows anyway (the row
+// of pixel x holds the R DRAM bytes from pixel x on), so lanes kx*cin .. kx*cin+cin-1 of that
+// row hold pixel x + kx of the same image row. For output columns whose window lies inside the
+// image (the interior), a MATMUL with k_w = 1 and weight row kx*cin + c = W[ky][kx][c] does the
+// work of k_w taps in one pass: k_h passes instead of k_h * k_w.
+// An edge column's window crosses the border, and the folded row does not hold the padding
+// value per pixel. Each edge column runs as its own MATMUL over the whole output height on a
+// copy of the folded rows of its first in-image pixel (one row per image row), with k_w = 2:
+// one tap reads that row with the in-image taps' weights, the other reads padding (a vector of
+// the zero point, via pad_left = 1 or in_w = 1) with the weights of all padded taps. 2 * k_h
+// passes instead of k_h * k_w, and the result is exact: a padded tap contributes zp * W.
+struct KwEdge {
+  int ox = 0;        // output column
+  int px = 0;        // first in-image input column of its window
+  int pl = 0, pr = 0;  // padded kernel columns on the left / right
+};
+
+struct KwFold {
+  int oxl = 0, oxr = 0;  // interior output columns [oxl, oxr)
+  int c0 = 0;            // input column of interior output column oxl
+  int pitch = 0;         // folded rows per input row: the window starts c0 + j * stride_w
+  bool per_row = false;  // one LOAD per input row (else one per tile)
+  std::vector<KwEdge> edges;
+  int th = 0;            // output rows per interior tile
+  int slots = 0;         // interior tile slots (1 or 2)
+  int64_t slot_rows = 0;
+  int64_t w_base = 0, fold_rows = 0, edge_rows = 0, wslot = 0;
+};
+
+std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nblk) {
+  const int R = dp.rows;
+  if (g.n != 1 || g.kw < 2) return std::nullopt;
+  if (int64_t{g.kw} * g.cin > R) return std::nullopt;
+  KwFold f;
+  f.oxl = static_cast<int>(ceil_div(g.pl, g.sw));
+  f.oxr = g.w + g.pl - g.kw >= 0 ? std::min(g.ow, (g.w + g.pl - g.kw) / g.sw + 1) : 0;
+  if (f.oxr - f.oxl < 2) return std::nullopt;
+  f.c0 = f.oxl * g.sw - g.pl;
+  for (int ox = 0; ox < g.ow; ++ox) {
+    if (ox == f.oxl) ox = f.oxr;
+    if (ox >= g.ow) break;
+    const int x0 = ox * g.sw - g.pl;
+    const KwEdge e{ox, std::max(0, x0), std::max(0, -x0), std::max(0, x0 + g.kw - g.w)};
+    if (e.pl + e.pr >= g.kw) return std::nullopt;  // a column of padding only
+    f.edges.push_back(e);
+  }
+  const int64_t acc_bank = dp.acc_bank_rows;
+  if (g.oh > acc_bank) return std::nullopt;
+  // Weights per block: the folded tiles (k_h of R rows), two tiles per kernel row for every
+  // edge column, then the parameter rows; every block stays resident.
+  f.fold_rows = int64_t{g.kh} * R;
+  f.edge_rows = 2 * int64_t{g.kh} * R;
+  f.wslot = f.fold_rows + static_cast<int64_t>(f.edges.size()) * f.edge_rows + dp.param_rows();
+  int64_t act_rows = 0;
+  if (dp.sp_banks > 1) {
+    if (nblk * f.wslot > dp.sp_bank_rows) return std::nullopt;
+    f.w_base = static_cast<int64_t>(dp.sp_banks - 1) * dp.sp_bank_rows;
+    act_rows = f.w_base;
+  } else {
+    f.w_base = dp.sp_rows - nblk * f.wslot;
+    act_rows = f.w_base;
+  }
+  act_rows -= static_cast<int64_t>(f.edges.size()) * g.h;
+  // Interior tiles: at most 1/kBands of the output rows. Only window starts are loaded. When
+  // stride_w divides the width they are evenly spaced across input rows too (one LOAD per tile
+  // of w / stride_w rows per input row, the unused ones past the interior included); else one
+  // LOAD per input row.
+  const int ow_f = f.oxr - f.oxl;
+  f.per_row = g.w % g.sw != 0;
+  f.pitch = f.per_row ? ow_f : g.w / g.sw;
+  auto need = [&](int th) { return int64_t{band_in(th, g.sh, g.kh, g.h)} * f.pitch; };
+  for (int th = std::min<int>(g.oh, static_cast<int>(ceil_div(g.oh, kBands))); th >= 1; --th) {
+    if (int64_t{th} * ow_f > acc_bank) continue;
+    const int slots = th >= g.oh ? 1 : 2;
+    if (slots * need(th) <= act_rows) {
+      f.th = th;
+      f.slots = slots;
+      f.slot_rows = need(th);
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
+                      std::span<const int8_t> input, int32_t in_zp,
+                      std::span<const int8_t> filter, std::span<const int32_t> folded_bias,
+                      const ref::OutputQuant& oq, const ref::Shape4& out_shape) {
+  const DeviceParams& dp = L.dp();
+  const int R = dp.rows, C = dp.cols, S = dp.sp_row_bytes;
+  const int nblk = static_cast<int>(ceil_div(g.cout, C));
+  const int taps = g.kh * g.kw;
+  const auto nedge = static_cast<int64_t>(f.edges.size());
+
+  // Per block: folded rows (ky, lane kx*cin + c), then per edge column its two tiles per kernel
+  // row (tap order as the edge MATMUL reads them: padding first when pl > 0).
+  const int64_t wrows = f.fold_rows + nedge * f.edge_rows;
+  std::vector<uint8_t> wbytes(static_cast<size_t>(nblk * wrows * C), 0);
+  auto put = [&](int oc, int64_t row, int8_t w) {
+    const int64_t r = int64_t{oc / C} * wrows + row;
+    wbytes[static_cast<size_t>(r * C + oc % C)] = static_cast<uint8_t>(w);
+  };
+  for (int oc = 0; oc < g.cout; ++oc) {
+    for (int ky = 0; ky < g.kh; ++ky) {
+      for (int kx = 0; kx < g.kw; ++kx) {
+        for (int ic = 0; ic < g.cin; ++ic) {
+          const int8_t w = filter[(static_cast<size_t>(oc) * taps + ky * g.kw + kx) * g.cin + ic];
+          put(oc, int64_t{ky} * R + kx * g.cin + ic, w);
+          for (int64_t e = 0; e < nedge; ++e) {
+            const KwEdge& ed = f.edges[static_cast<size_t>(e)];
+            const bool padded = kx < ed.pl || kx >= g.kw - ed.pr;
+            const int tap = padded == (ed.pl > 0) ? 0 : 1;
+            const int lane = padded ? kx * g.cin + ic : (kx - ed.pl) * g.cin + ic;
+            put(oc, f.fold_rows + e * f.edge_rows + (int64_t{ky} * 2 + tap) * R + lane, w);
+          }
+        }
+      }
+    }
+  }
+  const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded_bias, oq);
+  const std::vector<uint8_t> blocks = block_images(dp, nblk, wbytes, wrows, pbytes);
+
+  const uint64_t in_addr = L.region("input", bytes_of(input));
+  const uint64_t w_addr = L.region("weights", blocks);
+  const uint64_t out_addr = L.region("output", poison(out_shape.elements()));
+  const int64_t act_base = nedge * g.h;  // edge column copies first
+
+  // Output rectangle -> NHWC bytes of block ob: `ncols` columns from ox0, rows oy0.. .
+  auto store_rect = [&](int64_t acc, int oy0, int nrows, int ox0, int ncols, int ob, int pset) {
+    const int nb = std::min(C, g.cout - ob * C);
+    StoreFields sf{.mode = StoreMode::Requant,
+                   .pset = pset,
+                   .out_zp = oq.zero_point,
+                   .act_min = oq.act_min,
+                   .act_max = oq.act_max};
+    const uint64_t at = out_addr + static_cast<uint64_t>((int64_t{oy0} * g.ow + ox0) * g.cout +
+                                                         int64_t{ob} * C);
+    if (nb == g.cout || ncols == 1) {
+      for (int r0 = 0; r0 < nrows; r0 += static_cast<int>(kMaxRows)) {
+        const int rows = std::min<int>(nrows - r0, static_cast<int>(kMaxRows));
+        sf.dram_addr = at + static_cast<uint64_t>(int64_t{r0} * g.ow * g.cout);
+        sf.dram_stride = static_cast<uint64_t>(int64_t{g.ow} * g.cout);
+        sf.rows = rows;
+        sf.row_bytes = int64_t{ncols} * nb;
+        sf.acc_addr = acc + int64_t{r0} * ncols;
+        sf.elem_bytes = nb;
+        L.emit(store(sf));
+      }
+    } else {
+      for (int r = 0; r < nrows; ++r) {
+        L.store_strided(sf, acc + int64_t{r} * ncols,
+                        at + static_cast<uint64_t>(int64_t{r} * g.ow * g.cout), ncols, nb,
+                        g.cout);
+      }
+    }
+  };
+
+  // Folded rows hold k_w pixels (the LOAD zero-fills the lanes above; fewer bytes per row means
+  // fewer bus beats: the rows overlap, so each one is a burst of its own).
+  const int64_t span = int64_t{g.kw} * g.cin;
+  // All weight blocks, then per edge column the folded row of its first in-image pixel in
+  // every image row.
+  L.load_contig(w_addr, nblk * f.wslot * S, S, f.w_base);
+  for (int64_t e = 0; e < nedge; ++e) {
+    const KwEdge& ed = f.edges[static_cast<size_t>(e)];
+    L.load_strided(in_addr + static_cast<uint64_t>(int64_t{ed.px} * g.cin), g.h, span,
+                   int64_t{g.w} * g.cin, span, e * g.h);
+  }
+
+  // Parameter sets: each block its own while there are two or fewer, else alternating.
+  int pset_holds[2] = {-1, -1}, params_loaded = 0;
+  auto pset_of = [&](int ob) {
+    if (pset_holds[0] == ob) return 0;
+    if (pset_holds[1] == ob) return 1;
+    const int ps = params_loaded++ % 2;
+    pset_holds[ps] = ob;
+    L.emit(params({.pset = ps, .sp_addr = f.w_base + ob * f.wslot + wrows}));
+    return ps;
+  };
+  // Accumulator regions alternate banks (the store unit reads one while the array writes the
+  // other) and rotate inside a bank, so a MATMUL need not wait for the STOREs two regions back.
+  int64_t step = 0, cursor[2] = {0, 0};
+  auto acc_of = [&](int64_t rows) {
+    const int bank = static_cast<int>(step++ % 2);
+    if (cursor[bank] + rows > dp.acc_bank_rows) cursor[bank] = 0;
+    const int64_t at = bank * dp.acc_bank_rows + cursor[bank];
+    cursor[bank] += rows;
+    return at;
+  };
+
+  // Edges first: they compute while the first interior tile loads.
+  for (int ob = 0; ob < nblk; ++ob) {
+    const int ps = pset_of(ob);
+    for (int64_t e = 0; e < nedge; ++e) {
+      const KwEdge& ed = f.edges[static_cast<size_t>(e)];
+      const int64_t acc = acc_of(g.oh);
+      L.emit(matmul({.in_addr = e * g.h,
+                     .w_addr = f.w_base + ob * f.wslot + f.fold_rows + e * f.edge_rows,
+                     .acc_addr = acc,
+                     .in_zp = in_zp,
+                     .chunks = 1,
+                     .win = {.in_h = g.h, .in_w = 1, .out_h = g.oh, .out_w = 1, .k_h = g.kh,
+                             .k_w = 2, .stride_h = g.sh, .stride_w = 1, .pad_top = g.pt,
+                             .pad_left = ed.pl > 0 ? 1 : 0}}));
+      store_rect(acc, 0, g.oh, ed.ox, 1, ob, ps);
+    }
+  }
+
+  // Interior: bands of input rows (the folded rows of the window starts), every block per band.
+  const int ow_f = f.oxr - f.oxl;
+  int tile = 0;
+  for (int oy0 = 0; oy0 < g.oh; oy0 += f.th, ++tile) {
+    const int oy1 = std::min(g.oh, oy0 + f.th);
+    const int ylo = oy0 * g.sh - g.pt;
+    const int iy0 = std::max(0, ylo);
+    const int iy1 = std::min(g.h, (oy1 - 1) * g.sh - g.pt + g.kh);
+    const int64_t abase = act_base + (tile % f.slots) * f.slot_rows;
+    if (f.slots > 1 || tile == 0) {
+      const uint64_t first = in_addr + static_cast<uint64_t>((int64_t{iy0} * g.w + f.c0) * g.cin);
+      const int64_t xstep = int64_t{g.sw} * g.cin;
+      if (f.per_row) {
+        for (int iy = iy0; iy < iy1; ++iy) {
+          L.load_strided(first + static_cast<uint64_t>(int64_t{iy - iy0} * g.w * g.cin), f.pitch,
+                         span, xstep, span, abase + int64_t{iy - iy0} * f.pitch);
+        }
+      } else {
+        L.load_strided(first, int64_t{iy1 - iy0} * f.pitch, span, xstep, span, abase);
+      }
+    }
+    for (int ob = 0; ob < nblk; ++ob) {
+      const int ps = pset_of(ob);
+      const int64_t acc = acc_of(int64_t{oy1 - oy0} * ow_f);
+      L.emit(matmul({.in_addr = abase,
+                     .w_addr = f.w_base + ob * f.wslot,
+                     .acc_addr = acc,
+                     .in_zp = in_zp,
+                     .chunks = 1,
+                     .win = {.in_h = iy1 - iy0, .in_w = f.pitch, .out_h = oy1 - oy0,
+                             .out_w = ow_f, .k_h = g.kh, .k_w = 1, .stride_h = g.sh,
+                             .stride_w = 1, .pad_top = iy0 - ylo, .pad_left = 0}}));
+      store_rect(acc, oy0, oy1 - oy0, f.oxl, ow_f, ob, ps);
+    }
+  }
+  const uint64_t macs = static_cast<uint64_t>(g.n) * g.oh * g.ow * g.cout * taps * g.cin;
+  return L.finish(out_shape, oq.zero_point, macs);
+}
+
 // ---- MATMUL layers (conv2d, fully connected) ----
 
 // input NHWC (g.n, g.h, g.w, g.cin); filter OHWI (g.cout, g.kh, g.kw, g.cin); bias empty or cout.
@@ -528,6 +778,9 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
     }
     const int64_t b = bias.empty() ? 0 : bias[static_cast<size_t>(oc)];
     folded[static_cast<size_t>(oc)] = ref::wrap_i32(b - int64_t{in_zp} * wsum);
+  }
+  if (const auto kf = plan_kw_fold(dp, g, nblk)) {
+    return lower_kw_fold(L, g, *kf, input, in_zp, filter, folded, oq, out_shape);
   }
   const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded, oq);
   // Per output block: its weight rows (S bytes each, C used) then its parameter rows, so one
@@ -930,6 +1183,12 @@ void check_oq(const Lowering& L, const ref::OutputQuant& oq, int cout) {
 }  // namespace
 
 // ---- Public lowerings ----
+
+bool conv_folds_kernel_width(const DeviceParams& dp, const ref::Shape4& input, int k_h, int k_w,
+                             const ref::Window& win, int cout) {
+  const Geom g = geom_of(input, k_h, k_w, win, cout);
+  return plan_kw_fold(dp, g, static_cast<int>(ceil_div(cout, dp.cols))).has_value();
+}
 
 Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref::QTensorView& input,
                      const ref::QTensorView& filter, std::span<const int32_t> bias,
