@@ -190,6 +190,13 @@ TEST_F(Top, Conv1x1) {
               int(rng_() % 20) + 1, 1, 1, ref::Padding::Valid},
              rng_);
   }
+  // Strided: the LOADs pick every stride-th pixel (cin below, equal to and above R, ragged).
+  const int R = TSR_ARRAY_ROWS;
+  for (const int cin : {std::max(1, R - 1), R, 2 * R + 1}) {
+    run_conv({int(rng_() % 6) + 5, int(rng_() % 6) + 5, cin, int(rng_() % 20) + 1, 1,
+              int(rng_() % 2) + 2, (rng_() % 2) ? ref::Padding::Same : ref::Padding::Valid},
+             rng_);
+  }
 }
 
 TEST_F(Top, Conv3x3Stride1Same) {

@@ -352,7 +352,8 @@ constexpr int kBands = 4;
 constexpr int kVectorBands = 4;
 
 std::optional<ActPlan> try_plan_act(const Lowering& L, const Geom& g, int64_t rpp,
-                                    const SpPlan& sp, bool reuse_input, int bands) {
+                                    const SpPlan& sp, bool reuse_input, int bands,
+                                    int64_t min_pixels) {
   const int64_t acc_bank = L.dp().acc_bank_rows;
   // A layer of a few output rows stays one tile: nothing to overlap.
   if (reuse_input && g.n == 1 && g.oh < 8) {
@@ -364,7 +365,10 @@ std::optional<ActPlan> try_plan_act(const Lowering& L, const Geom& g, int64_t rp
   // Double-buffered tiles of at most a quarter of the output rows, so that the load of the next
   // band overlaps the compute of this one from the start (a single whole-layer tile would make
   // the array wait for the entire input first).
-  const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + bands - 1) / bands} * g.ow);
+  // Fewer bands when a band would hold fewer than `min_pixels` output pixels.
+  const int tb = static_cast<int>(
+      std::clamp<int64_t>(int64_t{g.oh} * g.ow / std::max<int64_t>(1, min_pixels), 1, bands));
+  const int64_t quarter = std::max<int64_t>(g.ow, int64_t{(g.oh + tb - 1) / tb} * g.ow);
   if (auto two = pick_tile(g, rpp, sp.act_rows / 2, std::min(acc_bank, quarter))) {
     return ActPlan{*two, 2, sp.act_rows / 2};
   }
@@ -378,8 +382,8 @@ std::optional<ActPlan> try_plan_act(const Lowering& L, const Geom& g, int64_t rp
 }
 
 ActPlan plan_act(const Lowering& L, const Geom& g, int64_t rpp, const SpPlan& sp,
-                 bool reuse_input, int bands = kBands) {
-  if (auto ap = try_plan_act(L, g, rpp, sp, reuse_input, bands)) return *ap;
+                 bool reuse_input, int bands = kBands, int64_t min_pixels = 1) {
+  if (auto ap = try_plan_act(L, g, rpp, sp, reuse_input, bands, min_pixels)) return *ap;
   const int64_t acc_bank = L.dp().acc_bank_rows;
   L.err(
       fmt::format("one output pixel needs {} accumulator row and {} input pixels x {} scratchpad "
@@ -746,12 +750,23 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 // ---- MATMUL layers (conv2d, fully connected) ----
 
 // input NHWC (g.n, g.h, g.w, g.cin); filter OHWI (g.cout, g.kh, g.kw, g.cin); bias empty or cout.
-Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, int32_t in_zp,
+Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> input, int32_t in_zp,
                      std::span<const int8_t> filter, std::span<const int32_t> bias,
                      const ref::OutputQuant& oq, const ref::Shape4& out_shape) {
   const DeviceParams& dp = L.dp();
   const int R = dp.rows, C = dp.cols, S = dp.sp_row_bytes;
-  check_geom(L, g);
+  check_geom(L, g_in);
+  // A 1x1 kernel with a stride reads every stride-th pixel only: the LOADs pick those pixels (one
+  // LOAD per input row at dram_stride = stride_w * cin) and the layer runs as a stride-1 1x1
+  // convolution over the subsampled image. `g` is the geometry the tiles and MATMULs see.
+  const bool subsample =
+      g_in.kh == 1 && g_in.kw == 1 && (g_in.sh > 1 || g_in.sw > 1) && g_in.pt == 0 && g_in.pl == 0;
+  Geom g = g_in;
+  if (subsample) {
+    g.h = g.oh;
+    g.w = g.ow;
+    g.sh = g.sw = 1;
+  }
   const int chunks = static_cast<int>(ceil_div(g.cin, R));
   if (chunks > kMaxField8) {
     L.err(fmt::format("{} input channels need {} chunks of {}; the chunks field holds 255", g.cin,
@@ -794,7 +809,9 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
 
   int n_wslots = 0;
   const SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
-  ActPlan ap = plan_act(L, g, chunks, sp, true);
+  // A band should stream at least 2R + C - 3 pixels per pass: below that every pass of the
+  // weight-stationary array waits for its weight tile (docs/architecture.md).
+  ActPlan ap = plan_act(L, g, chunks, sp, true, kBands, 2 * int64_t{R} + C - 3);
   const std::vector<Tile> tiles = make_tiles(L, g, ap.shape);
   const auto ntiles = static_cast<int>(tiles.size());
   // Everything resident: when every weight block fits the weight area and every tile its own
@@ -880,7 +897,19 @@ Program lower_matmul(Lowering& L, const Geom& g, std::span<const int8_t> input, 
           L.load_strided(a, npix, int64_t{chunks} * R, g.cin, R, spa);
         }
       };
-      if (t.ix0 == 0 && t.ix1 == g.w) {
+      if (subsample) {
+        // Row bytes as the plain loads give them: one pixel per row below R channels, else
+        // `chunks` rows per pixel (over-read lanes above cin meet zero weight rows).
+        const int64_t rb = chunks == 1 ? g.cin : int64_t{chunks} * R;
+        const int64_t elem = chunks == 1 ? g.cin : R;
+        for (int iy = t.iy0; iy < t.iy1; ++iy) {
+          const int64_t p0 = (int64_t{t.n} * g_in.h + int64_t{iy} * g_in.sh) * g_in.w +
+                             int64_t{t.ix0} * g_in.sw;
+          L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(),
+                         g.cin % R == 0 ? g.cin : rb, int64_t{g_in.sw} * g.cin, elem,
+                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
+        }
+      } else if (t.ix0 == 0 && t.ix1 == g.w) {
         pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
       } else {
         for (int iy = t.iy0; iy < t.iy1; ++iy) {
@@ -990,10 +1019,12 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   // output rows, or the band the tiling aims at when smaller): a small scratchpad cannot hold many
   // channels of many pixels.
   const int want_th = std::min(4, (g.oh + kVectorBands - 1) / kVectorBands);
+  // Bands of fewer than 2C output pixels spend more on per-pass setup than on streaming.
+  const int64_t vec_min_pixels = 2 * int64_t{C};
   auto plan_groups = [&](const SpPlan& p) {
     std::optional<std::pair<int, ActPlan>> best;
     for (int k = static_cast<int>(std::min<int64_t>(nblk, kMaxField8)); k >= 1; --k) {
-      const auto a = try_plan_act(L, g, k, p, true, kVectorBands);
+      const auto a = try_plan_act(L, g, k, p, true, kVectorBands, vec_min_pixels);
       if (!a) continue;
       best = {k, *a};
       if (a->shape.tw == g.ow && a->shape.th >= want_th) break;
