@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -66,6 +67,26 @@ class SlotCache {
 
  private:
   std::vector<int64_t> key_, used_;
+};
+
+// Accumulator regions of consecutive steps: the banks alternate (the store unit reads one while
+// the execute unit writes the other), and regions rotate inside a bank, so a step need not wait
+// for the STORE of the step two back (the tokens order only steps that share rows).
+class AccRing {
+ public:
+  explicit AccRing(int64_t bank_rows) : bank_rows_(bank_rows) {}
+  int64_t next(int64_t rows) {
+    const auto bank = static_cast<size_t>(step_++ % 2);
+    if (cursor_[bank] + rows > bank_rows_) cursor_[bank] = 0;
+    const int64_t at = static_cast<int64_t>(bank) * bank_rows_ + cursor_[bank];
+    cursor_[bank] += rows;
+    return at;
+  }
+
+ private:
+  int64_t bank_rows_;
+  int64_t step_ = 0;
+  std::array<int64_t, 2> cursor_{0, 0};
 };
 
 // The state of one lowering: DRAM layout, commands, and the layer's name for messages.
@@ -679,16 +700,8 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     L.emit(params({.pset = ps, .sp_addr = f.w_base + ob * f.wslot + wrows}));
     return ps;
   };
-  // Accumulator regions alternate banks (the store unit reads one while the array writes the
-  // other) and rotate inside a bank, so a MATMUL need not wait for the STOREs two regions back.
-  int64_t step = 0, cursor[2] = {0, 0};
-  auto acc_of = [&](int64_t rows) {
-    const int bank = static_cast<int>(step++ % 2);
-    if (cursor[bank] + rows > dp.acc_bank_rows) cursor[bank] = 0;
-    const int64_t at = bank * dp.acc_bank_rows + cursor[bank];
-    cursor[bank] += rows;
-    return at;
-  };
+  AccRing ring(dp.acc_bank_rows);
+  auto acc_of = [&](int64_t rows) { return ring.next(rows); };
 
   // Edges first: they compute while the first interior tile loads.
   for (int ob = 0; ob < nblk; ++ob) {
