@@ -17,6 +17,15 @@
 // Who stalls whom: out_ready_i low stalls the buffer, which then stalls R (m_rready_o low);
 // out_valid_o, once high, holds with stable data until out_ready_i.
 //
+// Overlapping rows (coalesced): a descriptor whose rows are single elements (elem_bytes =
+// row_bytes) that overlap (0 < stride < row_bytes) and whose span (rows-1)*stride + row_bytes
+// fits 16 bits is read as that one contiguous span, one burst per MaxBurst beats instead of one
+// burst per row. After each element the buffer drops `stride` bytes instead of the element's,
+// so the next element starts `stride` bytes further (the last one drops all of it). The element
+// stream and every check are those of the row-by-row reading (the span's bus-aligned extent is
+// the descriptor's); only the number of AR bursts differs. The lowering loads window-start rows
+// this way (narrow-input convolutions, and pixels of cin % R != 0 channels).
+//
 // Errors: a rejected descriptor (code 1 window, 2 bad descriptor; see tsr_dma_agen) issues no AR
 // at all. An R beat with a response other than OKAY sets err_o with code 4 + RRESP and stops
 // address generation at the next AR handshake (an AR already presented is never withdrawn); the
@@ -84,12 +93,26 @@ module tsr_dma_rd #(
   wire [OffW-1:0] burst_lo, burst_hi;
   wire            agen_ok, agen_err, agen_idle, desc_ready_agen;
   wire [1:0]      agen_code;
-  wire [EW-1:0]   elem;
+  wire [EW-1:0]   elem, agen_elem;
   wire            desc_fire;
   reg             err_q, busy_q, all_in_q, pend_q;
   wire            err_d, all_in_d, pend_d;
   reg  [2:0]      err_code_q;
   wire [2:0]      err_code_d;
+
+  // ---- coalesced overlapping rows -------------------------------------------------------------
+  localparam integer SW = $clog2(ElemBytes + 1);    // stride bits when stride < row_bytes <= ElemBytes
+  wire [31:0] co_span;
+  wire        co_in;
+  wire [SW-1:0] stride_in = desc_stride_i[SW-1:0];
+  assign co_span = {16'd0, desc_rows_i - 16'd1} * {{(32-SW){1'b0}}, stride_in} +
+                   {16'd0, desc_row_bytes_i};
+  assign co_in   = (desc_rows_i > 16'd1) && (desc_elem_bytes_i == desc_row_bytes_i) &&
+                   (desc_row_bytes_i <= ElemBytes[15:0]) && (desc_stride_i != 32'd0) &&
+                   (desc_stride_i < {16'd0, desc_row_bytes_i}) && (co_span[31:16] == 16'd0);
+  reg           co_q;
+  reg  [SW-1:0] co_stride_q;
+  reg  [EW-1:0] co_elem_q;
 
   tsr_dma_agen #(
     .AddrW     (AddrW),
@@ -105,10 +128,10 @@ module tsr_dma_rd #(
     .desc_ready_o      (desc_ready_agen),
     .desc_addr_i       (desc_addr_i),
     .desc_stride_i     (desc_stride_i),
-    .desc_rows_i       (desc_rows_i),
-    .desc_row_bytes_i  (desc_row_bytes_i),
-    .desc_elem_bytes_i (desc_elem_bytes_i),
-    .elem_bytes_o      (elem),
+    .desc_rows_i       (co_in ? 16'd1 : desc_rows_i),
+    .desc_row_bytes_i  (co_in ? co_span[15:0] : desc_row_bytes_i),
+    .desc_elem_bytes_i (co_in ? 16'd1 : desc_elem_bytes_i),
+    .elem_bytes_o      (agen_elem),
     .burst_valid_o     (burst_valid),
     .burst_ready_i     (burst_ready),
     .burst_addr_o      (m_araddr_o),
@@ -129,6 +152,21 @@ module tsr_dma_rd #(
 
   assign desc_ready_o = !busy_o;
   assign desc_fire    = desc_valid_i && desc_ready_o;
+  assign elem         = co_q ? co_elem_q : agen_elem;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      co_q <= 1'b0;
+    end else if (desc_fire) begin
+      co_q <= co_in;
+    end
+  end
+  always @(posedge clk_i) begin
+    if (desc_fire) begin
+      co_stride_q <= stride_in;
+      co_elem_q   <= desc_elem_bytes_i[EW-1:0];
+    end
+  end
 
   // ---- AR, and the record of each burst in flight (popped with its last R beat) --------------
   wire            meta_push_ready, meta_valid, unused_meta_full, ar_fire, r_fire;
@@ -205,8 +243,11 @@ module tsr_dma_rd #(
   // After an error, keep only an element on offer (never withdraw out_valid_o), then discard.
   assign flush       = desc_fire || (err_q && !hold);
 
-  assign buf_d   = out_fire ? (merged >> {elem, 3'b000}) : merged;
-  assign cnt_sum = (push ? fill : {1'b0, cnt_q}) - (out_fire ? elem_c : {(CW+1){1'b0}});
+  // bytes an element leaves behind: its own, or (coalesced, not the last) the stride
+  wire [EW-1:0] drop   = (co_q && !out_last_o) ? co_stride_q[EW-1:0] : elem;
+  wire [CW:0]   drop_c = {{(CW+1-EW){1'b0}}, drop};
+  assign buf_d   = out_fire ? (merged >> {drop, 3'b000}) : merged;
+  assign cnt_sum = (push ? fill : {1'b0, cnt_q}) - (out_fire ? drop_c : {(CW+1){1'b0}});
   assign cnt_d   = flush ? {CW{1'b0}} : cnt_sum[CW-1:0];
   wire unused_cnt_sum = cnt_sum[CW];
 

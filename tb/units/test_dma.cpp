@@ -136,6 +136,16 @@ std::vector<Burst> expected_bursts(const Desc& d, int bus) {
   return out;
 }
 
+// The read engine reads overlapping single-element rows (elem_bytes = row_bytes <= the port,
+// 0 < stride < row_bytes, span < 2^16) as one contiguous span: the AR bursts of that span.
+Desc read_span(const Desc& d, int elem_max) {
+  const uint64_t span = uint64_t{d.rows - 1} * d.stride + d.row_bytes;
+  const bool co = d.rows > 1 && d.elem_bytes == d.row_bytes &&
+                  d.row_bytes <= static_cast<uint32_t>(elem_max) && d.stride > 0 &&
+                  d.stride < d.row_bytes && span < 65536;
+  return co ? Desc{d.addr, 0, 1, static_cast<uint32_t>(span), 1} : d;
+}
+
 // Random well-formed descriptor inside the window: unaligned addresses, elements of any size up to
 // the port that divide the row, zero-gap and unaligned strides; overlapping rows when asked.
 Desc random_desc(std::mt19937_64& rng, int bus, int elem_max, bool overlap) {
@@ -513,11 +523,48 @@ TYPED_TEST(DmaRead, RandomDescriptorsBitExact) {
       ASSERT_EQ(r.elems, expected_elems(bench.mem, d, E)) << where;
       EXPECT_EQ(r.lasts, 1) << where;
       EXPECT_TRUE(r.last_on_final) << where;
-      EXPECT_EQ(r.bursts, expected_bursts(d, B)) << where;
+      EXPECT_EQ(r.bursts, expected_bursts(read_span(d, E), B)) << where;
       EXPECT_EQ(r.violations, std::vector<std::string>{}) << where;
     }
     EXPECT_EQ(bench.mem.stats().read_errors, 0u);
     EXPECT_TRUE(bench.mem.idle());
+  }
+}
+
+TYPED_TEST(DmaRead, OverlappingRowsAreReadAsOneSpan) {
+  // Single-element rows that overlap (the lowering's folded and window-start rows): the same
+  // elements as row-by-row reading, from the bursts of one contiguous span. A repeated row
+  // (stride 0) and rows of several elements are read row by row. (Spans of 2^16 bytes or more,
+  // also read row by row, do not fit this bench's window.)
+  constexpr int B = TestFixture::kB, E = TestFixture::kE;
+  const uint64_t seed = tsr::tb::test_seed();
+  std::mt19937_64 rng(seed);
+  typename TestFixture::Bench_ bench(random_mem_config(rng, B));
+  std::vector<Desc> ds;
+  for (int t = 0; t < 24; ++t) {
+    Desc d;
+    d.row_bytes = d.elem_bytes = static_cast<uint32_t>(pick(rng, 2, E));
+    d.stride = pick(rng, 1, d.row_bytes - 1);
+    d.rows = static_cast<uint32_t>(pick(rng, 2, 300));
+    d.addr = kWinLo + pick(rng, 0, 4 * static_cast<uint64_t>(B));
+    ds.push_back(d);
+  }
+  if (E >= 3) {
+    ds.push_back({kWinLo + 5, 0, 7, 3, 3});      // stride 0
+    ds.push_back({kWinLo + 5, 1, 9, 2 * static_cast<uint32_t>(E / 2), static_cast<uint32_t>(E / 2)});
+  }
+  for (const Desc& d : ds) {
+    const Result r = bench.run(d, 60, rng());
+    const std::string where = fmt::format("{} (seed {})", show(d), seed);
+    ASSERT_FALSE(r.err) << "code " << r.code << " " << where;
+    ASSERT_EQ(r.elems, expected_elems(bench.mem, d, E)) << where;
+    EXPECT_EQ(r.lasts, 1) << where;
+    EXPECT_TRUE(r.last_on_final) << where;
+    const Desc span = read_span(d, E);
+    EXPECT_EQ(r.bursts, expected_bursts(span, B)) << where;
+    if (span.rows == 1 && d.rows > 1) {
+      EXPECT_LT(r.bursts.size(), d.rows) << "coalesced rows still cost a burst each: " << where;
+    }
   }
 }
 

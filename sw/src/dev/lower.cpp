@@ -594,10 +594,13 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   auto need = [&](int th) { return int64_t{band_in(th, g.sh, g.kh, g.h)} * f.pitch; };
   for (int th = std::min<int>(g.oh, static_cast<int>(ceil_div(g.oh, kBands))); th >= 1; --th) {
     if (int64_t{th} * ow_f > acc_bank) continue;
-    const int slots = th >= g.oh ? 1 : 2;
-    if (slots * need(th) <= act_rows) {
+    // Every band resident when they all fit (the loads then run ahead of the MATMULs instead
+    // of waiting for a slot), else double buffering.
+    const int bands = static_cast<int>(ceil_div(g.oh, th));
+    const int slots = bands * need(th) <= act_rows ? bands : 2;
+    if (std::min(slots, bands) * need(th) <= act_rows) {
       f.th = th;
-      f.slots = slots;
+      f.slots = std::min(slots, bands);
       f.slot_rows = need(th);
       return f;
     }
