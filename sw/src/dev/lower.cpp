@@ -22,6 +22,9 @@ constexpr uint8_t kPoison = 0xA5;    // initial bytes of the output region
 constexpr int64_t kMaxRows = 65535;  // 16-bit rows / row_bytes fields
 constexpr int64_t kMaxField4 = 15;   // 4-bit stride / pad fields
 constexpr int64_t kMaxField8 = 255;  // 8-bit kernel / chunks fields
+// Elements a LOAD moves in one memory latency (the element port moves one per cycle; 64 cycles is
+// the latency `bench layers` models). Used to trade extra bytes against extra LOADs.
+constexpr int64_t kLatencyElems = 64;
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -777,8 +780,16 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   // convolution over the subsampled image. `g` is the geometry the tiles and MATMULs see.
   const bool subsample =
       g_in.kh == 1 && g_in.kw == 1 && (g_in.sh > 1 || g_in.sw > 1) && g_in.pt == 0 && g_in.pl == 0;
+  // Narrow rows: rather one LOAD per tile of every stride_w-th pixel of every input row (the
+  // MATMUL keeps stride_h) than one LOAD per output row, each paying the memory latency, as long
+  // as the skipped rows cost fewer extra elements than a latency's worth (kLatencyElems).
+  const bool all_rows = subsample && g_in.sh > 1 && g_in.w % g_in.sw == 0 &&
+                        int64_t{g_in.ow} * ceil_div(g_in.cin, R) * (g_in.sh - 1) <= kLatencyElems;
   Geom g = g_in;
-  if (subsample) {
+  if (all_rows) {
+    g.w = g.w / g.sw;
+    g.sw = 1;
+  } else if (subsample) {
     g.h = g.oh;
     g.w = g.ow;
     g.sh = g.sw = 1;
@@ -913,16 +924,26 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
           L.load_strided(a, npix, int64_t{chunks} * R, g.cin, R, spa);
         }
       };
-      if (subsample) {
-        // Row bytes as the plain loads give them: one pixel per row below R channels, else
-        // `chunks` rows per pixel (over-read lanes above cin meet zero weight rows).
-        const int64_t rb = chunks == 1 ? g.cin : int64_t{chunks} * R;
-        const int64_t elem = chunks == 1 ? g.cin : R;
+      // Subsampled pixels: row bytes as the plain loads give them, one pixel per row below R
+      // channels, else `chunks` rows per pixel (over-read lanes above cin meet zero weights).
+      const int64_t rb = g.cin % R == 0 || chunks == 1 ? g.cin : int64_t{chunks} * R;
+      const int64_t elem = chunks == 1 ? g.cin : R;
+      const int64_t xstep = int64_t{g_in.sw} * g.cin;
+      if (all_rows && t.ix0 == 0 && t.ix1 == g.w) {
+        const int64_t p0 = (int64_t{t.n} * g_in.h + t.iy0) * g_in.w;
+        L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), int64_t{t.in_h()} * g.w, rb,
+                       xstep, elem, abase);
+      } else if (all_rows) {
+        for (int iy = t.iy0; iy < t.iy1; ++iy) {
+          const int64_t p0 = (int64_t{t.n} * g_in.h + iy) * g_in.w + int64_t{t.ix0} * g_in.sw;
+          L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(), rb, xstep, elem,
+                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
+        }
+      } else if (subsample) {
         for (int iy = t.iy0; iy < t.iy1; ++iy) {
           const int64_t p0 = (int64_t{t.n} * g_in.h + int64_t{iy} * g_in.sh) * g_in.w +
                              int64_t{t.ix0} * g_in.sw;
-          L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(),
-                         g.cin % R == 0 ? g.cin : rb, int64_t{g_in.sw} * g.cin, elem,
+          L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(), rb, xstep, elem,
                          abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
         }
       } else if (t.ix0 == 0 && t.ix1 == g.w) {
