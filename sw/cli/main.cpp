@@ -76,6 +76,9 @@ int run(int argc, char** argv) {
   blay->add_option("--latency", lopt.latency, "Memory latency in cycles (default 64)");
   blay->add_flag("--quick", lopt.quick, "Smaller layers (for tests)");
   blay->add_flag("--disassemble", lopt.disassemble, "Print each layer's command list");
+  blay->add_option("--only", lopt.only, "Run only the layers whose 'name shape' contains this");
+  blay->add_option("--wave", lopt.wave,
+                   "Write an FST wave of the layer run (with --only; scripts/unit-timeline.py reads it)");
   tsr::core::BenchCoreOptions bcopt;
   tsr::skip::BenchSkipOptions skopt;
   auto* bskip = bench->add_subcommand(

@@ -155,14 +155,14 @@ dev::DeviceParams params_of(const std::string& variant) {
 
 template <class V>
 Row run_layer(const std::string& variant, const dev::DeviceParams& dp, const Layer& l,
-              int latency) {
+              int latency, const std::string& wave) {
   tb::AxiMemory::Config mc;
   mc.base = l.program.dram_base;
   mc.size = (l.program.dram.size() + 0xFFFF) & ~uint64_t{0xFFFF};
   mc.latency_cycles = latency;
   mc.bytes_per_cycle = dp.bus_bytes;
   mc.max_outstanding = 32;
-  tb::TopBench<V> bench(mc);
+  tb::TopBench<V> bench(mc, wave);
   bench.mem().write(l.program.dram_base, l.program.dram);
   bench.set_window(l.program.window_base(), l.program.window_limit());
   const auto t0 = std::chrono::steady_clock::now();
@@ -201,7 +201,8 @@ Row run_layer(const std::string& variant, const dev::DeviceParams& dp, const Lay
   return r;
 }
 
-using Runner = std::function<Row(const std::string&, const dev::DeviceParams&, const Layer&, int)>;
+using Runner = std::function<Row(const std::string&, const dev::DeviceParams&, const Layer&, int,
+                                  const std::string&)>;
 
 Runner runner_for(const std::string& variant) {
 #define TSR_X(v) \
@@ -248,11 +249,14 @@ int bench_layers(const BenchLayersOptions& opt) {
     layers.push_back(pool(dp, rng, false, 16 / q, 16 / q, 32, 2, 2));
     layers.push_back(add(dp, rng, 16 / q, 16 / q, 32));
     for (const auto& l : layers) {
+      if (!opt.only.empty() && (l.name + " " + l.shape).find(opt.only) == std::string::npos) {
+        continue;
+      }
       if (opt.disassemble) {
         fmt::print("-- {} {} ({} commands)\n", l.name, l.shape, l.program.commands.size());
         for (const auto& c : l.program.commands) fmt::print("   {}\n", dev::disassemble(c));
       }
-      Row r = run(v, dp, l, opt.latency);
+      Row r = run(v, dp, l, opt.latency, opt.wave);
       all_ok = all_ok && r.exact;
       rows.push_back(r);
     }

@@ -16,6 +16,8 @@ struct BenchLayersOptions {
   bool quick = false;  // smaller layers (tests)
   int latency = 64;
   bool disassemble = false;  // print each layer's command list
+  std::string only;          // run only the layers whose "name shape" contains this
+  std::string wave;          // write an FST wave of the (last) layer run to this file
 };
 
 // Prints the table; returns 0, or 1 when a layer is not bit-exact or does not finish.
