@@ -223,10 +223,15 @@ TEST_F(Top, NarrowInputConvFoldsTheKernelWidth) {
   const int R = TSR_ARRAY_ROWS;
   const int k = R >= 3 ? 3 : 2;
   const int cin = std::max(1, R / k);
+  // Output channels: random, and C / 2 and C / 4, where one folded row serves 2 or more
+  // neighbouring outputs (G * cout array columns).
+  const int C = TSR_ARRAY_COLS;
   const ConvCase cases[] = {{9, 11, cin, int(rng_() % 18) + 1, k, 1, ref::Padding::Same},
                             {10, 12, cin, int(rng_() % 18) + 1, k, 2, ref::Padding::Same},
                             {7, 10, std::max(1, cin - 1), int(rng_() % 18) + 1, k, 1,
-                             ref::Padding::Valid}};
+                             ref::Padding::Valid},
+                            {9, 14, 1, std::max(1, C / 2), k, 1, ref::Padding::Same},
+                            {12, 16, 1, std::max(1, C / 4), k, 2, ref::Padding::Same}};
   for (const auto& cc : cases) {
     EXPECT_GT(run_conv(cc, rng_), 0) << "no folded MATMUL for " << cc.h << "x" << cc.w << "x"
                                      << cc.cin << " k" << cc.k << " s" << cc.stride;

@@ -544,7 +544,9 @@ struct KwEdge {
 struct KwFold {
   int oxl = 0, oxr = 0;  // interior output columns [oxl, oxr)
   int c0 = 0;            // input column of interior output column oxl
-  int pitch = 0;         // folded rows per input row: the window starts c0 + j * stride_w
+  int groups = 1;        // G: interior outputs per folded row (one block of cout <= C / G)
+  int64_t span = 0;      // bytes per folded row: ((G - 1) * stride_w + k_w) * cin
+  int pitch = 0;         // folded rows per input row: window starts c0 + j * G * stride_w
   bool per_row = false;  // one LOAD per input row (else one per tile)
   std::vector<KwEdge> edges;
   int th = 0;            // output rows per interior tile
@@ -562,6 +564,17 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   f.oxr = g.w + g.pl - g.kw >= 0 ? std::min(g.ow, (g.w + g.pl - g.kw) / g.sw + 1) : 0;
   if (f.oxr - f.oxl < 2) return std::nullopt;
   f.c0 = f.oxl * g.sw - g.pl;
+  // Few output channels (one block of cout <= C / 2): a folded row holds the windows of G
+  // neighbouring outputs and the array's columns compute all G of them (G * cout columns).
+  if (nblk == 1) {
+    while ((f.groups + 1) * g.cout <= dp.cols &&
+           (int64_t{f.groups} * g.sw + g.kw) * g.cin <= R && 2 * (f.groups + 1) <= f.oxr - f.oxl) {
+      ++f.groups;
+    }
+  }
+  f.span = (int64_t{f.groups - 1} * g.sw + g.kw) * g.cin;
+  // Interior columns in whole groups; the columns left over run with the edge columns.
+  f.oxr = f.oxl + (f.oxr - f.oxl) / f.groups * f.groups;
   for (int ox = 0; ox < g.ow; ++ox) {
     if (ox == f.oxl) ox = f.oxr;
     if (ox >= g.ow) break;
@@ -591,12 +604,12 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   // stride_w divides the width they are evenly spaced across input rows too (one LOAD per tile
   // of w / stride_w rows per input row, the unused ones past the interior included); else one
   // LOAD per input row.
-  const int ow_f = f.oxr - f.oxl;
-  f.per_row = g.w % g.sw != 0;
-  f.pitch = f.per_row ? ow_f : g.w / g.sw;
+  const int ngroups = (f.oxr - f.oxl) / f.groups;
+  f.per_row = g.w % (f.groups * g.sw) != 0;
+  f.pitch = f.per_row ? ngroups : g.w / (f.groups * g.sw);
   auto need = [&](int th) { return int64_t{band_in(th, g.sh, g.kh, g.h)} * f.pitch; };
   for (int th = std::min<int>(g.oh, static_cast<int>(ceil_div(g.oh, kBands))); th >= 1; --th) {
-    if (int64_t{th} * ow_f > acc_bank) continue;
+    if (int64_t{th} * ngroups > acc_bank) continue;
     // Every band resident when they all fit (the loads then run ahead of the MATMULs instead
     // of waiting for a slot), else double buffering.
     const int bands = static_cast<int>(ceil_div(g.oh, th));
@@ -634,7 +647,10 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
       for (int kx = 0; kx < g.kw; ++kx) {
         for (int ic = 0; ic < g.cin; ++ic) {
           const int8_t w = filter[(static_cast<size_t>(oc) * taps + ky * g.kw + kx) * g.cin + ic];
-          put(oc, int64_t{ky} * R + kx * g.cin + ic, w);
+          // output q of a group: column q * cout + oc, its window q * stride_w pixels on
+          for (int q = 0; q < f.groups; ++q) {
+            put(q * g.cout + oc, int64_t{ky} * R + (q * g.sw + kx) * g.cin + ic, w);
+          }
           for (int64_t e = 0; e < nedge; ++e) {
             const KwEdge& ed = f.edges[static_cast<size_t>(e)];
             const bool padded = kx < ed.pl || kx >= g.kw - ed.pr;
@@ -646,7 +662,21 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
       }
     }
   }
-  const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded_bias, oq);
+  // Parameters of the G * cout columns: the cout channels' repeated per group member.
+  std::vector<int32_t> gbias;
+  ref::OutputQuant goq = oq;
+  if (oq.multiplier.size() > 1) {
+    goq.multiplier.clear();
+    goq.shift.clear();
+  }
+  for (int q = 0; q < f.groups; ++q) {
+    gbias.insert(gbias.end(), folded_bias.begin(), folded_bias.end());
+    if (oq.multiplier.size() > 1) {
+      goq.multiplier.insert(goq.multiplier.end(), oq.multiplier.begin(), oq.multiplier.end());
+      goq.shift.insert(goq.shift.end(), oq.shift.begin(), oq.shift.end());
+    }
+  }
+  const std::vector<uint8_t> pbytes = param_blocks(L, g.cout * f.groups, gbias, goq);
   const std::vector<uint8_t> blocks = block_images(dp, nblk, wbytes, wrows, pbytes);
 
   const uint64_t in_addr = L.region("input", bytes_of(input));
@@ -727,8 +757,8 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     }
   }
 
-  // Interior: bands of input rows (the folded rows of the window starts), every block per band.
-  const int ow_f = f.oxr - f.oxl;
+  // Interior: bands of input rows (the folded rows of the group starts), every block per band.
+  const int ngroups = (f.oxr - f.oxl) / f.groups;
   int tile = 0;
   for (int oy0 = 0; oy0 < g.oh; oy0 += f.th, ++tile) {
     const int oy1 = std::min(g.oh, oy0 + f.th);
@@ -738,28 +768,43 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     const int64_t abase = act_base + (tile % f.slots) * f.slot_rows;
     if (f.slots > 1 || tile == 0) {
       const uint64_t first = in_addr + static_cast<uint64_t>((int64_t{iy0} * g.w + f.c0) * g.cin);
-      const int64_t xstep = int64_t{g.sw} * g.cin;
+      const int64_t xstep = int64_t{f.groups} * g.sw * g.cin;
       if (f.per_row) {
         for (int iy = iy0; iy < iy1; ++iy) {
           L.load_strided(first + static_cast<uint64_t>(int64_t{iy - iy0} * g.w * g.cin), f.pitch,
-                         span, xstep, span, abase + int64_t{iy - iy0} * f.pitch);
+                         f.span, xstep, f.span, abase + int64_t{iy - iy0} * f.pitch);
         }
       } else {
-        L.load_strided(first, int64_t{iy1 - iy0} * f.pitch, span, xstep, span, abase);
+        L.load_strided(first, int64_t{iy1 - iy0} * f.pitch, f.span, xstep, f.span, abase);
       }
     }
     for (int ob = 0; ob < nblk; ++ob) {
       const int ps = pset_of(ob);
-      const int64_t acc = acc_of(int64_t{oy1 - oy0} * ow_f);
+      const int64_t acc = acc_of(int64_t{oy1 - oy0} * ngroups);
       L.emit(matmul({.in_addr = abase,
                      .w_addr = f.w_base + ob * f.wslot,
                      .acc_addr = acc,
                      .in_zp = in_zp,
                      .chunks = 1,
                      .win = {.in_h = iy1 - iy0, .in_w = f.pitch, .out_h = oy1 - oy0,
-                             .out_w = ow_f, .k_h = g.kh, .k_w = 1, .stride_h = g.sh,
+                             .out_w = ngroups, .k_h = g.kh, .k_w = 1, .stride_h = g.sh,
                              .stride_w = 1, .pad_top = iy0 - ylo, .pad_left = 0}}));
-      store_rect(acc, oy0, oy1 - oy0, f.oxl, ow_f, ob, ps);
+      if (f.groups == 1) {
+        store_rect(acc, oy0, oy1 - oy0, f.oxl, ngroups, ob, ps);
+      } else {  // one block; an accumulator row holds G neighbouring output pixels
+        L.emit(store({.mode = StoreMode::Requant,
+                      .pset = ps,
+                      .dram_addr = out_addr + static_cast<uint64_t>(
+                                                  (int64_t{oy0} * g.ow + f.oxl) * g.cout),
+                      .dram_stride = static_cast<uint64_t>(int64_t{g.ow} * g.cout),
+                      .rows = oy1 - oy0,
+                      .row_bytes = int64_t{ngroups} * f.groups * g.cout,
+                      .acc_addr = acc,
+                      .elem_bytes = int64_t{f.groups} * g.cout,
+                      .out_zp = oq.zero_point,
+                      .act_min = oq.act_min,
+                      .act_max = oq.act_max}));
+      }
     }
   }
   const uint64_t macs = static_cast<uint64_t>(g.n) * g.oh * g.ow * g.cout * taps * g.cin;
