@@ -57,18 +57,20 @@ std::vector<int32_t> bias_for(int n) {
 }
 
 Layer conv(const dev::DeviceParams& dp, std::mt19937_64& rng, const std::string& name, int h, int w,
-           int cin, int cout, int k, int s) {
+           int cin, int cout, int k, int s, int kw = 0) {
+  const int kh = k;
+  if (kw == 0) kw = k;
   const auto in = relu_tensor(rng, {1, h, w, cin});
-  const auto f = random_tensor(rng, {cout, k, k, cin}, 0, -127, 127);
+  const auto f = random_tensor(rng, {cout, kh, kw, cin}, 0, -127, 127);
   const auto b = bias_for(cout);
-  const auto win = ref::make_window(ref::Padding::Same, in.shape, k, k, s, s);
-  const auto oq = oq_for(cout, k * k * cin);
+  const auto win = ref::make_window(ref::Padding::Same, in.shape, kh, kw, s, s);
+  const auto oq = oq_for(cout, kh * kw * cin);
   Layer l;
   l.name = name;
-  l.shape = fmt::format("{}x{}x{} -> {}, {}x{} s{}", h, w, cin, cout, k, k, s);
+  l.shape = fmt::format("{}x{}x{} -> {}, {}x{} s{}", h, w, cin, cout, kh, kw, s);
   l.program = dev::lower_conv2d(dp, name, in, f, b, win, oq);
   l.want = ref::conv2d(in, f, b, win, oq);
-  l.macs = uint64_t(win.out_h) * win.out_w * cout * k * k * cin;
+  l.macs = uint64_t(win.out_h) * win.out_w * cout * kh * kw * cin;
   l.bytes = in.data.size() + f.data.size() + 4 * b.size() + l.want.data.size();
   return l;
 }
@@ -239,6 +241,7 @@ int bench_layers(const BenchLayersOptions& opt) {
     layers.push_back(conv(dp, rng, "conv3x3", 16 / q, 16 / q, 32, 32, 3, 1));
     layers.push_back(conv(dp, rng, "conv3x3_s2", 32 / q, 32 / q, 16, 32, 3, 2));
     layers.push_back(conv(dp, rng, "conv3x3_first", 32 / q, 32 / q, 3, 16, 3, 1));
+    layers.push_back(conv(dp, rng, "conv10x4_first", 49 / q, 10, 1, 64, 10, 2, 4));  // KWS
     layers.push_back(conv(dp, rng, "conv1x1", 24 / q, 24 / q, 64, 64, 1, 1));
     layers.push_back(conv(dp, rng, "conv1x1", 16 / q, 16 / q, 32, 64, 1, 2));
     layers.push_back(depthwise(dp, rng, "depthwise3x3", 24 / q, 24 / q, 64, 1));

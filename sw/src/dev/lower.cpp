@@ -717,9 +717,13 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
   // Folded rows hold k_w pixels (the LOAD zero-fills the lanes above; fewer bytes per row means
   // fewer bus beats: the rows overlap, so each one is a burst of its own).
   const int64_t span = int64_t{g.kw} * g.cin;
-  // All weight blocks, then per edge column the folded row of its first in-image pixel in
-  // every image row.
-  L.load_contig(w_addr, nblk * f.wslot * S, S, f.w_base);
+  // The first weight block, then per edge column the folded row of its first in-image pixel in
+  // every image row; the other blocks load while the first one's edges compute.
+  auto load_block = [&](int ob) {
+    L.load_contig(w_addr + static_cast<uint64_t>(ob * f.wslot * S), f.wslot * S, S,
+                  f.w_base + ob * f.wslot);
+  };
+  load_block(0);
   for (int64_t e = 0; e < nedge; ++e) {
     const KwEdge& ed = f.edges[static_cast<size_t>(e)];
     L.load_strided(in_addr + static_cast<uint64_t>(int64_t{ed.px} * g.cin), g.h, span,
@@ -741,6 +745,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 
   // Edges first: they compute while the first interior tile loads.
   for (int ob = 0; ob < nblk; ++ob) {
+    if (ob > 0) load_block(ob);
     const int ps = pset_of(ob);
     for (int64_t e = 0; e < nedge; ++e) {
       const KwEdge& ed = f.edges[static_cast<size_t>(e)];
