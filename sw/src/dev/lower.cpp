@@ -1302,12 +1302,6 @@ void check_oq(const Lowering& L, const ref::OutputQuant& oq, int cout) {
 
 // ---- Public lowerings ----
 
-bool conv_folds_kernel_width(const DeviceParams& dp, const ref::Shape4& input, int k_h, int k_w,
-                             const ref::Window& win, int cout) {
-  const Geom g = geom_of(input, k_h, k_w, win, cout);
-  return plan_kw_fold(dp, g, static_cast<int>(ceil_div(cout, dp.cols))).has_value();
-}
-
 Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref::QTensorView& input,
                      const ref::QTensorView& filter, std::span<const int32_t> bias,
                      const ref::Window& win, const ref::OutputQuant& oq, const LowerOptions& opt) {

@@ -57,9 +57,10 @@ struct Lowered {
 // ox*O + oc holds filter oc shifted to output column ox (zero weights outside its window), so the
 // MATMUL sees W*C input channels and OW*O outputs instead of C and O. The output bytes
 // {N, OH, 1, OW*O} are exactly NHWC {N, OH, OW, O}; taps outside the input row simply do not
-// exist, which is TFLite's skipped padding. Pays off for thin inputs, unless the lowering folds
-// the kernel width itself (cin * k_w <= R), which is faster (KWS's first layer: 1 channel, 10
-// columns, 10x4 kernel, stride 2: 49.1k instead of 53.5k cycles per inference on default).
+// exist, which is TFLite's skipped padding. Pays off for thin inputs (KWS's first layer: 1 channel,
+// 10 columns, 10x4 kernel, stride 2: about 7.9k cycles on default, where the lowering's own
+// kernel-width fold of the unfolded layer takes 14.0k). Otherwise lower_conv2d folds k_w itself
+// when cin * k_w <= R (docs/lowering.md).
 Lowered lower_conv_folded(const Graph& g, const Op& op, const dev::DeviceParams& dp, const dev::LowerOptions& lo,
                           const std::string& lname, const std::vector<int8_t>& f, ref::Shape4 fs,
                           const ref::OutputQuant& oq) {
@@ -72,9 +73,7 @@ Lowered lower_conv_folded(const Graph& g, const Op& op, const dev::DeviceParams&
   const auto cdiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   const int64_t plain = int64_t{win.out_h} * win.out_w * KH * KW * cdiv(C, dp.rows) * cdiv(O, dp.cols);
   const int64_t folded = int64_t{win.out_h} * KH * cdiv(int64_t{in.w} * C, dp.rows) * cdiv(int64_t{win.out_w} * O, dp.cols);
-  // The lowering's own k_w fold (device-side, no zero-padded copy) beats the width fold.
-  if (2 * folded < plain && int64_t{in.w} * C <= 255 * dp.rows &&
-      !dev::conv_folds_kernel_width(dp, in, KH, KW, win, O)) {
+  if (2 * folded < plain && int64_t{in.w} * C <= 255 * dp.rows) {
     const int W = in.w, OW = win.out_w, Cf = W * C, Of = OW * O;
     std::vector<int8_t> ff(static_cast<size_t>(Of) * KH * Cf, 0);
     for (int ox = 0; ox < OW; ++ox) {

@@ -55,11 +55,6 @@ struct LowerOptions {
   uint64_t dram_base = 0x1000'0000;  // where the image starts (64-byte aligned)
 };
 
-// Whether lower_conv2d runs this convolution with its kernel width folded into the channels
-// (few input channels: cin * k_w <= R; see docs/lowering.md).
-bool conv_folds_kernel_width(const DeviceParams& dp, const ref::Shape4& input, int k_h, int k_w,
-                             const ref::Window& win, int cout);
-
 Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref::QTensorView& input,
                      const ref::QTensorView& filter, std::span<const int32_t> bias,
                      const ref::Window& win, const ref::OutputQuant& oq,
