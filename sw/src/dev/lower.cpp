@@ -521,6 +521,27 @@ void store_tile(Lowering& L, const Geom& g, const Tile& t, int64_t acc, uint64_t
   }
 }
 
+// Bias and requantization of `times` copies of the channels side by side (channel t * cout + c
+// is channel c), for mappings that compute several output pixels as extra channels.
+std::pair<std::vector<int32_t>, ref::OutputQuant> repeat_channels(std::span<const int32_t> bias,
+                                                                  const ref::OutputQuant& oq,
+                                                                  int times) {
+  std::vector<int32_t> b;
+  ref::OutputQuant q = oq;
+  if (oq.multiplier.size() > 1) {
+    q.multiplier.clear();
+    q.shift.clear();
+  }
+  for (int t = 0; t < times; ++t) {
+    b.insert(b.end(), bias.begin(), bias.end());
+    if (oq.multiplier.size() > 1) {
+      q.multiplier.insert(q.multiplier.end(), oq.multiplier.begin(), oq.multiplier.end());
+      q.shift.insert(q.shift.end(), oq.shift.begin(), oq.shift.end());
+    }
+  }
+  return {std::move(b), std::move(q)};
+}
+
 // ---- Narrow-input convolutions: the kernel width folded into the channels ----
 //
 // A layer with few input channels (cin * k_w <= R, typically a network's first layer) uses
@@ -663,19 +684,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     }
   }
   // Parameters of the G * cout columns: the cout channels' repeated per group member.
-  std::vector<int32_t> gbias;
-  ref::OutputQuant goq = oq;
-  if (oq.multiplier.size() > 1) {
-    goq.multiplier.clear();
-    goq.shift.clear();
-  }
-  for (int q = 0; q < f.groups; ++q) {
-    gbias.insert(gbias.end(), folded_bias.begin(), folded_bias.end());
-    if (oq.multiplier.size() > 1) {
-      goq.multiplier.insert(goq.multiplier.end(), oq.multiplier.begin(), oq.multiplier.end());
-      goq.shift.insert(goq.shift.end(), oq.shift.begin(), oq.shift.end());
-    }
-  }
+  const auto [gbias, goq] = repeat_channels(folded_bias, oq, f.groups);
   const std::vector<uint8_t> pbytes = param_blocks(L, g.cout * f.groups, gbias, goq);
   const std::vector<uint8_t> blocks = block_images(dp, nblk, wbytes, wrows, pbytes);
 
@@ -813,7 +822,10 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     }
   }
   const uint64_t macs = static_cast<uint64_t>(g.n) * g.oh * g.ow * g.cout * taps * g.cin;
-  return L.finish(out_shape, oq.zero_point, macs);
+  Program p = L.finish(out_shape, oq.zero_point, macs);
+  p.mapping = fmt::format("k_w folded: {} outputs per folded row, {} edge columns", f.groups,
+                          f.edges.size());
+  return p;
 }
 
 // ---- MATMUL layers (conv2d, fully connected) ----
@@ -1302,6 +1314,64 @@ void check_oq(const Lowering& L, const ref::OutputQuant& oq, int cout) {
 
 // ---- Public lowerings ----
 
+namespace {
+
+// Width fold: an input row of W pixels x C channels becomes one pixel of W*C channels, and output
+// channel ox*O + oc holds filter oc shifted to output column ox (zero weights outside its
+// window), so the MATMUL sees W*C input channels and OW*O outputs instead of C and O. The output
+// bytes {N, OH, 1, OW*O} are exactly NHWC {N, OH, OW, O}, and taps outside the input row simply do
+// not exist, which is TFLite's padding (a padded tap contributes zp * w, folded away with the
+// rest). Used when the estimate of array passes at least halves (thin inputs: KWS's first layer,
+// 1 channel, 10 columns, 10x4 kernel, stride 2) and everything fits.
+std::optional<Program> try_width_fold(const DeviceParams& dp, const std::string& name,
+                                      const ref::QTensorView& input,
+                                      const ref::QTensorView& filter,
+                                      std::span<const int32_t> bias, const ref::Window& win,
+                                      const ref::OutputQuant& oq, const LowerOptions& opt) {
+  const ref::Shape4 in = input.shape;
+  const int O = filter.shape.n, KH = filter.shape.h, KW = filter.shape.w, C = filter.shape.c;
+  const int64_t plain = int64_t{win.out_h} * win.out_w * KH * KW * ceil_div(C, dp.rows) *
+                        ceil_div(O, dp.cols);
+  const int64_t folded = int64_t{win.out_h} * KH * ceil_div(int64_t{in.w} * C, dp.rows) *
+                         ceil_div(int64_t{win.out_w} * O, dp.cols);
+  if (2 * folded >= plain || int64_t{in.w} * C > kMaxField8 * dp.rows) return std::nullopt;
+  const int W = in.w, OW = win.out_w, Cf = W * C, Of = OW * O;
+  std::vector<int8_t> ff(static_cast<size_t>(Of) * KH * Cf, 0);
+  for (int ox = 0; ox < OW; ++ox) {
+    for (int oc = 0; oc < O; ++oc) {
+      for (int ky = 0; ky < KH; ++ky) {
+        for (int kx = 0; kx < KW; ++kx) {
+          const int x = ox * win.stride_w - win.pad_left + kx;
+          if (x < 0 || x >= W) continue;
+          for (int c = 0; c < C; ++c) {
+            ff[((static_cast<size_t>(ox) * O + oc) * KH + ky) * Cf + static_cast<size_t>(x) * C +
+               c] = filter.data[((static_cast<size_t>(oc) * KH + ky) * KW + kx) * C + c];
+          }
+        }
+      }
+    }
+  }
+  const auto [bf, oqf] = repeat_channels(bias, oq, OW);
+  ref::Window wf = win;
+  wf.stride_w = 1;
+  wf.pad_left = 0;
+  wf.out_w = 1;
+  try {
+    Lowering L(dp, name, "conv2d", opt);
+    const Geom g = geom_of({in.n, in.h, 1, Cf}, KH, 1, wf, Of);
+    Program p = lower_matmul(L, g, input.data, input.zero_point, ff, bf, oqf,
+                             {in.n, win.out_h, win.out_w, O});
+    p.layer_macs = static_cast<uint64_t>(in.n) * win.out_h * OW * O * KH * KW * C;
+    p.mapping = fmt::format("width folded: {}x{}x{} input as {}x1x{}, {} outputs", in.h, W, C,
+                            in.h, Cf, Of);
+    return p;
+  } catch (const Error&) {
+    return std::nullopt;  // does not fit (e.g. the folded weights): lowered as is
+  }
+}
+
+}  // namespace
+
 Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref::QTensorView& input,
                      const ref::QTensorView& filter, std::span<const int32_t> bias,
                      const ref::Window& win, const ref::OutputQuant& oq, const LowerOptions& opt) {
@@ -1318,6 +1388,7 @@ Program lower_conv2d(const DeviceParams& dp, const std::string& name, const ref:
   const int cout = filter.shape.n;
   check_bias(L, bias, cout);
   check_oq(L, oq, cout);
+  if (auto p = try_width_fold(dp, name, input, filter, bias, win, oq, opt)) return *p;
   const Geom g = geom_of(input.shape, filter.shape.h, filter.shape.w, win, cout);
   return lower_matmul(L, g, input.data, input.zero_point, filter.data, bias, oq,
                       {input.shape.n, win.out_h, win.out_w, cout});

@@ -52,72 +52,18 @@ struct Lowered {
 };
 
 
-// A convolution (OHWI filter) lowered as is, or "width folded" when that keeps the array busier:
-// an input row of W pixels x C channels becomes one pixel of W*C channels, and output channel
-// ox*O + oc holds filter oc shifted to output column ox (zero weights outside its window), so the
-// MATMUL sees W*C input channels and OW*O outputs instead of C and O. The output bytes
-// {N, OH, 1, OW*O} are exactly NHWC {N, OH, OW, O}; taps outside the input row simply do not
-// exist, which is TFLite's skipped padding. Pays off for thin inputs (KWS's first layer: 1 channel,
-// 10 columns, 10x4 kernel, stride 2: about 7.9k cycles on default, where the lowering's own
-// kernel-width fold of the unfolded layer takes 14.0k). Otherwise lower_conv2d folds k_w itself
-// when cin * k_w <= R (docs/lowering.md).
-Lowered lower_conv_folded(const Graph& g, const Op& op, const dev::DeviceParams& dp, const dev::LowerOptions& lo,
-                          const std::string& lname, const std::vector<int8_t>& f, ref::Shape4 fs,
-                          const ref::OutputQuant& oq) {
+// A convolution (OHWI filter); the lowering picks its mapping (plain, width folded, or kernel width
+// folded; docs/lowering.md) and names it in Program::mapping.
+Lowered lower_conv(const Graph& g, const Op& op, const dev::DeviceParams& dp, const dev::LowerOptions& lo,
+                   const std::string& lname, const std::vector<int8_t>& f, ref::Shape4 fs,
+                   const ref::OutputQuant& oq) {
   const Tensor& ti = g.tensor(op.inputs[0]);
   const ref::Shape4 in = ti.shape4();
-  const int O = fs.n, KH = fs.h, KW = fs.w, C = fs.c;
-  const auto win = ref::make_window(op.padding, in, KH, KW, op.stride_h, op.stride_w);
-  const auto bias = bias_or_empty(g, op);
-  Lowered r;
-  const auto cdiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  const int64_t plain = int64_t{win.out_h} * win.out_w * KH * KW * cdiv(C, dp.rows) * cdiv(O, dp.cols);
-  const int64_t folded = int64_t{win.out_h} * KH * cdiv(int64_t{in.w} * C, dp.rows) * cdiv(int64_t{win.out_w} * O, dp.cols);
-  if (2 * folded < plain && int64_t{in.w} * C <= 255 * dp.rows) {
-    const int W = in.w, OW = win.out_w, Cf = W * C, Of = OW * O;
-    std::vector<int8_t> ff(static_cast<size_t>(Of) * KH * Cf, 0);
-    for (int ox = 0; ox < OW; ++ox) {
-      for (int oc = 0; oc < O; ++oc) {
-        for (int ky = 0; ky < KH; ++ky) {
-          for (int kx = 0; kx < KW; ++kx) {
-            const int x = ox * op.stride_w - win.pad_left + kx;
-            if (x < 0 || x >= W) continue;
-            for (int c = 0; c < C; ++c) {
-              ff[((static_cast<size_t>(ox) * O + oc) * KH + ky) * Cf + static_cast<size_t>(x) * C + c] =
-                  f[((static_cast<size_t>(oc) * KH + ky) * KW + kx) * C + c];
-            }
-          }
-        }
-      }
-    }
-    std::vector<int32_t> bf;
-    if (!bias.empty()) {
-      for (int ox = 0; ox < OW; ++ox) bf.insert(bf.end(), bias.begin(), bias.end());
-    }
-    ref::OutputQuant oqf = oq;
-    if (oq.multiplier.size() > 1) {
-      oqf.multiplier.clear();
-      oqf.shift.clear();
-      for (int ox = 0; ox < OW; ++ox) {
-        oqf.multiplier.insert(oqf.multiplier.end(), oq.multiplier.begin(), oq.multiplier.end());
-        oqf.shift.insert(oqf.shift.end(), oq.shift.begin(), oq.shift.end());
-      }
-    }
-    ref::Window wf = win;
-    wf.stride_w = 1;
-    wf.pad_left = 0;
-    wf.out_w = 1;
-    const auto z = zeros(ti, {in.n, in.h, 1, Cf});
-    try {
-      r.prog = dev::lower_conv2d(dp, lname, z.view, ref::QTensorView{{Of, KH, 1, Cf}, ff, 0}, bf, wf, oqf, lo);
-      r.how = fmt::format("width folded: {}x{}x{} input as {}x1x{}, {} outputs", in.h, W, C, in.h, Cf, Of);
-      return r;
-    } catch (const Error&) {
-      // Does not fit (e.g. the folded weights): lower it as is.
-    }
-  }
+  const auto win = ref::make_window(op.padding, in, fs.h, fs.w, op.stride_h, op.stride_w);
   const auto z = zeros(ti, in);
-  r.prog = dev::lower_conv2d(dp, lname, z.view, ref::QTensorView{fs, f, 0}, bias, win, oq, lo);
+  Lowered r;
+  r.prog = dev::lower_conv2d(dp, lname, z.view, ref::QTensorView{fs, f, 0}, bias_or_empty(g, op), win, oq, lo);
+  r.how = r.prog.mapping;
   return r;
 }
 
@@ -147,7 +93,7 @@ Lowered lower_op(const Graph& g, const Op& op, const dev::DeviceParams& dp, cons
     case OpKind::Conv2D: {
       if (op.dilation_h != 1 || op.dilation_w != 1) fail("dilated convolution is not supported by the lowering");
       const Tensor& tf = g.tensor(op.inputs[1]);
-      return lower_conv_folded(g, op, dp, lo, lname, std::vector<int8_t>(tf.i8(), tf.i8() + tf.data.size()),
+      return lower_conv(g, op, dp, lo, lname, std::vector<int8_t>(tf.i8(), tf.i8() + tf.data.size()),
                                tf.shape4(), out_quant(ti, tf, to, op.act));
     }
     case OpKind::DepthwiseConv2D: {
@@ -174,7 +120,7 @@ Lowered lower_op(const Graph& g, const Op& op, const dev::DeviceParams& dp, cons
             }
           }
         }
-        r = lower_conv_folded(g, op, dp, lo, lname, f, {OC, KH, KW, 1}, oq);
+        r = lower_conv(g, op, dp, lo, lname, f, {OC, KH, KW, 1}, oq);
         r.how = "as conv (1 input channel)" + (r.how.empty() ? "" : ", " + r.how);
         return r;
       }

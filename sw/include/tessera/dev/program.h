@@ -45,6 +45,7 @@ struct Program {
   ref::Shape4 output_shape;
   int32_t output_zero_point = 0;
   uint64_t layer_macs = 0;  // the layer's multiply-accumulates (dense count, padded taps included)
+  std::string mapping;      // how the lowering mapped the layer when not plainly ("width folded: ...")
 
   const Region& region(std::string_view region_name) const;  // throws when absent
   uint64_t window_base() const { return dram_base; }
