@@ -22,7 +22,8 @@ module tsr_accel #(
   parameter HasCore     = 0,
   parameter CoreMExt    = 1,
   parameter CoreImemKib = 16,
-  parameter CoreDmemKib = 16
+  parameter CoreDmemKib = 16,
+  parameter SkipDepth   = 0       // 0: dense tsr_array; 1, 2: zero-skip tsr_array (docs/skip.md)
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -76,6 +77,7 @@ module tsr_accel #(
 );
 
 `include "tsr_isa.vh"
+`include "tsr_params.vh"
 
   localparam integer SpRows  = SpBankRows * SpBanks;
   localparam integer AccRows = 2 * AccBankRows;
@@ -85,6 +87,9 @@ module tsr_accel #(
   localparam integer NumCnt  = TSR_CNT_NUM;
   localparam integer QW      = 256 + IdxW;
   localparam integer SpStride = (RowBytes <= 4) ? 4 : (1 << $clog2(RowBytes));
+  localparam integer ADepth  = (SkipDepth > 0) ? SkipDepth : 1;  // chunks per array beat
+  localparam integer BeatMacsI = Rows * Cols * ADepth;
+  localparam [15:0]  BeatMacs  = BeatMacsI[15:0];               // ARRAY_MACS per beat
 
   // ---- reset --------------------------------------------------------------------------------
   wire soft_req, soft_ack, core_rst_n, rd_busy, wr_busy;
@@ -617,7 +622,10 @@ module tsr_accel #(
   wire               ex_busy, ex_array_row, ex_vec_row;
   wire               arr_a_valid, arr_a_ready, arr_a_last, arr_b_valid, arr_b_ready;
   wire               arr_c_valid, arr_c_ready;
-  wire [8*Rows-1:0]  arr_a_data;
+  wire [8*Rows*ADepth-1:0] arr_a_data;
+  wire [7:0]         arr_zp;
+  wire               arr_skip;
+  wire [31:0]        arr_cnt_skip, arr_cnt_gated;
   wire [8*Cols-1:0]  arr_b_data;
   wire [32*Cols-1:0] arr_c_data;
   wire               pw_valid, pw_set;
@@ -634,7 +642,8 @@ module tsr_accel #(
     .SpBanks  (SpBanks),
     .AccRows  (AccRows),
     .SpAW     (SpAW),
-    .AccAW    (AccAW)
+    .AccAW    (AccAW),
+    .SkipDepth (SkipDepth)
   ) u_ex (
     .clk_i          (clk_i),
     .rst_ni         (core_rst_n),
@@ -660,6 +669,8 @@ module tsr_accel #(
     .arr_a_ready_i  (arr_a_ready),
     .arr_a_last_o   (arr_a_last),
     .arr_a_data_o   (arr_a_data),
+    .arr_zp_o       (arr_zp),
+    .arr_skip_o     (arr_skip),
     .arr_b_valid_o  (arr_b_valid),
     .arr_b_ready_i  (arr_b_ready),
     .arr_b_data_o   (arr_b_data),
@@ -678,20 +689,72 @@ module tsr_accel #(
     .pw_data_o      (pw_data)
   );
 
-  tsr_array u_array (
-    .clk_i     (clk_i),
-    .rst_ni    (core_rst_n),
-    .a_valid_i (arr_a_valid),
-    .a_ready_o (arr_a_ready),
-    .a_last_i  (arr_a_last),
-    .a_data_i  (arr_a_data),
-    .b_valid_i (arr_b_valid),
-    .b_ready_o (arr_b_ready),
-    .b_data_i  (arr_b_data),
-    .c_valid_o (arr_c_valid),
-    .c_ready_i (arr_c_ready),
-    .c_data_o  (arr_c_data)
-  );
+  // The generated array: dense, or zero-skip with the zero point, skip enable and its counters.
+  // The two have different ports, and tools resolve the pins of untaken generate branches too, so
+  // the variant's tsr_params.vh says which one it is (TSR_ARRAY_SKIP, zero-skip variants only).
+`ifdef TSR_ARRAY_SKIP
+  generate
+    if (1) begin : g_skip_array
+      tsr_array u_array (
+        .clk_i       (clk_i),
+        .rst_ni      (core_rst_n),
+        .skip_en_i   (arr_skip),
+        .a_zp_i      (arr_zp),
+        .a_valid_i   (arr_a_valid),
+        .a_ready_o   (arr_a_ready),
+        .a_last_i    (arr_a_last),
+        .a_data_i    (arr_a_data),
+        .b_valid_i   (arr_b_valid),
+        .b_ready_o   (arr_b_ready),
+        .b_data_i    (arr_b_data),
+        .c_valid_o   (arr_c_valid),
+        .c_ready_i   (arr_c_ready),
+        .c_data_o    (arr_c_data),
+        .cnt_skip_o  (arr_cnt_skip),
+        .cnt_gated_o (arr_cnt_gated)
+      );
+    end
+  endgenerate
+`else
+  generate
+    if (1) begin : g_array
+      wire [8:0] unused_arr;
+      assign unused_arr    = {arr_zp, arr_skip};
+      assign arr_cnt_skip  = 32'd0;
+      assign arr_cnt_gated = 32'd0;
+      tsr_array u_array (
+        .clk_i     (clk_i),
+        .rst_ni    (core_rst_n),
+        .a_valid_i (arr_a_valid),
+        .a_ready_o (arr_a_ready),
+        .a_last_i  (arr_a_last),
+        .a_data_i  (arr_a_data),
+        .b_valid_i (arr_b_valid),
+        .b_ready_o (arr_b_ready),
+        .b_data_i  (arr_b_data),
+        .c_valid_o (arr_c_valid),
+        .c_ready_i (arr_c_ready),
+        .c_data_o  (arr_c_data)
+      );
+    end
+  endgenerate
+`endif
+  // The array's wrapping skip counters as per-cycle increments (at most R*D and R*C a cycle).
+  reg  [31:0] cnt_skip_q, cnt_gated_q;
+  wire [31:0] skip_inc, gated_inc;
+  wire [31:0] unused_inc_hi;
+  assign unused_inc_hi = {skip_inc[31:16], gated_inc[31:16]};
+  assign skip_inc  = arr_cnt_skip - cnt_skip_q;
+  assign gated_inc = arr_cnt_gated - cnt_gated_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cnt_skip_q  <= 32'd0;
+      cnt_gated_q <= 32'd0;
+    end else begin
+      cnt_skip_q  <= arr_cnt_skip;
+      cnt_gated_q <= arr_cnt_gated;
+    end
+  end
 
   // ---- store unit and DMA write engine ------------------------------------------------------
   wire               st_busy, wd_valid, wd_ready, we_valid, we_ready, wr_done, wr_err;
@@ -812,13 +875,15 @@ module tsr_accel #(
     inc[16*TSR_CNT_ST_STALL +: 16]     = {15'd0, (s_active[2] && !st_busy) || s_wait[2]};
     inc[16*TSR_CNT_ST_IDLE +: 16]      = {15'd0, s_idle[2]};
     inc[16*TSR_CNT_ARRAY_ROWS +: 16]   = {15'd0, ex_array_row};
-    inc[16*TSR_CNT_ARRAY_MACS +: 16]   = ex_array_row ? Rows * Cols : 16'd0;
+    inc[16*TSR_CNT_ARRAY_MACS +: 16]   = ex_array_row ? BeatMacs : 16'd0;
     inc[16*TSR_CNT_VECTOR_OPS +: 16]   = ex_vec_row ? Cols : 16'd0;
     inc[16*TSR_CNT_DMA_RD_BYTES +: 16] = (m_rvalid_i && m_rready_o) ? BusBytes : 16'd0;
     inc[16*TSR_CNT_DMA_WR_BYTES +: 16] = (m_wvalid_o && m_wready_i) ? wr_bytes : 16'd0;
     inc[16*TSR_CNT_CMDS +: 16]         = {13'd0, retire_n};
     inc[16*TSR_CNT_ESC_CYCLES +: 16]   = {15'd0, esc_active_cnt};
     inc[16*TSR_CNT_ESC_INSTRET +: 16]  = {15'd0, esc_active_cnt && core_retire};
+    inc[16*TSR_CNT_SKIP_CYCLES +: 16]  = skip_inc[15:0];
+    inc[16*TSR_CNT_GATED_MACS +: 16]   = gated_inc[15:0];
   end
   assign cnt_inc = inc;
 

@@ -31,6 +31,13 @@
 // older MATMUL has reported, because the sequencer retires commands in start order. VECTOR waits
 // until no MATMUL result is outstanding (it shares the accumulator write port). Completions that
 // fall in the same cycle are reported on consecutive cycles (done_o is one pulse per command).
+//
+// Zero-skip arrays (SkipDepth > 0, docs/skip.md): the array subtracts the zero point itself
+// (arr_zp_o, the MATMUL's in_zp) and a beat is one pixel of ADepth chunks. With two chunks a beat a
+// pass covers chunk group g (chunks 2g, 2g+1) of one tap: chunk 2g comes through port a, chunk 2g+1
+// through port w from the mirrored copy of the input in the partner bank (row XOR SpBankRows; the
+// input was loaded with LOAD mirror), and it has port w before the weight feeder, which fills the
+// gaps. A pass takes ADepth*R weight rows; the MATMUL's `skip` bit drives the array's skip enable.
 module tsr_ex #(
   parameter Rows     = 4,
   parameter Cols     = 4,
@@ -40,7 +47,9 @@ module tsr_ex #(
   parameter SpBanks  = 1,
   parameter AccRows  = 64,
   parameter SpAW     = 16,
-  parameter AccAW    = 16
+  parameter AccAW    = 16,
+  parameter SkipDepth = 0,  // 0: dense array; 1 or 2: zero-skip array taking SkipDepth chunks a beat
+  parameter ADepth   = (SkipDepth > 0) ? SkipDepth : 1  // derived: chunks per array beat
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -67,7 +76,9 @@ module tsr_ex #(
   output wire                  arr_a_valid_o,
   input  wire                  arr_a_ready_i,
   output wire                  arr_a_last_o,
-  output wire [8*Rows-1:0]     arr_a_data_o,
+  output wire [8*Rows*ADepth-1:0] arr_a_data_o,
+  output wire [7:0]            arr_zp_o,     // skip array: zero point of the beats in flight
+  output wire                  arr_skip_o,   // skip array: skip zero activations
   output wire                  arr_b_valid_o,
   input  wire                  arr_b_ready_i,
   output wire [8*Cols-1:0]     arr_b_data_o,
@@ -96,8 +107,12 @@ module tsr_ex #(
   localparam integer VecLat   = 4;   // lane pipeline depth (tsr_requant)
   localparam integer SpRowsI  = SpRows;
   localparam integer AccRowsI = AccRows;
-  localparam integer RowsI    = Rows;
   localparam [31:0]  SpRows32 = SpRowsI[31:0];
+  // Zero-skip arrays (docs/skip.md): a beat carries ADepth chunks of one pixel, chunk j of the
+  // group in lanes j*R..j*R+R-1; a pass (chunk group g, tap) takes WRows weight rows.
+  localparam integer WRowsI   = Rows * ADepth;
+  localparam         SkipOn   = (SkipDepth > 0) ? 1'b1 : 1'b0;
+  localparam         HasC1    = (ADepth > 1) ? 1'b1 : 1'b0;
 
   localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
                    StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
@@ -115,7 +130,8 @@ module tsr_ex #(
   wire [15:0] par_addr;
   wire        par_set;
   wire [7:0]  pitch;
-  wire [15:0] nchunks;
+  wire [15:0] nchunks, ngroups;
+  wire        skip_f, skip_pair;
 
   assign opcode     = cmd_i[TSR_F_OPCODE_LSB +: 8];
   assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
@@ -146,7 +162,12 @@ module tsr_ex #(
                       (out_w < 16'd4096);
   assign mirror_f   = cmd_i[TSR_F_VECTOR_MIRROR_LSB];
   assign dual       = fir && mirror_f;
-  assign nchunks    = is_mm ? {8'd0, chunks} : 16'd1;
+  assign skip_f     = cmd_i[TSR_F_MATMUL_SKIP_LSB];
+  // chunk groups of a MATMUL (passes per tap): chunks on the dense array, ceil(chunks / 2) when a
+  // beat carries two chunks (the second read through port w from the mirrored copy)
+  assign ngroups    = HasC1 ? ({8'd0, chunks} + 16'd1) >> 1 : {8'd0, chunks};
+  assign skip_pair  = HasC1 && is_mm && (chunks > 8'd1);
+  assign nchunks    = is_mm ? ngroups : 16'd1;
 
   // ---- state --------------------------------------------------------------------------------------
   reg  [3:0]  state_q, state_d;
@@ -216,7 +237,8 @@ module tsr_ex #(
   assign fields_bad = (in_h == 16'd0) || (in_w == 16'd0) || (out_h == 16'd0) ||
                       (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
                       (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3)) ||
-                      (is_vec && mirror_f && (!fir || (SpBanks < 2)));
+                      (is_vec && mirror_f && (!fir || (SpBanks < 2))) ||
+                      (skip_pair && (SpBanks < 2));
   assign in_end  = {32'd0, in_addr} + in_ext_q;
   assign w_end   = {32'd0, w_addr} + w_ext_q;
   assign acc_end = {16'd0, acc_addr} + m_q;
@@ -224,7 +246,8 @@ module tsr_ex #(
   wire [31:0] in_last;
   wire        in_cross;
   assign in_last  = in_end[31:0] - 32'd1;
-  assign in_cross = is_vec && mirror_f && (({16'd0, in_addr} / SpBankRows) != (in_last / SpBankRows));
+  assign in_cross = ((is_vec && mirror_f) || skip_pair) &&
+                    (({16'd0, in_addr} / SpBankRows) != (in_last / SpBankRows));
   assign sp_bad  = in_cross || (in_end[47:32] != 16'd0) || (in_end[31:0] > SpRows32) ||
                    (w_end[47:32] != 16'd0) || (w_end[31:0] > SpRows32);
   assign acc_bad = (acc_end > AccRowsI);
@@ -252,6 +275,13 @@ module tsr_ex #(
                       (ix_q < {16'd0, in_w});
   assign addr_b     = (addr_q + rowstep_q) ^ SpBankRows;
   assign b_req      = can_issue && px_valid_b;
+  // Skip arrays with two chunks a beat: chunk 2g+1 of the pixel from the mirrored copy (port w,
+  // partner bank); it takes port w before the weight feeder. Past the last chunk: the zero point.
+  wire        c1_valid, c1_req;
+  wire [31:0] addr_c1;
+  assign c1_valid   = HasC1 && is_mm && px_valid && ({c_q[14:0], 1'b1} < {8'd0, chunks});
+  assign c1_req     = can_issue && c1_valid;
+  assign addr_c1    = (addr_q + 32'd1) ^ SpBankRows;
   // port w always wins a bank conflict, so row B never waits
   assign issue     = can_issue && (!px_valid || a_gnt_i);
   assign pass_end  = issue && last_px;
@@ -261,14 +291,24 @@ module tsr_ex #(
   assign s1_data = s1_pad_q ? {RowBytes{pad_val}} : a_rdata_i;
 
   // ---- MATMUL: array streams ---------------------------------------------------------------------
-  wire [8*Rows:0] a_fifo_out;
+  wire [8*Rows*ADepth:0]   a_fifo_out;
+  wire [8*Rows*ADepth-1:0] s1_beat;
+  reg                      s1c_pad_q;
+  generate
+    if (ADepth > 1) begin : g_beat2
+      assign s1_beat = {(s1c_pad_q ? {Rows{pad_val}} : w_rdata_i[8*Rows-1:0]),
+                        s1_data[8*Rows-1:0]};
+    end else begin : g_beat1
+      assign s1_beat = s1_data[8*Rows-1:0];
+    end
+  endgenerate
   assign a_fifo_push = s1_valid_q && is_mm;
-  tsr_fifo #(.Width (8 * Rows + 1), .Depth (FifoD)) u_a_fifo (
+  tsr_fifo #(.Width (8 * Rows * ADepth + 1), .Depth (FifoD)) u_a_fifo (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
     .push_valid_i (a_fifo_push),
     .push_ready_o (a_fifo_ready),
-    .push_data_i  ({s1_last_q, s1_data[8*Rows-1:0]}),
+    .push_data_i  ({s1_last_q, s1_beat}),
     .pop_valid_o  (a_fifo_valid),
     .pop_ready_i  (arr_a_ready_i),
     .pop_data_o   (a_fifo_out),
@@ -276,8 +316,8 @@ module tsr_ex #(
   );
   assign a_fifo_pop    = a_fifo_valid && arr_a_ready_i;
   assign arr_a_valid_o = a_fifo_valid;
-  assign arr_a_last_o  = a_fifo_out[8*Rows];
-  assign arr_a_data_o  = a_fifo_out[8*Rows-1:0];
+  assign arr_a_last_o  = a_fifo_out[8*Rows*ADepth];
+  assign arr_a_data_o  = a_fifo_out[8*Rows*ADepth-1:0];
   assign array_row_o   = a_fifo_pop;
   assign a_cred_d      = a_cred_q - {3'd0, issue && is_mm} + {3'd0, a_fifo_pop};
 
@@ -289,7 +329,7 @@ module tsr_ex #(
   wire       w_run, par_issue;
   assign w_run   = is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
                              state_q == StStream || state_q == StTail);
-  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0);
+  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0) && !c1_req;
   tsr_fifo #(.Width (8 * Cols), .Depth (FifoD)) u_w_fifo (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -319,9 +359,10 @@ module tsr_ex #(
                     (fir ? (((in_pass_setup) || (in_wb_setup && rowb)) && ({6'd0, dw_j} < k_w))
                          : (state_q == StPass2));
   assign par_issue = (state_q == StParams);
-  assign w_req_o   = w_issue || dw_fetch || par_issue || b_req;
+  assign w_req_o   = w_issue || dw_fetch || par_issue || b_req || c1_req;
   assign w_addr_o  = par_issue ? (par_addr[SpAW-1:0] + {{(SpAW-8){1'b0}}, prow_q}) :
                      b_req     ? addr_b[SpAW-1:0] :
+                     c1_req    ? addr_c1[SpAW-1:0] :
                      dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
                                                             + (in_wb_setup ? {{(SpAW-8){1'b0}}, k_w} : {SpAW{1'b0}})
                                                           : pass_q[SpAW-1:0])) :
@@ -424,7 +465,8 @@ module tsr_ex #(
   assign vec_row    = {16'd0, acc_addr} + s1_m_q;
   // Rows past AccAW bits are excluded by the range check before the command starts.
   wire [31:0] unused_rows;
-  assign unused_rows = vec_row ^ mm_row ^ addr_b ^ {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
+  assign unused_rows = vec_row ^ mm_row ^ addr_b ^ addr_c1 ^
+                       {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
   assign vec_first  = (s1_pass_q == 32'd0) && !accumulate;
   assign vec_ctl_in = {vec_in, vec_first, vec_row[AccAW-1:0]};
   tsr_delay #(.Width (AccAW + 2), .Depth (VecLat), .Reset (1)) u_vec_ctl (
@@ -459,6 +501,17 @@ module tsr_ex #(
   assign pw_data_o  = w_rdata_i;
 
   // ---- control ----------------------------------------------------------------------------------
+  // Skip arrays take one zero point (and skip enable) for every beat in flight: a MATMUL that
+  // changes them waits until the older MATMULs' results are out (the array is empty).
+  reg  [7:0] arr_zp_q;
+  reg        arr_skip_q;
+  wire [7:0] arr_zp_d;
+  wire       arr_skip_d, zp_change;
+  assign arr_zp_d   = (state_q == StSet1 && is_mm) ? pad_val : arr_zp_q;
+  assign arr_skip_d = (state_q == StSet1 && is_mm) ? skip_f : arr_skip_q;
+  assign zp_change  = SkipOn && is_mm && ((pad_val != arr_zp_q) || (skip_f != arr_skip_q));
+  assign arr_zp_o   = arr_zp_q;
+  assign arr_skip_o = arr_skip_q;
   wire [31:0] total_w;  // results of this command: passes * output pixels
   assign total_w = passes_q * m_q;
   wire outs_total_done, mm_last;
@@ -475,7 +528,8 @@ module tsr_ex #(
     done_d     = 1'b0;
     case (state_q)
       StIdle:  if (start_i) state_d = is_par ? StCheck :
-                                      ((is_vec && (ctx_n_q != 2'd0)) ? StHold : StSet1);
+                                      (((is_vec || zp_change) && (ctx_n_q != 2'd0)) ? StHold
+                                                                                 : StSet1);
       StHold:  if (ctx_n_q == 2'd0) state_d = StSet1;
       StSet1:  state_d = StSet2;
       StSet2:  state_d = StCheck;
@@ -569,7 +623,11 @@ module tsr_ex #(
       par_pend_q  <= 1'b0;
       par_wait_q  <= 2'd0;
       dq_q        <= 2'd0;
+      arr_zp_q    <= 8'd0;
+      arr_skip_q  <= 1'b0;
     end else begin
+      arr_zp_q    <= arr_zp_d;
+      arr_skip_q  <= arr_skip_d;
       par_pend_q  <= par_pend_d;
       par_wait_q  <= par_wait_d;
       dq_q        <= dq_d;
@@ -599,7 +657,7 @@ module tsr_ex #(
       // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only.
       in_ext_q <= is_mm ? {16'd0, npix_q} * {40'd0, pitch}
                         : {16'd0, npix_q - 32'd1} * {40'd0, pitch} + 48'd1;
-      w_ext_q  <= is_mm ? ({16'd0, taps_q} * {40'd0, chunks}) * RowsI :
+      w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
       passes_q <= dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
@@ -616,8 +674,8 @@ module tsr_ex #(
       dw_w1_q <= {(8*Cols){1'b0}};
       dw_w2_q <= {(8*Cols){1'b0}};
       wrow_q <= {16'd0, w_addr};
-      wleft_q <= is_mm ? passes_q * RowsI : 32'd0;
-      wj_q   <= RowsI[15:0] - 16'd1;
+      wleft_q <= is_mm ? passes_q * WRowsI : 32'd0;
+      wj_q   <= WRowsI[15:0] - 16'd1;
       if (ctx_n_q == 2'd0) begin
         out_m_q    <= 32'd0;
         out_pass_q <= 32'd0;
@@ -630,7 +688,7 @@ module tsr_ex #(
       t_q <= iy0 * {16'd0, in_w} + ix0;
     end
     if (state_q == StPass2) begin
-      base_q <= {16'd0, in_addr} + {16'd0, c_q} + t_q * {24'd0, pitch};
+      base_q <= {16'd0, in_addr} + {16'd0, c_q} * ADepth + t_q * {24'd0, pitch};
     end
     if (state_q == StPass3) begin
       oy_q      <= 16'd0;
@@ -644,7 +702,7 @@ module tsr_ex #(
     end
     // next-pass setup (MATMUL): valid two cycles into a pass
     nt_q    <= niy0 * {16'd0, in_w} + nix0;
-    nbase_q <= {16'd0, in_addr} + {16'd0, nc} + nt_q * {24'd0, pitch};
+    nbase_q <= {16'd0, in_addr} + {16'd0, nc} * ADepth + nt_q * {24'd0, pitch};
     if (state_q == StPass3 || (pass_end && fast_next)) begin
       pre_q <= 2'd0;
     end else if (state_q == StStream && pre_q != 2'd2) begin
@@ -693,6 +751,7 @@ module tsr_ex #(
     end
     s1_pad_q  <= !px_valid;
     s1b_pad_q <= !px_valid_b;
+    s1c_pad_q <= !c1_valid;
     s1_last_q <= last_m;
     s1_m_q    <= m_idx_q;
     s1_pass_q <= pass_q;
@@ -708,8 +767,8 @@ module tsr_ex #(
     if (w_issue) begin
       wleft_q <= wleft_q - 32'd1;
       if (wj_q == 16'd0) begin
-        wj_q   <= RowsI[15:0] - 16'd1;
-        wrow_q <= wrow_q + RowsI;
+        wj_q   <= WRowsI[15:0] - 16'd1;
+        wrow_q <= wrow_q + WRowsI;
       end else begin
         wj_q <= wj_q - 16'd1;
       end

@@ -113,7 +113,7 @@ std::vector<ExternModule> leaf_modules() {
   v.push_back({"tsr_accel",
                {{"Rows", 4}, {"Cols", 4}, {"RowBytes", 4}, {"SpBankRows", 256}, {"SpBanks", 2},
                 {"AccBankRows", 64}, {"BusBytes", 8}, {"Hash", 0}, {"HasCore", 0},
-                {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}},
+                {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}, {"SkipDepth", 0}},
                [](const ParamMap& m) { return accel_ports(p(m, "BusBytes")); }});
   v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}}, [](const ParamMap& m) {
                  return std::vector<Port>{in("clk_i"), in("rst_ni"), in("en_i"),
@@ -190,9 +190,13 @@ std::vector<ExternModule> leaf_modules() {
 }
 
 std::vector<std::string> leaf_files(const AccelConfig& cfg) {
-  if (cfg.skip_enable) return {"tsr_delay", "tsr_fifo", "tsr_pe_ws_skip", "tsr_ws_skip_ctrl"};
+  if (cfg.skip_enable && !cfg.has_top()) {
+    return {"tsr_delay", "tsr_fifo", "tsr_pe_ws_skip", "tsr_ws_skip_ctrl"};
+  }
   if (cfg.dataflow == Dataflow::WeightStationary) {
-    return {"tsr_delay",    "tsr_fifo",      "tsr_pe_ws",   "tsr_ws_ctrl", "tsr_sram_1r1w",
+    const char* pe = cfg.skip_enable ? "tsr_pe_ws_skip" : "tsr_pe_ws";
+    const char* ctrl = cfg.skip_enable ? "tsr_ws_skip_ctrl" : "tsr_ws_ctrl";
+    return {"tsr_delay",    "tsr_fifo",      pe,            ctrl,          "tsr_sram_1r1w",
             "tsr_spad",     "tsr_acc_mem",   "tsr_acc_banks", "tsr_divu",  "tsr_requant",
             "tsr_post_lane", "tsr_unit_seq", "tsr_dma_agen", "tsr_dma_rd", "tsr_dma_wr",
             "tsr_ld",       "tsr_ex",        "tsr_st",      "tsr_fetch",   "tsr_csr",
@@ -329,6 +333,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
 
   Design d;
   d.modules.push_back(std::move(m));
+  if (cfg.has_top()) d.modules.push_back(build_top(cfg));
   d.externs = leaf_modules();
   return d;
 }
@@ -537,10 +542,12 @@ ir::Module build_top(const AccelConfig& cfg) {
   Module t;
   t.name = "tsr_top";
   t.comment = fmt::format(
-      "tessera accelerator '{}': {}x{} weight-stationary array, scratchpad {} rows x {} B in {} "
+      "tessera accelerator '{}': {}x{} weight-stationary array{}, scratchpad {} rows x {} B in {} "
       "bank(s),\naccumulator {} rows x {} int32 in 2 banks, {}-bit AXI4 DMA master, AXI4-Lite "
       "CSRs.\nCommand set and CSR map: docs/commands.md; block diagram: docs/architecture.md.",
-      cfg.name, cfg.rows, cfg.cols, cfg.sp_rows, cfg.sp_row_bytes, cfg.sp_banks, cfg.acc_rows,
+      cfg.name, cfg.rows, cfg.cols,
+      cfg.skip_enable ? fmt::format(" with zero skipping (depth {})", cfg.skip_depth) : "",
+      cfg.sp_rows, cfg.sp_row_bytes, cfg.sp_banks, cfg.acc_rows,
       cfg.cols, cfg.bus_bits);
   t.ports = accel_ports(cfg.bus_bytes);
   Instance inst;
@@ -559,6 +566,8 @@ ir::Module build_top(const AccelConfig& cfg) {
                  {"CoreMExt", cfg.core_m_ext ? 1 : 0},
                  {"CoreImemKib", cfg.core_imem_kib},
                  {"CoreDmemKib", cfg.core_dmem_kib}};
+  // Zero-skip variants only, so that the dense variants' tsr_top stays as it was.
+  if (cfg.skip_enable) inst.params.push_back({"SkipDepth", cfg.skip_depth});
   for (const auto& port : t.ports) inst.conns.push_back({port.name, ir::ref(port.name)});
   t.instances.push_back(std::move(inst));
   return t;

@@ -60,6 +60,10 @@ std::string verilog_include(const AccelConfig& cfg, const std::vector<std::strin
   for (const auto& k : constants(cfg)) {
     s += fmt::format("// {}\n`define {} {}\n", k.doc, k.macro, k.value);
   }
+  if (cfg.skip_enable) {
+    s += "// tsr_array is the zero-skip array (skip_en_i, a_zp_i, cnt_*_o): tsr_accel's choice.\n"
+         "`define TSR_ARRAY_SKIP\n";
+  }
   s += "\n`endif  // TSR_PARAMS_VH_\n";
   return s;
 }
@@ -217,7 +221,7 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
                "Accumulator rows of C int32 lanes (both banks)."});
   v.push_back({"TSR_DMA_BUS_BYTES", std::to_string(cfg.bus_bytes), "AXI4 data width in bytes."});
   v.push_back({"TSR_HAS_TOP", cfg.has_top() ? "1" : "0",
-               "1 when the variant has the accelerator top tsr_top (weight-stationary, no skip)."});
+               "1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2)."});
   return v;
 }
 

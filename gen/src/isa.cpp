@@ -120,10 +120,17 @@ const std::vector<Command>& commands() {
        "(oy, ox) reads input pixel (oy*stride_h + ky - pad_top, ox*stride_w + kx - pad_left), "
        "or a vector of `in_zp` where that lies outside the input. Results go to accumulator row "
        "`acc_addr + oy * out_w + ox`: the first pass overwrites unless `accumulate` is set, "
-       "later passes add.",
+       "later passes add. On zero-skip variants (docs/skip.md) the array computes "
+       "sum((a - in_zp) * w); with skip.depth 2 a pass covers chunks 2g and 2g+1 of one tap "
+       "(chunk 2g+1 read from the mirrored copy, row XOR sp_bank_rows; past the last chunk it is "
+       "in_zp), its weight tile has 2R rows at `w_addr + ((g * k_h + ky) * k_w + kx) * 2R`, and "
+       "row r*2 + j holds input channel (2g+j)*R + r.",
        concat(
            {
                {"accumulate", 0, 16, 1, false, "Add the first pass onto the accumulator rows."},
+               {"skip", 0, 17, 1, false,
+                "Zero-skip variants: skip the array steps of activations equal to in_zp (results "
+                "are the same either way; ignored on dense variants)."},
                {"in_addr", 1, 0, 16, false, "Scratchpad row of input pixel (0, 0), chunk 0."},
                {"w_addr", 1, 16, 16, false, "Scratchpad row of the first weight tile."},
                {"acc_addr", 2, 0, 16, false, "First accumulator row written."},
@@ -345,13 +352,18 @@ const std::vector<Counter>& counters() {
       {"ST_STALL", "Store unit: cycles with a command but no progress."},
       {"ST_IDLE", "Store unit: cycles without a command."},
       {"ARRAY_ROWS", "Activation vectors fed into the array."},
-      {"ARRAY_MACS", "Multiply-accumulates done by the array (R*C per activation vector)."},
+      {"ARRAY_MACS", "Multiply-accumulates issued to the array (R*C per activation vector; D*R*C per beat on "
+       "zero-skip variants, skipped ones included)."},
       {"VECTOR_OPS", "Lane operations done by the vector lanes (C per row)."},
       {"DMA_RD_BYTES", "Bytes read over AXI (command fetch included)."},
       {"DMA_WR_BYTES", "Bytes written over AXI (strobed bytes)."},
       {"CMDS", "Commands retired."},
       {"ESC_CYCLES", "Cycles an ESCAPE waits for the core (hand-over until ESC_DONE or a halt)."},
       {"ESC_INSTRET", "Instructions the escape core retires while an ESCAPE waits for it."},
+      {"SKIP_CYCLES",
+       "Zero-skip variants: row-steps the array skipped (D - steps per row and pixel; 0 on dense "
+       "variants)."},
+      {"GATED_MACS", "Zero-skip variants: PE multiply-accumulates gated on zero activations."},
   };
   return c;
 }

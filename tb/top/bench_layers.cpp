@@ -152,6 +152,7 @@ dev::DeviceParams params_of(const std::string& variant) {
   p.acc_rows = num("TSR_ACC_ROWS");
   p.acc_bank_rows = num("TSR_ACC_BANK_ROWS");
   p.bus_bytes = num("TSR_DMA_BUS_BYTES");
+  if (k.contains("TSR_SKIP_ENABLE") && num("TSR_SKIP_ENABLE") != 0) p.skip_depth = num("TSR_SKIP_DEPTH");
   return p;
 }
 

@@ -44,6 +44,7 @@ DeviceParams device() {
   p.acc_rows = TSR_ACC_ROWS;
   p.acc_bank_rows = TSR_ACC_BANK_ROWS;
   p.bus_bytes = TSR_DMA_BUS_BYTES;
+  p.skip_depth = TSR_SKIP_ENABLE ? TSR_SKIP_DEPTH : 0;
   return p;
 }
 
@@ -113,11 +114,45 @@ void expect_same(const ref::QTensor& got, const ref::QTensor& want, const std::s
   EXPECT_TRUE(msg.empty()) << what << ": " << msg;
 }
 
+// Zero-skip variant (docs/skip.md): every layer runs with skipping on and off.
+constexpr bool kSkipVariant = TSR_SKIP_ENABLE != 0;
+constexpr uint64_t kBeatMacs =
+    uint64_t{TSR_ARRAY_ROWS} * TSR_ARRAY_COLS * (kSkipVariant ? TSR_SKIP_DEPTH : 1);
+
+// ReLU-like activations for the zero-skip variants: a random share (0..95 %) of the elements set
+// to the zero point, in runs as after a ReLU. Dense variants keep their inputs.
+void zp_heavy(ref::QTensor& t, std::mt19937_64& rng) {
+  if (!kSkipVariant) return;
+  const int share = static_cast<int>(rng() % 96);
+  bool run = false;
+  for (auto& v : t.data) {
+    if (rng() % 4 == 0) run = static_cast<int>(rng() % 100) < share;
+    if (run) v = static_cast<int8_t>(t.zero_point);
+  }
+}
+
+void check_program_mode(const Program& p, const ref::QTensor& want, std::mt19937_64& rng,
+                        const std::string& what);
+
 // Runs a lowered program on the reference device and on the RTL and compares both with `want`.
 // A failing RTL run (mismatch, error status, or a hang caught by the watchdog) is repeated with an
-// FST wave, whose path and gtkwave command are part of the failure message.
+// FST wave, whose path and gtkwave command are part of the failure message. On zero-skip variants
+// the program runs twice, with MATMUL.skip set and clear.
 void check_program(const Program& p, const ref::QTensor& want, std::mt19937_64& rng,
                    const std::string& what) {
+  if (!kSkipVariant) {
+    check_program_mode(p, want, rng, what);
+    return;
+  }
+  for (const bool skip : {true, false}) {
+    Program q = p;
+    tsr::dev::set_matmul_skip(q, skip);
+    check_program_mode(q, want, rng, what + (skip ? " skip on" : " skip off"));
+  }
+}
+
+void check_program_mode(const Program& p, const ref::QTensor& want, std::mt19937_64& rng,
+                        const std::string& what) {
   const auto dev = tsr::dev::run_program(device(), p, rng());
   ASSERT_TRUE(dev.result.ok()) << what << ": reference device: " << dev.result.summary();
   expect_same(dev.output, want, what + " (reference device)");
@@ -137,10 +172,18 @@ void check_program(const Program& p, const ref::QTensor& want, std::mt19937_64& 
           return fmt::format("CMDS counter {} != {} commands", rtl.run.counter(TSR_CNT_CMDS),
                              p.commands.size());
         }
-        if (rtl.run.counter(TSR_CNT_ARRAY_MACS) !=
-            rtl.run.counter(TSR_CNT_ARRAY_ROWS) * TSR_ARRAY_ROWS * TSR_ARRAY_COLS) {
-          return "ARRAY_MACS != R*C*ARRAY_ROWS";
+        if (rtl.run.counter(TSR_CNT_ARRAY_MACS) != rtl.run.counter(TSR_CNT_ARRAY_ROWS) * kBeatMacs) {
+          return "ARRAY_MACS != (D)*R*C*ARRAY_ROWS";
         }
+        // The skip counters, against the reference device's count from the data (0 if dense).
+        if (rtl.run.counter(TSR_CNT_SKIP_CYCLES) != dev.result.total.skip_steps ||
+            rtl.run.counter(TSR_CNT_GATED_MACS) != dev.result.total.gated_macs) {
+          return fmt::format("SKIP_CYCLES {} GATED_MACS {}, expected {} and {}",
+                             rtl.run.counter(TSR_CNT_SKIP_CYCLES),
+                             rtl.run.counter(TSR_CNT_GATED_MACS), dev.result.total.skip_steps,
+                             dev.result.total.gated_macs);
+        }
+        if (std::getenv("TSR_DEBUG_SKIP")) fmt::print("{}: cycles {} skip {} gated {} rows {}\n", what, rtl.run.counter(TSR_CNT_CYCLES), rtl.run.counter(TSR_CNT_SKIP_CYCLES), rtl.run.counter(TSR_CNT_GATED_MACS), rtl.run.counter(TSR_CNT_ARRAY_ROWS));
         return compare(rtl.output, want);
       });
   EXPECT_TRUE(msg.empty()) << what << " (RTL): " << msg;
@@ -169,7 +212,8 @@ std::string run_conv(const ConvCase& cc, std::mt19937_64& rng) {
   const std::string what = fmt::format("conv {}x{}x{} -> {} k{} s{} {}", cc.h, cc.w, cc.cin,
                                        cc.cout, cc.k, cc.stride,
                                        cc.pad == ref::Padding::Same ? "same" : "valid");
-  const auto in = random_tensor(rng, {1, cc.h, cc.w, cc.cin}, static_cast<int>(rng() % 21) - 10);
+  auto in = random_tensor(rng, {1, cc.h, cc.w, cc.cin}, static_cast<int>(rng() % 21) - 10);
+  zp_heavy(in, rng);
   const auto filt = random_tensor(rng, {cc.cout, cc.k, cc.k, cc.cin}, 0, -127, 127);
   const auto bias = random_bias(rng, cc.cout);
   const auto win = ref::make_window(cc.pad, in.shape, cc.k, cc.k, cc.stride, cc.stride);
@@ -276,7 +320,8 @@ TEST_F(Top, DepthwiseConv) {
 TEST_F(Top, FullyConnected) {
   for (int i = 0; i < 2; ++i) {
     const int k = int(rng_() % 60) + 1, o = int(rng_() % 20) + 1, rows = int(rng_() % 3) + 1;
-    const auto in = random_tensor(rng_, {rows, 1, 1, k}, static_cast<int>(rng_() % 21) - 10);
+    auto in = random_tensor(rng_, {rows, 1, 1, k}, static_cast<int>(rng_() % 21) - 10);
+    zp_heavy(in, rng_);
     const auto filt = random_tensor(rng_, {o, 1, 1, k}, 0, -127, 127);
     const auto bias = random_bias(rng_, o);
     const auto oq = random_oq(rng_, o, 60.0F * std::sqrt(float(k)));

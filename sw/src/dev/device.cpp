@@ -41,6 +41,7 @@ DeviceParams DeviceParams::from_config(const gen::AccelConfig& cfg) {
   p.core_imem_bytes = static_cast<uint32_t>(cfg.core_imem_kib) * 1024;
   p.core_dmem_bytes = static_cast<uint32_t>(cfg.core_dmem_kib) * 1024;
   p.sp_row_stride = static_cast<int>(gen::memmap::spad_row_stride(cfg));
+  p.skip_depth = cfg.skip_enable ? cfg.skip_depth : 0;
   if (p.rows < 1 || p.cols < 1 || p.sp_row_bytes < std::max(p.rows, p.cols) || p.sp_rows < 1 ||
       p.acc_rows < 1 || p.bus_bytes < 1 || p.sp_bank_rows < 1 || p.acc_bank_rows < 1) {
     fail("device parameters of config '{}' are incomplete (was the config validated?)", cfg.name);
@@ -154,8 +155,17 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t chunks = static_cast<uint64_t>(f("chunks"));
     fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")), 1, 0, pix * chunks});
+    // Zero-skip arrays with two chunks a beat: odd chunks from the mirrored copy, 2R weight rows
+    // per chunk pair (docs/skip.md).
+    const uint64_t d = static_cast<uint64_t>(std::max(1, p.skip_depth));
+    if (d > 1 && chunks > 1) {
+      fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")) ^
+                                static_cast<uint64_t>(p.sp_bank_rows),
+                            1, 0, pix * chunks});
+    }
     fp.sp_read.push_back({static_cast<uint64_t>(f("w_addr")), 1, 0,
-                          chunks * static_cast<uint64_t>(f("k_h") * f("k_w")) * R});
+                          (chunks + d - 1) / d * static_cast<uint64_t>(f("k_h") * f("k_w")) * R *
+                              d});
     const Strided out{static_cast<uint64_t>(f("acc_addr")), 1, 0,
                       static_cast<uint64_t>(f("out_h") * f("out_w"))};
     fp.acc_write.push_back(out);
@@ -190,6 +200,8 @@ CommandStats& CommandStats::operator+=(const CommandStats& o) {
   macs += o.macs;
   useful_macs += o.useful_macs;
   vector_ops += o.vector_ops;
+  skip_steps += o.skip_steps;
+  gated_macs += o.gated_macs;
   dma_rd_bytes += o.dma_rd_bytes;
   dma_wr_bytes += o.dma_wr_bytes;
   dma_rd_beats += o.dma_rd_beats;
@@ -517,9 +529,20 @@ RefDevice::Check RefDevice::check(const Command& c) const {
     if (f("chunks") == 0) return bad("chunks is 0");
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t ch = static_cast<uint64_t>(f("chunks"));
+    const uint64_t d = static_cast<uint64_t>(std::max(1, p_.skip_depth));
+    const bool pair = d > 1 && ch > 1;  // odd chunks come from the mirrored copy
+    if (pair && p_.sp_banks < 2) {
+      return bad(fmt::format("{} chunks on a depth-{} zero-skip array need the mirrored copy in a "
+                             "second scratchpad bank; this variant has {}",
+                             ch, d, p_.sp_banks));
+    }
     if (auto x = sp_end("input", static_cast<uint64_t>(f("in_addr")), pix * ch)) return *x;
+    if (pair) {
+      if (auto x = one_bank("mirrored input", static_cast<uint64_t>(f("in_addr")), pix * ch))
+        return *x;
+    }
     if (auto x = sp_end("weight", static_cast<uint64_t>(f("w_addr")),
-                        ch * static_cast<uint64_t>(f("k_h") * f("k_w") * R)))
+                        (ch + d - 1) / d * d * static_cast<uint64_t>(f("k_h") * f("k_w") * R)))
       return *x;
     if (auto x = acc_end("output", static_cast<uint64_t>(f("acc_addr")),
                          static_cast<uint64_t>(f("out_h") * f("out_w"))))
@@ -705,6 +728,68 @@ CommandStats RefDevice::execute(const Command& c) {
     const std::vector<int8_t> zp_row(static_cast<size_t>(S), static_cast<int8_t>(f("in_zp")));
     std::vector<uint64_t> nzw(static_cast<size_t>(R));
     std::vector<int32_t> sum(static_cast<size_t>(C));
+    if (p_.skip_depth > 0) {
+      // Zero-skip array (docs/skip.md): sum((a - in_zp) * w) over D chunks a beat; chunk 2g+j
+      // (j >= 1) read from the mirrored copy (row XOR bank rows), in_zp past the last chunk; the
+      // pass's weight tile has D*R rows, row r*D + j for input lane r of chunk j.
+      const int D = p_.skip_depth;
+      const int zp = static_cast<int>(f("in_zp"));
+      const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
+      const int groups = (chunks + D - 1) / D;
+      const bool skip = f("skip") != 0;
+      std::vector<int> nnz(static_cast<size_t>(R));
+      for (int g = 0; g < groups; ++g) {
+        for (int ky = 0; ky < kh; ++ky) {
+          for (int kx = 0; kx < kw; ++kx) {
+            const bool first = g == 0 && ky == 0 && kx == 0 && !accumulate;
+            const uint64_t tile =
+                w0 + static_cast<uint64_t>(((g * kh + ky) * kw + kx) * R * D);
+            for (int oy = 0; oy < out_h; ++oy) {
+              const int iy = oy * sh + ky - pt;
+              for (int ox = 0; ox < out_w; ++ox) {
+                const int ix = ox * sw + kx - pl;
+                const bool pad = iy < 0 || iy >= in_h || ix < 0 || ix >= in_w;
+                std::fill(sum.begin(), sum.end(), 0);
+                std::fill(nnz.begin(), nnz.end(), 0);
+                for (int j = 0; j < D; ++j) {
+                  const int ch = g * D + j;
+                  uint64_t row = in0 + static_cast<uint64_t>((iy * in_w + ix) * chunks + ch);
+                  if (j > 0) row ^= bank_rows;
+                  const int8_t* x = pad || ch >= chunks ? zp_row.data() : sp_at(row);
+                  for (int r = 0; r < R; ++r) {
+                    if (int{x[r]} != zp) ++nnz[static_cast<size_t>(r)];
+                    if (int{x[r]} == zp) continue;
+                    const int8_t* wr = sp_at(tile + static_cast<uint64_t>(r * D + j));
+                    for (int l = 0; l < C; ++l) {
+                      if (wr[l] != 0) ++st.useful_macs;
+                      sum[static_cast<size_t>(l)] =
+                          ref::mac_i8_zp(sum[static_cast<size_t>(l)], x[r], zp, wr[l]);
+                    }
+                  }
+                }
+                for (const int n : nnz) {
+                  if (skip) {
+                    st.skip_steps += static_cast<uint64_t>(D - std::max(1, n));
+                    st.gated_macs += n == 0 ? static_cast<uint64_t>(C) : 0;
+                  } else {
+                    st.gated_macs += static_cast<uint64_t>(D - n) * static_cast<uint64_t>(C);
+                  }
+                }
+                int32_t* a = acc_at(acc0 + static_cast<uint64_t>(oy * out_w + ox));
+                for (int l = 0; l < C; ++l) {
+                  a[l] = first ? sum[static_cast<size_t>(l)]
+                               : ref::wrap_add(a[l], sum[static_cast<size_t>(l)]);
+                }
+                ++st.array_rows;
+              }
+            }
+          }
+        }
+      }
+      st.macs = st.array_rows * static_cast<uint64_t>(R) * static_cast<uint64_t>(C) *
+                static_cast<uint64_t>(D);
+      return st;
+    }
     for (int ch = 0; ch < chunks; ++ch) {
       for (int ky = 0; ky < kh; ++ky) {
         for (int kx = 0; kx < kw; ++kx) {

@@ -187,6 +187,7 @@ Command store(const StoreFields& f) {
 Command matmul(const MatmulFields& f) {
   CommandBuilder b("MATMUL");
   b.set("accumulate", f.accumulate ? 1 : 0)
+      .set("skip", f.skip ? 1 : 0)
       .set("in_addr", f.in_addr)
       .set("w_addr", f.w_addr)
       .set("acc_addr", f.acc_addr)

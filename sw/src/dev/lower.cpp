@@ -10,6 +10,7 @@
 
 #include "tessera/dev/program.h"
 #include "tessera/error.h"
+#include "tessera/gen/isa.h"
 #include "tessera/ref/gemm.h"
 #include "tessera/ref/quant.h"
 
@@ -831,6 +832,56 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 // ---- MATMUL layers (conv2d, fully connected) ----
 
 // input NHWC (g.n, g.h, g.w, g.cin); filter OHWI (g.cout, g.kh, g.kw, g.cin); bias empty or cout.
+// ---- zero-skip variants (docs/skip.md) ----
+// A skip array takes D chunks of a pixel a beat and subtracts in_zp itself: MATMUL passes cover
+// chunk groups of D, a pass's weight tile has D*R rows (row r*D + j: lane r of chunk j), and the
+// bias is not folded. With D = 2 the odd chunks are read from a mirrored copy of the input in the
+// partner bank (LOAD mirror), so the input tiles live in bank 0, their copies at the same rows of
+// bank 1, and the weight slots at the top of bank 1.
+struct SkipLayout {
+  int depth = 1;      // chunks per beat (1 on dense variants)
+  bool pair = false;  // odd chunks from the mirrored copy
+  int64_t tile_rows(int chunks, int taps, int R) const {
+    return int64_t{(chunks + depth - 1) / depth} * taps * R * depth;
+  }
+  // Row of input channel ic at tap t within an output block's weight rows.
+  int64_t row(int ic, int t, int taps, int R) const {
+    const int c = ic / R, r = ic % R;
+    if (depth == 1) return (int64_t{c} * taps + t) * R + r;
+    return (int64_t{c / depth} * taps + t) * R * depth + int64_t{r} * depth + c % depth;
+  }
+};
+
+SkipLayout skip_layout(const DeviceParams& dp, int chunks) {
+  SkipLayout s;
+  s.depth = std::max(1, dp.skip_depth);
+  s.pair = s.depth > 1 && chunks > 1;
+  return s;
+}
+
+// The scratchpad areas of a MATMUL whose input is mirrored (SkipLayout::pair).
+SpPlan plan_sp_mirrored(const Lowering& L, int64_t wslot, int nblk, int& n_wslots) {
+  const DeviceParams& dp = L.dp();
+  const int64_t br = dp.sp_bank_rows;
+  if (dp.sp_banks < 2) {
+    L.err(fmt::format("a depth-{} zero-skip array reads two chunks a beat from a mirrored input; "
+                      "this variant has {} scratchpad bank(s)",
+                      dp.skip_depth, dp.sp_banks));
+  }
+  n_wslots = nblk > 1 && 2 * wslot <= br / 2 ? 2 : 1;
+  if (n_wslots * wslot >= br) {
+    L.err(fmt::format("weights and parameters of one output block need {} scratchpad rows; a "
+                      "mirrored input leaves {} of the {}-row bank",
+                      wslot, br - 1, br));
+  }
+  SpPlan p;
+  p.act_base = 0;
+  p.act_rows = br - n_wslots * wslot;
+  p.w_base = br + p.act_rows;
+  p.w_rows = n_wslots * wslot;
+  return p;
+}
+
 Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> input, int32_t in_zp,
                      std::span<const int8_t> filter, std::span<const int32_t> bias,
                      const ref::OutputQuant& oq, const ref::Shape4& out_shape) {
@@ -863,10 +914,12 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   }
   const int nblk = static_cast<int>(ceil_div(g.cout, C));
   const int taps = g.kh * g.kw;
-  const int64_t wrows = int64_t{chunks} * taps * R;
+  const SkipLayout skl = skip_layout(dp, chunks);
+  const int64_t wrows = skl.tile_rows(chunks, taps, R);
   const int64_t prows = dp.param_rows();
 
-  // Weights in tile order, the zero point folded into the bias.
+  // Weights in tile order, the zero point folded into the bias (not on zero-skip variants, whose
+  // array subtracts it).
   std::vector<uint8_t> wbytes(static_cast<size_t>(nblk * wrows * C), 0);
   std::vector<int32_t> folded(static_cast<size_t>(g.cout));
   for (int oc = 0; oc < g.cout; ++oc) {
@@ -875,15 +928,17 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
       for (int ic = 0; ic < g.cin; ++ic) {
         const int8_t w = filter[(static_cast<size_t>(oc) * taps + t) * g.cin + ic];
         wsum += w;
-        const int ob = oc / C, l = oc % C, c = ic / R, j = ic % R;
-        const int64_t row = int64_t{ob} * wrows + (int64_t{c} * taps + t) * R + j;
+        const int ob = oc / C, l = oc % C;
+        const int64_t row = int64_t{ob} * wrows + skl.row(ic, t, taps, R);
         wbytes[static_cast<size_t>(row * C + l)] = static_cast<uint8_t>(w);
       }
     }
     const int64_t b = bias.empty() ? 0 : bias[static_cast<size_t>(oc)];
-    folded[static_cast<size_t>(oc)] = ref::wrap_i32(b - int64_t{in_zp} * wsum);
+    folded[static_cast<size_t>(oc)] =
+        ref::wrap_i32(dp.skip_depth > 0 ? b : b - int64_t{in_zp} * wsum);
   }
-  if (const auto kf = plan_kw_fold(dp, g, nblk)) {
+  // (not on zero-skip variants: the fold has its own weight layout and a folded bias)
+  if (const auto kf = dp.skip_depth > 0 ? std::nullopt : plan_kw_fold(dp, g, nblk)) {
     return lower_kw_fold(L, g, *kf, input, in_zp, filter, folded, oq, out_shape);
   }
   const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded, oq);
@@ -897,7 +952,8 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   const uint64_t out_addr = L.region("output", poison(out_shape.elements()));
 
   int n_wslots = 0;
-  const SpPlan sp = plan_sp(L, wslot, nblk, n_wslots);
+  const SpPlan sp = skl.pair ? plan_sp_mirrored(L, wslot, nblk, n_wslots)
+                             : plan_sp(L, wslot, nblk, n_wslots);
   // A band should stream at least 2R + C - 3 pixels per pass: below that every pass of the
   // weight-stationary array waits for its weight tile (docs/architecture.md).
   ActPlan ap = plan_act(L, g, chunks, sp, true, kBands, 2 * int64_t{R} + C - 3);
@@ -981,9 +1037,9 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
       auto pixels = [&](int64_t p0, int64_t npix, int64_t spa) {
         const uint64_t a = in_addr + static_cast<uint64_t>(p0 * g.cin);
         if (g.cin % R == 0 || chunks == 1) {
-          L.load_contig(a, npix * g.cin, std::min(g.cin, R), spa);
+          L.load_contig(a, npix * g.cin, std::min(g.cin, R), spa, skl.pair);
         } else {  // overlapping rows: garbage lanes above cin meet zero weight rows
-          L.load_strided(a, npix, int64_t{chunks} * R, g.cin, R, spa);
+          L.load_strided(a, npix, int64_t{chunks} * R, g.cin, R, spa, skl.pair);
         }
       };
       // Subsampled pixels: row bytes as the plain loads give them, one pixel per row below R
@@ -1018,7 +1074,8 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
       }
     }
     const int64_t acc = (step % 2) * dp.acc_bank_rows;
-    L.emit(matmul({.in_addr = abase,
+    L.emit(matmul({.skip = dp.skip_depth > 0 && dp.skip,
+                   .in_addr = abase,
                    .w_addr = wbase,
                    .acc_addr = acc,
                    .in_zp = in_zp,
@@ -1615,6 +1672,15 @@ void write_command_region(Program& p) {
   const uint64_t off = it->addr - p.dram_base;
   p.dram.resize(std::max<uint64_t>(p.dram.size(), round_up(off + bytes.size(), kAlign)), 0);
   std::copy(bytes.begin(), bytes.end(), p.dram.begin() + static_cast<ptrdiff_t>(off));
+}
+
+void set_matmul_skip(Program& p, bool skip) {
+  const auto& mm = gen::isa::command("MATMUL");
+  const auto& f = gen::isa::field(mm, "skip");
+  for (auto& c : p.commands) {
+    if (find_spec(c) == &mm) put_field(c, mm.name, f, skip ? 1 : 0);
+  }
+  write_command_region(p);
 }
 
 RefDevice make_device(const DeviceParams& dp, const Program& p) {

@@ -56,6 +56,7 @@ VariantInfo variant_from_manifest(const std::string& manifest_path) {
   v.dp.acc_bank_rows = num("TSR_ACC_BANK_ROWS");
   v.dp.bus_bytes = num("TSR_DMA_BUS_BYTES");
   v.clock_mhz = num("TSR_CLOCK_MHZ");
+  if (k.contains("TSR_SKIP_ENABLE") && num("TSR_SKIP_ENABLE") != 0) v.dp.skip_depth = num("TSR_SKIP_DEPTH");
   if (k.contains("TSR_CORE_ENABLE")) {
     v.dp.has_core = num("TSR_CORE_ENABLE") != 0;
     v.dp.core_m_ext = num("TSR_CORE_M_EXT") != 0;

@@ -54,7 +54,11 @@ struct AccelConfig {
   std::string hash;      // 16 hex digits over the canonical parameter list
 
   std::string dataflow_name() const;  // "ws" or "os"
-  bool has_top() const { return dataflow == Dataflow::WeightStationary && !skip_enable; }
+  // The accelerator top: weight-stationary, dense or zero-skip with at most two chunks a beat
+  // (the execute unit reads two scratchpad rows a cycle; docs/skip.md).
+  bool has_top() const {
+    return dataflow == Dataflow::WeightStationary && (!skip_enable || skip_depth <= 2);
+  }
 };
 
 enum class ParamKind { Int, Enum, String, Bool };

@@ -64,6 +64,11 @@ struct DeviceParams {
   bool core_m_ext = false;
   uint32_t core_imem_bytes = 0, core_dmem_bytes = 0;
   int sp_row_stride = 0;  // bytes per scratchpad row in the core's window (power of two >= 4)
+  // Zero skipping ([skip] keys, docs/skip.md): 0 on dense variants, else the array's depth D (a
+  // beat carries D chunks; the array computes sum((a - in_zp) * w)). `skip` is what the lowering
+  // puts into MATMUL.skip (false runs the same array without skipping, for A/B runs).
+  int skip_depth = 0;
+  bool skip = true;
 
   static DeviceParams from_config(const gen::AccelConfig& cfg);
   // Rows of one PARAMS block: ceil(4C / sp_row_bytes) rows of biases, as many of multipliers, one
@@ -107,6 +112,11 @@ struct CommandStats {
   uint64_t macs = 0;          // R * C per array row
   uint64_t useful_macs = 0;   // of those, products with a non-zero weight and a non-zero input
   uint64_t vector_ops = 0;    // VECTOR: C lane operations per row
+  // Zero-skip variants (docs/skip.md), as the array counts them (SKIP_CYCLES, GATED_MACS): per
+  // beat and row with nnz of its D activations != in_zp, skipping on: D - max(1, nnz) steps
+  // skipped and C MACs gated when nnz = 0; skipping off: (D - nnz) * C MACs gated.
+  uint64_t skip_steps = 0;
+  uint64_t gated_macs = 0;
   uint64_t dma_rd_bytes = 0;  // payload bytes read (LOAD)
   uint64_t dma_wr_bytes = 0;  // payload bytes written (STORE)
   uint64_t dma_rd_beats = 0;  // bus beats: each DRAM row rounded out to bus_bytes alignment

@@ -114,6 +114,7 @@ struct WindowFields {
 };
 struct MatmulFields {
   bool accumulate = false;
+  bool skip = false;  // zero-skip variants: skip activations equal to in_zp
   int64_t in_addr = 0;
   int64_t w_addr = 0;
   int64_t acc_addr = 0;

@@ -103,6 +103,10 @@ std::vector<Command> insert_tokens(const std::vector<Command>& cmds, const Devic
 // Re-encodes p.commands into the "commands" region (the last region; grows the image if needed).
 void write_command_region(Program& p);
 
+// Sets the `skip` field of every MATMUL (zero-skip variants: skip on / off, same results) and
+// rewrites the command region.
+void set_matmul_skip(Program& p, bool skip);
+
 // The average-pool division of STORE mode avg: q = ((n + half) * magic) >> shift equals
 // floor((n + half) / count) for every n + half < 2^20 (proved in lower.cpp and verified there).
 struct AvgDivisor {

@@ -28,4 +28,9 @@ inline int32_t mac_i8(int32_t acc, int8_t a, int8_t b) {
   return wrap_add(acc, static_cast<int32_t>(a) * static_cast<int32_t>(b));
 }
 
+// The same with the activation's zero point subtracted first (the zero-skip array's step).
+inline int32_t mac_i8_zp(int32_t acc, int8_t a, int32_t a_zp, int8_t b) {
+  return wrap_add(acc, (static_cast<int32_t>(a) - a_zp) * static_cast<int32_t>(b));
+}
+
 }  // namespace tsr::ref
