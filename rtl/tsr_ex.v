@@ -299,7 +299,9 @@ module tsr_ex #(
       assign s1_beat = {(s1c_pad_q ? {Rows{pad_val}} : w_rdata_i[8*Rows-1:0]),
                         s1_data[8*Rows-1:0]};
     end else begin : g_beat1
-      assign s1_beat = s1_data[8*Rows-1:0];
+      wire unused_c1;
+      assign unused_c1 = s1c_pad_q;  // one chunk a beat: no second read
+      assign s1_beat   = s1_data[8*Rows-1:0];
     end
   endgenerate
   assign a_fifo_push = s1_valid_q && is_mm;

@@ -97,6 +97,9 @@ localparam integer TSR_OP_MATMUL = 3;
 // Add the first pass onto the accumulator rows.
 localparam integer TSR_F_MATMUL_ACCUMULATE_LSB = 16;
 localparam integer TSR_F_MATMUL_ACCUMULATE_W = 1;
+// Zero-skip variants: skip the array steps of activations equal to in_zp (results are the same either way; ignored on dense variants).
+localparam integer TSR_F_MATMUL_SKIP_LSB = 17;
+localparam integer TSR_F_MATMUL_SKIP_W = 1;
 // Scratchpad row of input pixel (0, 0), chunk 0.
 localparam integer TSR_F_MATMUL_IN_ADDR_LSB = 32;
 localparam integer TSR_F_MATMUL_IN_ADDR_W = 16;
@@ -389,7 +392,7 @@ localparam integer TSR_CNT_ST_STALL = 8;
 localparam integer TSR_CNT_ST_IDLE = 9;
 // Activation vectors fed into the array.
 localparam integer TSR_CNT_ARRAY_ROWS = 10;
-// Multiply-accumulates done by the array (R*C per activation vector).
+// Multiply-accumulates issued to the array (R*C per activation vector; D*R*C per beat on zero-skip variants, skipped ones included).
 localparam integer TSR_CNT_ARRAY_MACS = 11;
 // Lane operations done by the vector lanes (C per row).
 localparam integer TSR_CNT_VECTOR_OPS = 12;
@@ -403,7 +406,11 @@ localparam integer TSR_CNT_CMDS = 15;
 localparam integer TSR_CNT_ESC_CYCLES = 16;
 // Instructions the escape core retires while an ESCAPE waits for it.
 localparam integer TSR_CNT_ESC_INSTRET = 17;
+// Zero-skip variants: row-steps the array skipped (D - steps per row and pixel; 0 on dense variants).
+localparam integer TSR_CNT_SKIP_CYCLES = 18;
+// Zero-skip variants: PE multiply-accumulates gated on zero activations.
+localparam integer TSR_CNT_GATED_MACS = 19;
 // number of performance counters
-localparam integer TSR_CNT_NUM = 18;
+localparam integer TSR_CNT_NUM = 20;
 
 /* verilator lint_on UNUSEDPARAM */

@@ -96,6 +96,9 @@
 // Add the first pass onto the accumulator rows.
 #define TSR_F_MATMUL_ACCUMULATE_LSB 16u
 #define TSR_F_MATMUL_ACCUMULATE_W 1u
+// Zero-skip variants: skip the array steps of activations equal to in_zp (results are the same either way; ignored on dense variants).
+#define TSR_F_MATMUL_SKIP_LSB 17u
+#define TSR_F_MATMUL_SKIP_W 1u
 // Scratchpad row of input pixel (0, 0), chunk 0.
 #define TSR_F_MATMUL_IN_ADDR_LSB 32u
 #define TSR_F_MATMUL_IN_ADDR_W 16u
@@ -388,7 +391,7 @@
 #define TSR_CNT_ST_IDLE 9u
 // Activation vectors fed into the array.
 #define TSR_CNT_ARRAY_ROWS 10u
-// Multiply-accumulates done by the array (R*C per activation vector).
+// Multiply-accumulates issued to the array (R*C per activation vector; D*R*C per beat on zero-skip variants, skipped ones included).
 #define TSR_CNT_ARRAY_MACS 11u
 // Lane operations done by the vector lanes (C per row).
 #define TSR_CNT_VECTOR_OPS 12u
@@ -402,7 +405,11 @@
 #define TSR_CNT_ESC_CYCLES 16u
 // Instructions the escape core retires while an ESCAPE waits for it.
 #define TSR_CNT_ESC_INSTRET 17u
+// Zero-skip variants: row-steps the array skipped (D - steps per row and pixel; 0 on dense variants).
+#define TSR_CNT_SKIP_CYCLES 18u
+// Zero-skip variants: PE multiply-accumulates gated on zero activations.
+#define TSR_CNT_GATED_MACS 19u
 // number of performance counters
-#define TSR_CNT_NUM 18u
+#define TSR_CNT_NUM 20u
 
 #endif  // TSR_ISA_H_

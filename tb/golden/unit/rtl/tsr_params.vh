@@ -31,7 +31,7 @@
 `define TSR_CORE_IMEM_KIB 1
 // Escape core data memory in KiB (a power of two), at address 0x0001_0000; the stack starts at its top. (core.dmem_kib)
 `define TSR_CORE_DMEM_KIB 1
-// Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row issues one step per activation that differs from the zero point (at least one per pixel) and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per beat plus the zero point. See docs/skip.md. The variant has no tsr_top yet. (skip.enable)
+// Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row issues one step per activation that differs from the zero point (at least one per pixel) and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per beat plus the zero point. See docs/skip.md. With skip.depth <= 2 the variant has the accelerator top tsr_top; depth 4 builds the array only. (skip.enable)
 `define TSR_SKIP_ENABLE 0
 // Skip granularity: K indices per row and pixel (D); a beat carries D*R activations and a row spends max(1, non-zero of its D) cycles on a pixel. 1 = gating only, no skipping. (skip.depth)
 `define TSR_SKIP_DEPTH 2
@@ -71,7 +71,7 @@
 `define TSR_ACC_ROWS 512
 // AXI4 data width in bytes.
 `define TSR_DMA_BUS_BYTES 8
-// 1 when the variant has the accelerator top tsr_top (weight-stationary, no skip).
+// 1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2).
 `define TSR_HAS_TOP 0
 
 `endif  // TSR_PARAMS_VH_
