@@ -20,6 +20,7 @@
 #include "tessera/sim/bench.h"
 #include "tessera/top/bench_layers.h"
 #include "tessera/skip/bench_skip.h"
+#include "tessera/skip/bench_skip_rtl.h"
 #include "tessera/top/rtl_backend.h"
 #endif
 #ifdef TSR_WITH_SYNTH
@@ -79,6 +80,14 @@ int run(int argc, char** argv) {
   blay->add_option("--only", lopt.only, "Run only the layers whose 'name shape' contains this");
   blay->add_option("--wave", lopt.wave,
                    "Write an FST wave of the layer run (with --only; scripts/unit-timeline.py reads it)");
+  tsr::skip::BenchSkipRtlOptions srtl;
+  auto* bskiprtl = bench->add_subcommand(
+      "skip-rtl", "Zero skipping on the verilated accelerator: real-activation networks, array layer cycles "
+                  "dense / skip off / skip on, bit-exact (docs/skip.md)");
+  bskiprtl->add_option("--variant", srtl.variant, "Built-in zero-skip variant with a top (default: default_skip)");
+  bskiprtl->add_option("--dense", srtl.dense_variant, "Built-in dense variant of the same size (default: default)");
+  bskiprtl->add_option("--net", srtl.nets, "ic_resnet8 | person_detect (default: ic_resnet8)");
+  bskiprtl->add_option("--markdown", srtl.markdown_path, "Also write the tables as markdown to this file");
   tsr::core::BenchCoreOptions bcopt;
   tsr::skip::BenchSkipOptions skopt;
   auto* bskip = bench->add_subcommand(
@@ -126,6 +135,7 @@ int run(int argc, char** argv) {
   runc->add_flag("--profile", ropt.profile, "Placement, tiling and per-layer MACs, cycles, utilization, DMA bytes");
   runc->add_flag("--check", ropt.check, "Compare every layer with the interpreter; report the first difference");
   runc->add_flag("--progress", ropt.progress, "Progress bar (stderr)");
+  runc->add_flag("--no-skip", ropt.no_skip, "Zero-skip variants: run the MATMULs with skipping off");
 #endif
 
 #ifdef TSR_WITH_SYNTH
@@ -212,6 +222,7 @@ int run(int argc, char** argv) {
   if (crun->parsed()) return tsr::core::core_run(copt);
   if (bcore->parsed()) return tsr::core::bench_core(bcopt);
   if (bskip->parsed()) return tsr::skip::bench_skip(skopt);
+  if (bskiprtl->parsed()) return tsr::skip::bench_skip_rtl(srtl);
   if (bnets->parsed()) return tsr::top::bench_nets(nopt);
   if (runc->parsed()) {
     const auto rtl = tsr::top::rtl_factory();

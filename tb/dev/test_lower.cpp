@@ -27,9 +27,14 @@ using tsr::dev::Program;
 using tsr::dev::RunResult;
 namespace ref = tsr::ref;
 
+// A preset, or "<preset>_skip": the preset with the zero-skip array (depth 2, docs/skip.md).
 DeviceParams preset(const std::string& name) {
+  const bool skip = name.ends_with("_skip");
+  const std::string base = skip ? name.substr(0, name.size() - 5) : name;
+  std::vector<std::string> set;
+  if (skip) set = {"skip.enable=true", "skip.depth=2"};
   return DeviceParams::from_config(
-      tsr::gen::load_config(std::string(TSR_SOURCE_DIR) + "/gen/configs/" + name + ".toml", {}));
+      tsr::gen::load_config(std::string(TSR_SOURCE_DIR) + "/gen/configs/" + base + ".toml", set));
 }
 
 template <typename F>
@@ -188,9 +193,13 @@ Case random_add(const DeviceParams& dp, Gen& g, bool large = false) {
   return c;
 }
 
-// Runs a case under `seeds` scheduler seeds: no error, no hazard, tokens balanced, bit-exact.
-void check(const DeviceParams& dp, const Case& c, Gen& g, int seeds) {
+// Runs a case under `seeds` scheduler seeds: no error, no hazard, tokens balanced, bit-exact. On
+// zero-skip variants every other seed runs the program with MATMUL.skip clear (same results).
+void check(const DeviceParams& dp, const Case& c0, Gen& g, int seeds) {
+  Case off = c0;
+  if (dp.skip_depth > 0) tsr::dev::set_matmul_skip(off.prog, false);
   for (int k = 0; k < seeds; ++k) {
+    const Case& c = k % 2 == 1 && dp.skip_depth > 0 ? off : c0;
     const uint64_t s = g.u64();
     const tsr::dev::ProgramRun r = tsr::dev::run_program(dp, c.prog, s);
     ASSERT_TRUE(r.result.ok()) << dp.name << " " << c.desc << " scheduler seed " << s << ": "
@@ -274,10 +283,16 @@ TEST_P(LowerRandom, NarrowInputConvFoldsTheKernelWidth) {
     }
     check(dp, c, g, 3);
   }
-  EXPECT_GE(folded, 3) << "too few cases used the folded kernel";
+  if (dp.skip_depth > 0) {
+    EXPECT_EQ(folded, 0) << "zero-skip variants do not fold the kernel width (docs/skip.md)";
+  } else {
+    EXPECT_GE(folded, 3) << "too few cases used the folded kernel";
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, LowerRandom, ::testing::Values("tiny", "wide", "default"),
+INSTANTIATE_TEST_SUITE_P(Presets, LowerRandom,
+                         ::testing::Values("tiny", "wide", "default", "tiny_skip", "wide_skip",
+                                           "default_skip"),
                          [](const auto& p) { return p.param; });
 
 // ---- Tiling corner cases (tiny: 128-row accumulator banks, 1024-row scratchpad banks) ----

@@ -55,6 +55,9 @@ class RtlBackend : public drv::Backend {
     s.dma_rd_bytes = r.counter(TSR_CNT_DMA_RD_BYTES);
     s.dma_wr_bytes = r.counter(TSR_CNT_DMA_WR_BYTES);
     s.core_instret = r.counter(TSR_CNT_ESC_INSTRET);
+    s.array_macs = r.counter(TSR_CNT_ARRAY_MACS);
+    s.skip_steps = r.counter(TSR_CNT_SKIP_CYCLES);
+    s.gated_macs = r.counter(TSR_CNT_GATED_MACS);
     return s;
   }
 

@@ -91,6 +91,25 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
   s += fmt::format("{:<24} {:<6} {:>10} {:>9} {:>9} {:>7} {:>7} {:>9} {:>10} {:>6}\n", "layer", "place", "MACs", "cycles",
                    "bound", "%bound", "util", "DMA B", "core instr", "exact");
   uint64_t macs = 0, bound_sum = 0, dma = 0, core = 0;
+  // Zero-skip variants: per array layer the share of the array's row-steps skipped (SKIP_CYCLES
+  // over D*R per beat, from ARRAY_MACS) and the MACs gated (GATED_MACS).
+  const bool skip = dp.skip_depth > 0;
+  uint64_t skip_steps = 0, gated = 0, steps = 0;
+  std::vector<std::string> skip_cols;
+  for (const auto& lr : r.layers) {
+    const uint64_t st = lr.run.array_macs / static_cast<uint64_t>(dp.cols);
+    skip_steps += lr.run.skip_steps;
+    gated += lr.run.gated_macs;
+    steps += st;
+    skip_cols.push_back(st ? fmt::format(" {:>7.1f}% {:>10}", 100.0 * double(lr.run.skip_steps) / double(st),
+                                         lr.run.gated_macs)
+                           : fmt::format(" {:>8} {:>10}", "-", "-"));
+  }
+  if (skip) {
+    s.pop_back();
+    s += fmt::format(" {:>8} {:>10}\n", "skipped", "gated MACs");
+  }
+  size_t li = 0;
   for (const auto& lr : r.layers) {
     const Layer& L = net.layers[lr.layer];
     const uint64_t compute = (L.macs + rc - 1) / rc;
@@ -110,9 +129,19 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
                      has_cycles && dev && cyc ? fmt::format("{:.0f}%", 100.0 * double(L.macs) / (double(cyc) * double(rc))) : "-",
                      dev || on_core ? std::to_string(bytes) : "-", on_core ? std::to_string(lr.run.core_instret) : "-",
                      lr.checked ? (lr.exact ? "yes" : "NO") : "-");
+    if (skip) {
+      s.pop_back();
+      s += skip_cols[li] + "\n";
+    }
+    ++li;
   }
   s += fmt::format("total: {} MACs, {} DMA bytes, roofline bound {} cycles", macs, dma, bound_sum);
   if (core > 0) s += fmt::format(", {} escape-core instructions", core);
+  if (skip) {
+    s += fmt::format(", zero skip ({}): {} of {} array row-steps skipped ({:.1f}%), {} MACs gated",
+                     dp.skip ? "on" : "off", skip_steps, steps,
+                     steps ? 100.0 * double(skip_steps) / double(steps) : 0.0, gated);
+  }
   if (has_cycles) {
     s += fmt::format(", {} cycles = {:.1f} us at {} MHz, array utilization {:.1f}%", r.cycles,
                      clock_mhz ? double(r.cycles) / clock_mhz : 0.0, clock_mhz,
@@ -188,6 +217,10 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
       fmt::print("note: the {} backend cannot load escape-core firmware yet; SOFTMAX runs on the host\n", be->name());
       co.firmware = nullptr;
     }
+    if (opt.no_skip && vi.dp.skip_depth == 0) {
+      fmt::print("note: --no-skip on '{}', which has no zero-skip array\n", vi.dp.name);
+    }
+    vi.dp.skip = !opt.no_skip;
     const CompiledNet net = compile(g, vi.dp, co);
     if (opt.profile) fmt::print("{}\n", placement_table(net));
     Values oracle(g);

@@ -35,6 +35,8 @@ class RefBackend : public Backend {
     s.dma_wr_bytes = r.total.dma_wr_bytes;
     s.array_macs = r.total.macs;
     s.core_instret = r.total.core_instret;
+    s.skip_steps = r.total.skip_steps;
+    s.gated_macs = r.total.gated_macs;
     return s;
   }
 

@@ -27,6 +27,7 @@ struct RunModelOptions {
   bool profile = false;
   bool check = false;  // compare every layer with the interpreter (device backends)
   bool progress = false;
+  bool no_skip = false;  // zero-skip variants: MATMULs with skipping off (same array, A/B runs)
 };
 
 // Makes the rtl backend for a variant (provided by the CLI when the verilated tops are linked) and

@@ -24,6 +24,8 @@ struct SegmentRun {
   uint64_t dma_rd_bytes = 0, dma_wr_bytes = 0;
   uint64_t array_macs = 0;  // MACs issued to the array (R*C per array row)
   uint64_t core_instret = 0;  // instructions the escape core retired serving ESCAPEs
+  // Zero-skip variants (docs/skip.md): SKIP_CYCLES (array row-steps skipped) and GATED_MACS.
+  uint64_t skip_steps = 0, gated_macs = 0;
 };
 
 class Backend {

@@ -1,0 +1,20 @@
+// `tessera bench skip-rtl`: real-activation zero skipping on the verilated accelerator — per array
+// layer cycles on a dense variant and on a zero-skip variant with skipping off and on, every layer
+// bit-exact against the interpreter (docs/skip.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tsr::skip {
+
+struct BenchSkipRtlOptions {
+  std::string variant = "default_skip";  // built-in zero-skip variant with an accelerator top
+  std::string dense_variant = "default";  // built-in dense variant of the same array size
+  std::vector<std::string> nets = {"ic_resnet8"};  // ic_resnet8, person_detect
+  std::string markdown_path;
+};
+
+int bench_skip_rtl(const BenchSkipRtlOptions& opt);
+
+}  // namespace tsr::skip
