@@ -131,7 +131,8 @@ module tsr_ex #(
   wire        par_set;
   wire [7:0]  pitch;
   wire [15:0] nchunks, ngroups;
-  wire        skip_f, skip_pair;
+  wire        skip_f, skip_pair, tpair, kx_end;
+  wire [15:0] kstep;
 
   assign opcode     = cmd_i[TSR_F_OPCODE_LSB +: 8];
   assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
@@ -166,7 +167,10 @@ module tsr_ex #(
   // chunk groups of a MATMUL (passes per tap): chunks on the dense array, ceil(chunks / 2) when a
   // beat carries two chunks (the second read through port w from the mirrored copy)
   assign ngroups    = HasC1 ? ({8'd0, chunks} + 16'd1) >> 1 : {8'd0, chunks};
-  assign skip_pair  = HasC1 && is_mm && (chunks > 8'd1);
+  // One chunk (cin <= R) and k_w > 1: a pass pairs taps (ky, kx) and (ky, kx + 1) instead, the
+  // second pixel (ix + 1) again from the mirrored copy, one row further on (pitch 1).
+  assign tpair      = HasC1 && is_mm && (chunks == 8'd1) && (k_w > 8'd1);
+  assign skip_pair  = HasC1 && is_mm && ((chunks > 8'd1) || tpair);
   assign nchunks    = is_mm ? ngroups : 16'd1;
 
   // ---- state --------------------------------------------------------------------------------------
@@ -226,10 +230,12 @@ module tsr_ex #(
   wire [15:0] nkx, nky, nc;
   wire [31:0] niy0, nix0;
   wire        fast_next;
-  assign nkx  = (kx_q == {8'd0, k_w} - 16'd1) ? 16'd0 : kx_q + 16'd1;
-  assign nky  = (kx_q != {8'd0, k_w} - 16'd1) ? ky_q :
+  assign kstep = tpair ? 16'd2 : 16'd1;
+  assign kx_end = tpair ? (kx_q + 16'd2 >= {8'd0, k_w}) : (kx_q == {8'd0, k_w} - 16'd1);
+  assign nkx  = kx_end ? 16'd0 : kx_q + kstep;
+  assign nky  = !kx_end ? ky_q :
                 ((ky_q == {8'd0, k_h} - 16'd1) ? 16'd0 : ky_q + 16'd1);
-  assign nc   = ((kx_q == {8'd0, k_w} - 16'd1) && (ky_q == {8'd0, k_h} - 16'd1)) ? c_q + 16'd1
+  assign nc   = (kx_end && (ky_q == {8'd0, k_h} - 16'd1)) ? c_q + 16'd1
                                                                                   : c_q;
   assign niy0 = {16'd0, nky} - {28'd0, p_t};
   assign nix0 = {16'd0, nkx} - {28'd0, p_l};
@@ -279,7 +285,14 @@ module tsr_ex #(
   // partner bank); it takes port w before the weight feeder. Past the last chunk: the zero point.
   wire        c1_valid, c1_req;
   wire [31:0] addr_c1;
-  assign c1_valid   = HasC1 && is_mm && px_valid && ({c_q[14:0], 1'b1} < {8'd0, chunks});
+  wire [31:0] ixb;
+  wire        pxb_valid;
+  assign ixb        = ix_q + 32'd1;
+  assign pxb_valid  = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ixb[31] && (ixb < {16'd0, in_w}) &&
+                      (kx_q + 16'd1 < {8'd0, k_w});
+  assign c1_valid   = HasC1 && is_mm &&
+                      (tpair ? pxb_valid
+                             : (px_valid && ({c_q[14:0], 1'b1} < {8'd0, chunks})));
   assign c1_req     = can_issue && c1_valid;
   assign addr_c1    = (addr_q + 32'd1) ^ SpBankRows;
   // port w always wins a bank conflict, so row B never waits
@@ -649,7 +662,8 @@ module tsr_ex #(
     if (state_q == StSet1) begin
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
       m_q     <= {16'd0, out_h} * {16'd0, out_w};
-      taps_q  <= {24'd0, k_h} * {24'd0, k_w};
+      // MATMUL tap pairs: ceil(k_w / 2) passes per kernel row
+      taps_q  <= {24'd0, k_h} * (tpair ? {25'd0, k_w[7:1]} + {31'd0, k_w[0]} : {24'd0, k_w});
       stepx_q <= (fir ? 32'd1 : {28'd0, s_w}) * {24'd0, pitch};
       spanm_q <= ({16'd0, out_w} - 32'd1) * {28'd0, s_w};
       rowstep_q <= {16'd0, in_w} * {24'd0, pitch};
@@ -729,7 +743,7 @@ module tsr_ex #(
       if (last_px) begin
         pass_q <= pass_q + 32'd1;
         wtap_q <= wtap_q + (dual ? {7'd0, k_w, 1'b0} : {8'd0, k_w});
-        if (fir || (kx_q == {8'd0, k_w} - 16'd1)) begin
+        if (fir || kx_end) begin
           kx_q <= 16'd0;
           if (ky_q + (dual ? 16'd1 : 16'd0) >= {8'd0, k_h} - 16'd1) begin
             ky_q <= 16'd0;
@@ -738,7 +752,7 @@ module tsr_ex #(
             ky_q <= ky_q + (dual ? 16'd2 : 16'd1);
           end
         end else begin
-          kx_q <= kx_q + 16'd1;
+          kx_q <= kx_q + kstep;
         end
       end
     end

@@ -124,7 +124,10 @@ const std::vector<Command>& commands() {
        "sum((a - in_zp) * w); with skip.depth 2 a pass covers chunks 2g and 2g+1 of one tap "
        "(chunk 2g+1 read from the mirrored copy, row XOR sp_bank_rows; past the last chunk it is "
        "in_zp), its weight tile has 2R rows at `w_addr + ((g * k_h + ky) * k_w + kx) * 2R`, and "
-       "row r*2 + j holds input channel (2g+j)*R + r.",
+       "row r*2 + j holds input channel (2g+j)*R + r. With one chunk and k_w > 1 a pass pairs the "
+       "taps (ky, kx) and (ky, kx+1) instead (kx even; ceil(k_w/2) passes per kernel row): the "
+       "second pixel (ix+1) is read from the mirrored copy, in_zp outside the input or past the "
+       "last tap, and row r*2 + j of tile (ky, kx/2) holds tap kx+j.",
        concat(
            {
                {"accumulate", 0, 16, 1, false, "Add the first pass onto the accumulator rows."},

@@ -247,6 +247,16 @@ TEST_F(Top, Conv3x3Stride1Same) {
   }
 }
 
+// One chunk of input channels (cin <= R): on depth-2 zero-skip variants a pass pairs the taps
+// (ky, kx) and (ky, kx + 1) (docs/skip.md); odd and even kernel widths, strides, padding.
+TEST_F(Top, ConvOneChunkTapPairs) {
+  const int R = TSR_ARRAY_ROWS;
+  run_conv({7, 6, R, int(rng_() % 10) + 1, 3, 1, ref::Padding::Same}, rng_);
+  run_conv({6, 9, int(rng_() % R) + 1, int(rng_() % 10) + 1, 2, 1, ref::Padding::Same}, rng_);
+  run_conv({9, 10, int(rng_() % R) + 1, int(rng_() % 10) + 1, 5, 2, ref::Padding::Same}, rng_);
+  run_conv({8, 7, int(rng_() % R) + 1, int(rng_() % 10) + 1, 3, 2, ref::Padding::Valid}, rng_);
+}
+
 TEST_F(Top, Conv3x3Stride2) {
   run_conv({9, 8, int(rng_() % 10) + 3, int(rng_() % 10) + 3, 3, 2, ref::Padding::Same}, rng_);
   run_conv({9, 7, int(rng_() % 10) + 3, int(rng_() % 10) + 3, 3, 2, ref::Padding::Valid}, rng_);

@@ -158,14 +158,15 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     // Zero-skip arrays with two chunks a beat: odd chunks from the mirrored copy, 2R weight rows
     // per chunk pair (docs/skip.md).
     const uint64_t d = static_cast<uint64_t>(std::max(1, p.skip_depth));
-    if (d > 1 && chunks > 1) {
+    const bool tpair = d == 2 && chunks == 1 && f("k_w") > 1;
+    const uint64_t kwp = static_cast<uint64_t>(tpair ? (f("k_w") + 1) / 2 : f("k_w"));
+    if (d > 1 && (chunks > 1 || tpair)) {
       fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")) ^
                                 static_cast<uint64_t>(p.sp_bank_rows),
                             1, 0, pix * chunks});
     }
     fp.sp_read.push_back({static_cast<uint64_t>(f("w_addr")), 1, 0,
-                          (chunks + d - 1) / d * static_cast<uint64_t>(f("k_h") * f("k_w")) * R *
-                              d});
+                          (chunks + d - 1) / d * static_cast<uint64_t>(f("k_h")) * kwp * R * d});
     const Strided out{static_cast<uint64_t>(f("acc_addr")), 1, 0,
                       static_cast<uint64_t>(f("out_h") * f("out_w"))};
     fp.acc_write.push_back(out);
@@ -530,7 +531,9 @@ RefDevice::Check RefDevice::check(const Command& c) const {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t ch = static_cast<uint64_t>(f("chunks"));
     const uint64_t d = static_cast<uint64_t>(std::max(1, p_.skip_depth));
-    const bool pair = d > 1 && ch > 1;  // odd chunks come from the mirrored copy
+    const bool tpair = d == 2 && ch == 1 && f("k_w") > 1;  // tap pairs (one chunk)
+    const uint64_t kwp = static_cast<uint64_t>(tpair ? (f("k_w") + 1) / 2 : f("k_w"));
+    const bool pair = d > 1 && (ch > 1 || tpair);  // odd chunks / taps from the mirrored copy
     if (pair && p_.sp_banks < 2) {
       return bad(fmt::format("{} chunks on a depth-{} zero-skip array need the mirrored copy in a "
                              "second scratchpad bank; this variant has {}",
@@ -542,7 +545,7 @@ RefDevice::Check RefDevice::check(const Command& c) const {
         return *x;
     }
     if (auto x = sp_end("weight", static_cast<uint64_t>(f("w_addr")),
-                        (ch + d - 1) / d * d * static_cast<uint64_t>(f("k_h") * f("k_w") * R)))
+                        (ch + d - 1) / d * d * static_cast<uint64_t>(f("k_h")) * kwp * R))
       return *x;
     if (auto x = acc_end("output", static_cast<uint64_t>(f("acc_addr")),
                          static_cast<uint64_t>(f("out_h") * f("out_w"))))
@@ -735,15 +738,20 @@ CommandStats RefDevice::execute(const Command& c) {
       const int D = p_.skip_depth;
       const int zp = static_cast<int>(f("in_zp"));
       const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
-      const int groups = (chunks + D - 1) / D;
+      // One chunk and k_w > 1 (D = 2): a pass pairs taps (ky, kx) and (ky, kx + 1) instead; the
+      // second pixel (ix + 1) comes from the mirrored copy.
+      const bool tpair = D == 2 && chunks == 1 && kw > 1;
+      const int kwp = tpair ? (kw + 1) / 2 : kw;
+      const int groups = tpair ? 1 : (chunks + D - 1) / D;
       const bool skip = f("skip") != 0;
       std::vector<int> nnz(static_cast<size_t>(R));
       for (int g = 0; g < groups; ++g) {
         for (int ky = 0; ky < kh; ++ky) {
-          for (int kx = 0; kx < kw; ++kx) {
+          for (int kp = 0; kp < kwp; ++kp) {
+            const int kx = tpair ? 2 * kp : kp;
             const bool first = g == 0 && ky == 0 && kx == 0 && !accumulate;
             const uint64_t tile =
-                w0 + static_cast<uint64_t>(((g * kh + ky) * kw + kx) * R * D);
+                w0 + static_cast<uint64_t>(((g * kh + ky) * kwp + kp) * R * D);
             for (int oy = 0; oy < out_h; ++oy) {
               const int iy = oy * sh + ky - pt;
               for (int ox = 0; ox < out_w; ++ox) {
@@ -752,10 +760,14 @@ CommandStats RefDevice::execute(const Command& c) {
                 std::fill(sum.begin(), sum.end(), 0);
                 std::fill(nnz.begin(), nnz.end(), 0);
                 for (int j = 0; j < D; ++j) {
-                  const int ch = g * D + j;
-                  uint64_t row = in0 + static_cast<uint64_t>((iy * in_w + ix) * chunks + ch);
+                  const int ch = tpair ? 0 : g * D + j;
+                  const int jx = tpair ? ix + j : ix;  // the tap pair's second pixel
+                  const bool padj = tpair ? (iy < 0 || iy >= in_h || jx < 0 || jx >= in_w ||
+                                             kx + j >= kw)
+                                          : pad || ch >= chunks;
+                  uint64_t row = in0 + static_cast<uint64_t>((iy * in_w + jx) * chunks + ch);
                   if (j > 0) row ^= bank_rows;
-                  const int8_t* x = pad || ch >= chunks ? zp_row.data() : sp_at(row);
+                  const int8_t* x = padj ? zp_row.data() : sp_at(row);
                   for (int r = 0; r < R; ++r) {
                     if (int{x[r]} != zp) ++nnz[static_cast<size_t>(r)];
                     if (int{x[r]} == zp) continue;

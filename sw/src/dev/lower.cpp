@@ -838,24 +838,35 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 // bias is not folded. With D = 2 the odd chunks are read from a mirrored copy of the input in the
 // partner bank (LOAD mirror), so the input tiles live in bank 0, their copies at the same rows of
 // bank 1, and the weight slots at the top of bank 1.
+// With one chunk (cin <= R) and k_w > 1 a pass pairs taps (ky, kx) and (ky, kx + 1) instead
+// (`tpair`): the second pixel is the next one to the right, read from the mirrored copy.
 struct SkipLayout {
-  int depth = 1;      // chunks per beat (1 on dense variants)
-  bool pair = false;  // odd chunks from the mirrored copy
+  int depth = 1;       // chunks per beat (1 on dense variants)
+  bool pair = false;   // odd chunks (or taps) from the mirrored copy
+  bool tpair = false;  // tap pairs
+  int kw = 1;
   int64_t tile_rows(int chunks, int taps, int R) const {
+    if (tpair) return int64_t{taps / kw} * ((kw + 1) / 2) * R * 2;
     return int64_t{(chunks + depth - 1) / depth} * taps * R * depth;
   }
   // Row of input channel ic at tap t within an output block's weight rows.
   int64_t row(int ic, int t, int taps, int R) const {
     const int c = ic / R, r = ic % R;
     if (depth == 1) return (int64_t{c} * taps + t) * R + r;
+    if (tpair) {
+      const int ky = t / kw, kx = t % kw;
+      return (int64_t{ky} * ((kw + 1) / 2) + kx / 2) * R * 2 + int64_t{r} * 2 + kx % 2;
+    }
     return (int64_t{c / depth} * taps + t) * R * depth + int64_t{r} * depth + c % depth;
   }
 };
 
-SkipLayout skip_layout(const DeviceParams& dp, int chunks) {
+SkipLayout skip_layout(const DeviceParams& dp, int chunks, int kw) {
   SkipLayout s;
   s.depth = std::max(1, dp.skip_depth);
-  s.pair = s.depth > 1 && chunks > 1;
+  s.kw = kw;
+  s.tpair = s.depth == 2 && chunks == 1 && kw > 1;
+  s.pair = s.depth > 1 && (chunks > 1 || s.tpair);
   return s;
 }
 
@@ -914,7 +925,7 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   }
   const int nblk = static_cast<int>(ceil_div(g.cout, C));
   const int taps = g.kh * g.kw;
-  const SkipLayout skl = skip_layout(dp, chunks);
+  const SkipLayout skl = skip_layout(dp, chunks, g.kw);
   const int64_t wrows = skl.tile_rows(chunks, taps, R);
   const int64_t prows = dp.param_rows();
 
