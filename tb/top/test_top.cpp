@@ -288,12 +288,16 @@ TEST_F(Top, NarrowInputConvFoldsTheKernelWidth) {
   int kw_folded = 0;
   for (const auto& cc : cases) {
     const std::string m = run_conv(cc, rng_);
+    if (kSkipVariant) {  // zero-skip variants do not fold the kernel width (docs/skip.md)
+      EXPECT_FALSE(m.starts_with("k_w folded")) << m;
+      continue;
+    }
     EXPECT_TRUE(m.starts_with("k_w folded") || m.starts_with("width folded"))
         << "plainly lowered: " << cc.h << "x" << cc.w << "x" << cc.cin << " k" << cc.k << " s"
         << cc.stride;
     kw_folded += m.starts_with("k_w folded") ? 1 : 0;
   }
-  EXPECT_GE(kw_folded, 2);
+  if (!kSkipVariant) EXPECT_GE(kw_folded, 2);
 }
 
 TEST_F(Top, DepthwiseConv) {

@@ -1061,19 +1061,19 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
       if (all_rows && t.ix0 == 0 && t.ix1 == g.w) {
         const int64_t p0 = (int64_t{t.n} * g_in.h + t.iy0) * g_in.w;
         L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), int64_t{t.in_h()} * g.w, rb,
-                       xstep, elem, abase);
+                       xstep, elem, abase, skl.pair);
       } else if (all_rows) {
         for (int iy = t.iy0; iy < t.iy1; ++iy) {
           const int64_t p0 = (int64_t{t.n} * g_in.h + iy) * g_in.w + int64_t{t.ix0} * g_in.sw;
           L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(), rb, xstep, elem,
-                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
+                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks, skl.pair);
         }
       } else if (subsample) {
         for (int iy = t.iy0; iy < t.iy1; ++iy) {
           const int64_t p0 = (int64_t{t.n} * g_in.h + int64_t{iy} * g_in.sh) * g_in.w +
                              int64_t{t.ix0} * g_in.sw;
           L.load_strided(in_addr + static_cast<uint64_t>(p0 * g.cin), t.in_w(), rb, xstep, elem,
-                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks);
+                         abase + int64_t{iy - t.iy0} * t.in_w() * chunks, skl.pair);
         }
       } else if (t.ix0 == 0 && t.ix1 == g.w) {
         pixels((int64_t{t.n} * g.h + t.iy0) * g.w, int64_t{t.in_h()} * g.w, abase);
