@@ -309,7 +309,16 @@ module tsr_ex #(
   reg                      s1c_pad_q;
   generate
     if (ADepth > 1) begin : g_beat2
-      assign s1_beat = {(s1c_pad_q ? {Rows{pad_val}} : w_rdata_i[8*Rows-1:0]),
+      // Tap pairs: lane r of the second pixel carries channel (r + R/2) mod R, so a row pairs two
+      // different channels (a channel that is rarely zero no longer keeps its row at two steps).
+      wire [8*Rows-1:0] c1_raw, c1_rot;
+      assign c1_raw = w_rdata_i[8*Rows-1:0];
+      if (Rows > 1) begin : g_rot
+        assign c1_rot = {c1_raw[8*(Rows/2)-1:0], c1_raw[8*Rows-1:8*(Rows/2)]};
+      end else begin : g_norot
+        assign c1_rot = c1_raw;
+      end
+      assign s1_beat = {(s1c_pad_q ? {Rows{pad_val}} : (tpair ? c1_rot : c1_raw)),
                         s1_data[8*Rows-1:0]};
     end else begin : g_beat1
       wire unused_c1;

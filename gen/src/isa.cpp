@@ -127,7 +127,8 @@ const std::vector<Command>& commands() {
        "row r*2 + j holds input channel (2g+j)*R + r. With one chunk and k_w > 1 a pass pairs the "
        "taps (ky, kx) and (ky, kx+1) instead (kx even; ceil(k_w/2) passes per kernel row): the "
        "second pixel (ix+1) is read from the mirrored copy, in_zp outside the input or past the "
-       "last tap, and row r*2 + j of tile (ky, kx/2) holds tap kx+j.",
+       "last tap; its lanes are rotated (lane r = channel (r + R/2) mod R), and row r*2 + j of tile "
+       "(ky, kx/2) holds tap kx+j of the channel in lane r.",
        concat(
            {
                {"accumulate", 0, 16, 1, false, "Add the first pass onto the accumulator rows."},

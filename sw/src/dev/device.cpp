@@ -769,13 +769,15 @@ CommandStats RefDevice::execute(const Command& c) {
                   if (j > 0) row ^= bank_rows;
                   const int8_t* x = padj ? zp_row.data() : sp_at(row);
                   for (int r = 0; r < R; ++r) {
-                    if (int{x[r]} != zp) ++nnz[static_cast<size_t>(r)];
-                    if (int{x[r]} == zp) continue;
+                    // tap pairs: lane r of the second pixel is channel (r + R/2) mod R
+                    const int8_t xr = tpair && j == 1 ? x[(r + R / 2) % R] : x[r];
+                    if (int{xr} != zp) ++nnz[static_cast<size_t>(r)];
+                    if (int{xr} == zp) continue;
                     const int8_t* wr = sp_at(tile + static_cast<uint64_t>(r * D + j));
                     for (int l = 0; l < C; ++l) {
                       if (wr[l] != 0) ++st.useful_macs;
                       sum[static_cast<size_t>(l)] =
-                          ref::mac_i8_zp(sum[static_cast<size_t>(l)], x[r], zp, wr[l]);
+                          ref::mac_i8_zp(sum[static_cast<size_t>(l)], xr, zp, wr[l]);
                     }
                   }
                 }

@@ -854,8 +854,10 @@ struct SkipLayout {
     const int c = ic / R, r = ic % R;
     if (depth == 1) return (int64_t{c} * taps + t) * R + r;
     if (tpair) {
+      // the second tap's lanes are rotated: channel ic in lane (ic - R/2) mod R
       const int ky = t / kw, kx = t % kw;
-      return (int64_t{ky} * ((kw + 1) / 2) + kx / 2) * R * 2 + int64_t{r} * 2 + kx % 2;
+      const int lane = kx % 2 == 1 ? (r + R - R / 2) % R : r;
+      return (int64_t{ky} * ((kw + 1) / 2) + kx / 2) * R * 2 + int64_t{lane} * 2 + kx % 2;
     }
     return (int64_t{c / depth} * taps + t) * R * depth + int64_t{r} * depth + c % depth;
   }
