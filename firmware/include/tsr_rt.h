@@ -45,15 +45,22 @@ static inline uint32_t tsr_core_mmio_read(uint32_t off) {
 static inline void tsr_core_mmio_write(uint32_t off, uint32_t v) {
   tsr_mmio_write32(TSR_MMIO_BASE + off, v);
 }
-/* The core's 64-bit cycle and retired-instruction counters (reading LO latches HI). Only on the
+/* The core's 64-bit cycle and retired-instruction counters. HI and LO are the live halves, so read
+ * HI, LO, HI and retry when LO wrapped in between (as RV32 does with rdcycleh). Only on the
  * tessera core: qemu-riscv32 has no MMIO there. */
+static inline uint64_t tsr_read_counter64(uint32_t hi_off, uint32_t lo_off) {
+  uint32_t hi, lo;
+  do {
+    hi = tsr_core_mmio_read(hi_off);
+    lo = tsr_core_mmio_read(lo_off);
+  } while (tsr_core_mmio_read(hi_off) != hi);
+  return ((uint64_t)hi << 32) | lo;
+}
 static inline uint64_t tsr_read_cycles(void) {
-  const uint32_t lo = tsr_core_mmio_read(TSR_MMIO_CYCLE_LO);
-  return ((uint64_t)tsr_core_mmio_read(TSR_MMIO_CYCLE_HI) << 32) | lo;
+  return tsr_read_counter64(TSR_MMIO_CYCLE_HI, TSR_MMIO_CYCLE_LO);
 }
 static inline uint64_t tsr_read_instret(void) {
-  const uint32_t lo = tsr_core_mmio_read(TSR_MMIO_INSTRET_LO);
-  return ((uint64_t)tsr_core_mmio_read(TSR_MMIO_INSTRET_HI) << 32) | lo;
+  return tsr_read_counter64(TSR_MMIO_INSTRET_HI, TSR_MMIO_INSTRET_LO);
 }
 
 /* ---- the escape-op entry ---- */

@@ -322,6 +322,14 @@ std::vector<HaltCase> halt_cases() {
   h.push_back({"jalr_misaligned_target", "default", {addi(5, 0, 6), jalr(1, 5, 0)},
                "fetch_misaligned", 4});
   h.push_back({"jal_out_of_imem", "default", {jal(1, 16 * 1024)}, "fetch_fault", 16 * 1024});
+  // The pc adders see only the IMEM address bits of the executing pc; targets outside the IMEM
+  // (below 0, past its end from a non-zero pc) must still halt with their full 32-bit pc.
+  h.push_back({"jal_below_zero", "default", {addi(5, 0, 1), jal(1, -8)}, "fetch_fault",
+               0xfffffffcu});
+  h.push_back({"branch_past_imem_end", "tiny", {addi(5, 0, 1), beq(0, 0, 4 * 1024 - 4)},
+               "fetch_fault", 4 * 1024});
+  h.push_back({"branch_far_below", "default", {addi(5, 0, 1), bne(5, 0, -4096)}, "fetch_fault",
+               0xfffff004u});
   h.push_back({"zeroed_imem", "tiny", {}, "illegal_insn", 0});  // a zero word is illegal
   {
     std::vector<uint32_t> p;

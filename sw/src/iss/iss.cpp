@@ -27,7 +27,6 @@ void Iss::reset() {
   for (auto& r : x_) r = 0;
   pc_ = mm::kResetPc;
   instret_ = 0;
-  cycle_hi_latch_ = instret_hi_latch_ = 0;
   imem_.assign(cfg_.imem_bytes, 0);
   dmem_.assign(cfg_.dmem_bytes, 0);
   console_.clear();
@@ -89,14 +88,10 @@ bool Iss::load_word(uint32_t addr, int size, uint32_t& value) {
       value = esc_pending ? 1 : 0;
       if (!esc_pending) ++esc_idle_polls;
     }
-    else if (off == mm::mmio_offset("CYCLE_LO")) {
-      value = uint32_t(cyc);
-      cycle_hi_latch_ = uint32_t(cyc >> 32);
-    } else if (off == mm::mmio_offset("CYCLE_HI")) value = cycle_hi_latch_;
-    else if (off == mm::mmio_offset("INSTRET_LO")) {
-      value = uint32_t(instret_);
-      instret_hi_latch_ = uint32_t(instret_ >> 32);
-    } else if (off == mm::mmio_offset("INSTRET_HI")) value = instret_hi_latch_;
+    else if (off == mm::mmio_offset("CYCLE_LO")) value = uint32_t(cyc);
+    else if (off == mm::mmio_offset("CYCLE_HI")) value = uint32_t(cyc >> 32);
+    else if (off == mm::mmio_offset("INSTRET_LO")) value = uint32_t(instret_);
+    else if (off == mm::mmio_offset("INSTRET_HI")) value = uint32_t(instret_ >> 32);
     else if (off >= mm::mmio_offset("ESC_ARG0") && off <= mm::mmio_offset("ESC_ARG6")) {
       value = esc_args[(off - mm::mmio_offset("ESC_ARG0")) / 4];
     }

@@ -119,8 +119,6 @@ class Iss {
   uint32_t x_[32] = {};
   uint32_t pc_ = 0;
   uint64_t instret_ = 0;
-  uint32_t cycle_hi_latch_ = 0;
-  uint32_t instret_hi_latch_ = 0;
   std::vector<uint8_t> imem_, dmem_;
   std::string console_;
   Halt halt_;

@@ -55,16 +55,16 @@ localparam [31:0] TSR_MMIO_ESC_STATUS_ADDR = 32'h30000008;
 // MMIO offset (wo): any write ends the pending ESCAPE with the written status (0 = ok); the command stream continues
 localparam [31:0] TSR_MMIO_ESC_DONE = 32'h0000000c;
 localparam [31:0] TSR_MMIO_ESC_DONE_ADDR = 32'h3000000c;
-// MMIO offset (ro): cycles since reset, low word; reading it latches the high word into CYCLE_HI
+// MMIO offset (ro): cycles since reset, low word
 localparam [31:0] TSR_MMIO_CYCLE_LO = 32'h00000010;
 localparam [31:0] TSR_MMIO_CYCLE_LO_ADDR = 32'h30000010;
-// MMIO offset (ro): high word latched by the last CYCLE_LO read
+// MMIO offset (ro): cycles since reset, high word (live: read HI, LO, HI and retry if HI changed)
 localparam [31:0] TSR_MMIO_CYCLE_HI = 32'h00000014;
 localparam [31:0] TSR_MMIO_CYCLE_HI_ADDR = 32'h30000014;
-// MMIO offset (ro): retired instructions since reset, low word; reading it latches INSTRET_HI
+// MMIO offset (ro): retired instructions since reset, low word
 localparam [31:0] TSR_MMIO_INSTRET_LO = 32'h00000018;
 localparam [31:0] TSR_MMIO_INSTRET_LO_ADDR = 32'h30000018;
-// MMIO offset (ro): high word latched by the last INSTRET_LO read
+// MMIO offset (ro): retired instructions since reset, high word (live: read HI, LO, HI and retry if HI changed)
 localparam [31:0] TSR_MMIO_INSTRET_HI = 32'h0000001c;
 localparam [31:0] TSR_MMIO_INSTRET_HI_ADDR = 32'h3000001c;
 // MMIO offset (wo): writes the low byte to the console (the same stream as ecall write to fd 1)

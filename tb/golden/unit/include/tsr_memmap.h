@@ -55,16 +55,16 @@
 // MMIO offset (wo): any write ends the pending ESCAPE with the written status (0 = ok); the command stream continues
 #define TSR_MMIO_ESC_DONE 0x0000000cu
 #define TSR_MMIO_ESC_DONE_ADDR 0x3000000cu
-// MMIO offset (ro): cycles since reset, low word; reading it latches the high word into CYCLE_HI
+// MMIO offset (ro): cycles since reset, low word
 #define TSR_MMIO_CYCLE_LO 0x00000010u
 #define TSR_MMIO_CYCLE_LO_ADDR 0x30000010u
-// MMIO offset (ro): high word latched by the last CYCLE_LO read
+// MMIO offset (ro): cycles since reset, high word (live: read HI, LO, HI and retry if HI changed)
 #define TSR_MMIO_CYCLE_HI 0x00000014u
 #define TSR_MMIO_CYCLE_HI_ADDR 0x30000014u
-// MMIO offset (ro): retired instructions since reset, low word; reading it latches INSTRET_HI
+// MMIO offset (ro): retired instructions since reset, low word
 #define TSR_MMIO_INSTRET_LO 0x00000018u
 #define TSR_MMIO_INSTRET_LO_ADDR 0x30000018u
-// MMIO offset (ro): high word latched by the last INSTRET_LO read
+// MMIO offset (ro): retired instructions since reset, high word (live: read HI, LO, HI and retry if HI changed)
 #define TSR_MMIO_INSTRET_HI 0x0000001cu
 #define TSR_MMIO_INSTRET_HI_ADDR 0x3000001cu
 // MMIO offset (wo): writes the low byte to the console (the same stream as ecall write to fd 1)
