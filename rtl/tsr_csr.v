@@ -5,7 +5,8 @@
 // the command buffer is full is held (AWREADY/WREADY low) until there is room. Unmapped
 // addresses read 0 and ignore writes (OKAY). The first error reported is latched with its unit and
 // command index until start or soft reset. Performance counters are 64 bits; reading the low word
-// latches the high word for the following read.
+// latches the high word for the following read. The units' increments are registered here before
+// they reach the 64-bit adders (timing), so a counter lags its unit by one cycle.
 //
 // A second, simpler register port serves the escape core's CSR window (c_*): reads see every
 // register (taken in cycles without a host read, data the cycle after), writes reach only the
@@ -105,6 +106,7 @@ module tsr_csr #(
   reg  [IdxW-1:0]  err_idx_q;
   reg  [255:0]          data_q;   // CMD_DATA0..7
   reg  [64*NumCnt-1:0]  cnt_q;    // counter i in bits [64 i +: 64]
+  reg  [16*NumCnt-1:0]  inc_q;    // the increments of the previous cycle
   reg  [31:0]      hi_q;
   reg  [1:0]       core_ctrl_q;
   reg  [31:0]      core_tmo_q, lm_addr_q, lm_rd_q;
@@ -353,16 +355,19 @@ module tsr_csr #(
       data_d[32*wa[4:2] +: 32] = s_wdata_i;
     end
     for (d = 0; d < NumCnt; d = d + 1) begin
-      cnt_d[64*d +: 64] = clear ? 64'd0 : cnt_q[64*d +: 64] + {48'd0, cnt_inc_i[16*d +: 16]};
+      cnt_d[64*d +: 64] = clear ? 64'd0 : cnt_q[64*d +: 64] + {48'd0, inc_q[16*d +: 16]};
     end
   end
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       data_q <= 256'd0;
       cnt_q  <= {(64*NumCnt){1'b0}};
+      inc_q  <= {(16*NumCnt){1'b0}};
     end else begin
       data_q <= data_d;
       cnt_q  <= cnt_d;
+      // Increments of the clearing cycle are dropped, as before the register.
+      inc_q  <= clear ? {(16*NumCnt){1'b0}} : cnt_inc_i;
     end
   end
 

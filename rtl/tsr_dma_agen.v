@@ -2,10 +2,10 @@
 //
 // A descriptor moves `rows` rows of `row_bytes` bytes; row i covers the bytes
 // [addr + i * stride, addr + i * stride + row_bytes), at any byte alignment, and is cut into
-// elements of `elem_bytes` bytes. The generator checks the whole descriptor once, in the two cycles
-// after it is accepted, before any burst:
+// elements of `elem_bytes` bytes. The generator checks the whole descriptor once, in the three
+// cycles after it is accepted, before any burst:
 //   * code 2 (bad descriptor): rows, row_bytes or elem_bytes zero, elem_bytes > ElemBytes, or
-//     row_bytes not a multiple of elem_bytes (a restoring division, 8 quotient bits per cycle);
+//     row_bytes not a multiple of elem_bytes (a restoring division, 6 + 5 + 5 quotient bits);
 //   * code 1 (window): the bus-aligned extent [floor(addr), ceil(addr + (rows-1)*stride +
 //     row_bytes)) is not inside [win_base, win_limit). The arithmetic is wide enough not to wrap,
 //     so a descriptor whose end overflows AddrW bits is outside the window too.
@@ -19,7 +19,10 @@
 // reports an error): a burst already presented is never withdrawn (AXI forbids dropping VALID
 // before READY).
 //
-// Latency: a descriptor accepted in cycle t presents its first burst in cycle t + 3.
+// The extent's (rows - 1) * stride is formed over two cycles (two 8 x 32 partial products, then
+// their sum with the rest of the end address), so no check cycle holds a multiplier and an adder.
+//
+// Latency: a descriptor accepted in cycle t presents its first burst in cycle t + 4.
 module tsr_dma_agen #(
   parameter AddrW     = 32,
   parameter DataBytes = 16,  // bus width in bytes (power of two, >= 2)
@@ -65,13 +68,13 @@ module tsr_dma_agen #(
   localparam SW    = 32;                                   // stride width
   localparam XW    = ((AddrW > SW) ? AddrW : SW) + 16 + 2; // check arithmetic: never wraps
   localparam BW    = 17;                                   // beats of one row
-  localparam [1:0] StIdle = 2'd0, StChk0 = 2'd1, StChk1 = 2'd2, StRun = 2'd3;
+  localparam [2:0] StIdle = 3'd0, StChk0 = 3'd1, StChk1 = 3'd2, StChk2 = 3'd3, StRun = 3'd4;
   localparam [1:0] ErrWindow = 2'd1, ErrBad = 2'd2;
   localparam integer MaxBurstI  = MaxBurst;
   localparam integer ElemBytesI = ElemBytes;
   localparam [OffW-1:0] OFF_ZERO = {OffW{1'b0}};
 
-  reg  [1:0]       state_q, state_d;
+  reg  [2:0]       state_q, state_d;
   reg  [AddrW-1:0] addr_q, addr_d;          // next burst (bus-aligned)
   reg  [AddrW-1:0] row_addr_q, row_addr_d;  // current row's first byte
   reg  [SW-1:0]    stride_q, stride_d;
@@ -80,7 +83,10 @@ module tsr_dma_agen #(
   reg  [15:0]      elem_q, elem_d;
   reg  [BW-1:0]    beats_left_q, beats_left_d;
   reg              first_q, first_d;
-  reg  [XW-1:0]    span_q, span_d;          // (rows - 1) * stride
+  reg  [39:0]      pp0_q, pp0_d, pp1_q, pp1_d;  // (rows - 1) * stride = pp0 + (pp1 << 8)
+  reg  [XW-1:0]    ab_q, ab_d;              // addr + row_bytes + DataBytes - 1
+  reg  [XW-1:0]    end_q, end_d;            // ab + (rows - 1) * stride
+  reg              lo_ok_q, lo_ok_d;        // the extent starts inside the window
   reg  [EW-1:0]    rem_q, rem_d;            // partial remainder of row_bytes / elem_bytes
   wire             desc_fire, burst_fire;
 
@@ -89,16 +95,20 @@ module tsr_dma_agen #(
   assign idle_o       = (state_q == StIdle);
   assign elem_bytes_o = elem_q[EW-1:0];
 
-  // ---- check: row_bytes % elem_bytes, 8 dividend bits per cycle (high byte in StChk0) ---------
-  wire [7:0]    dvd_bits = (state_q == StChk0) ? row_bytes_q[15:8] : row_bytes_q[7:0];
+  // ---- check: row_bytes % elem_bytes: dividend bits 15:10 in StChk0, 9:5 in StChk1, 4:0 in StChk2
+  wire          six      = (state_q == StChk0);
+  wire [5:0]    dvd_bits = six ? row_bytes_q[15:10] :
+                           ((state_q == StChk1) ? {1'b0, row_bytes_q[9:5]} : {1'b0, row_bytes_q[4:0]});
   wire [EW:0]   divisor  = {1'b0, elem_q[EW-1:0]};
   reg  [EW:0]   div_r;
   integer       k;
   always @* begin
     div_r = {1'b0, rem_q};
-    for (k = 7; k >= 0; k = k - 1) begin
-      div_r = {div_r[EW-1:0], dvd_bits[k]};
-      if (div_r >= divisor) div_r = div_r - divisor;
+    for (k = 5; k >= 0; k = k - 1) begin
+      if ((k != 5) || six) begin
+        div_r = {div_r[EW-1:0], dvd_bits[k]};
+        if (div_r >= divisor) div_r = div_r - divisor;
+      end
     end
   end
   wire [EW-1:0] rem_step = div_r[EW-1:0];
@@ -110,20 +120,22 @@ module tsr_dma_agen #(
   // ---- check: the bus-aligned extent inside the window -----------------------------------------
   wire [15:0]   rows_m1  = rows_q - 16'd1;
   wire [XW-1:0] stride_x = {{(XW-SW){1'b0}}, stride_q};
-  wire [47:0]   span_prod = {32'd0, rows_m1} * {16'd0, stride_q};  // 16 x 32 bits
+  wire [39:0]   pp0_prod = {32'd0, rows_m1[7:0]} * {8'd0, stride_q};   // 8 x 32 bits
+  wire [39:0]   pp1_prod = {32'd0, rows_m1[15:8]} * {8'd0, stride_q};
   wire [XW-1:0] addr_x   = {{(XW-AddrW){1'b0}}, addr_q};
   wire [XW-1:0] base_x   = {{(XW-AddrW){1'b0}}, win_base_i};
   wire [XW-1:0] limit_x  = {{(XW-AddrW){1'b0}}, win_limit_i};
   wire [XW-1:0] rbytes_x = {{(XW-16){1'b0}}, row_bytes_q};
   localparam [XW-1:0] ROUND = {{(XW-OffW){1'b0}}, {OffW{1'b1}}};  // DataBytes - 1
-  wire [XW-1:0] end_x    = addr_x + span_q + rbytes_x + ROUND;  // ceil needs + DataBytes - 1
-  wire [XW-1:0] end_al   = {end_x[XW-1:OffW], OFF_ZERO};
+  wire [XW-1:0] ab_x     = addr_x + rbytes_x + ROUND;               // ceil needs + DataBytes - 1
+  wire [XW-1:0] end_x    = ab_q + {{(XW-40){1'b0}}, pp0_q} + {{(XW-48){1'b0}}, pp1_q, 8'd0};
+  wire [XW-1:0] end_al   = {end_q[XW-1:OffW], OFF_ZERO};
   wire [XW-1:0] first_al = {addr_x[XW-1:OffW], OFF_ZERO};
-  wire          in_window = (first_al >= base_x) && (end_al <= limit_x);
+  wire          in_window = lo_ok_q && (end_al <= limit_x);
   wire          check_ok  = !bad && in_window;
 
-  assign ok_o       = (state_q == StChk1) && check_ok;
-  assign err_o      = (state_q == StChk1) && !check_ok;
+  assign ok_o       = (state_q == StChk2) && check_ok;
+  assign err_o      = (state_q == StChk2) && !check_ok;
   assign err_code_o = bad ? ErrBad : ErrWindow;
 
   // ---- rows -------------------------------------------------------------------------------------
@@ -158,7 +170,7 @@ module tsr_dma_agen #(
   assign burst_lo_o      = row_addr_q[OffW-1:0];
   assign burst_hi_o      = row_addr_q[OffW-1:0] + row_bytes_q[OffW-1:0] - {{(OffW-1){1'b0}}, 1'b1};
 
-  wire unused_bits = len_m1[8] ^ (^stride_wide[XW-1:AddrW]) ^ (^end_x[OffW-1:0]) ^
+  wire unused_bits = len_m1[8] ^ (^stride_wide[XW-1:AddrW]) ^ (^end_q[OffW-1:0]) ^
                      (^addr_x[OffW-1:0]) ^
                      (^beats_sum[OffW-1:0]);
 
@@ -172,7 +184,11 @@ module tsr_dma_agen #(
     elem_d       = elem_q;
     beats_left_d = beats_left_q;
     first_d      = first_q;
-    span_d       = span_q;
+    pp0_d        = pp0_q;
+    pp1_d        = pp1_q;
+    ab_d         = ab_q;
+    end_d        = end_q;
+    lo_ok_d      = lo_ok_q;
     rem_d        = rem_q;
     case (state_q)
       StIdle: if (desc_fire) begin
@@ -187,10 +203,18 @@ module tsr_dma_agen #(
       end
       StChk0: begin
         state_d = StChk1;
-        span_d  = {{(XW-48){1'b0}}, span_prod};
+        pp0_d   = pp0_prod;
+        pp1_d   = pp1_prod;
+        ab_d    = ab_x;
+        lo_ok_d = (first_al >= base_x);
         rem_d   = rem_step;
       end
       StChk1: begin
+        state_d = StChk2;
+        end_d   = end_x;
+        rem_d   = rem_step;
+      end
+      StChk2: begin
         state_d      = check_ok ? StRun : StIdle;
         addr_d       = {row_addr_q[AddrW-1:OffW], OFF_ZERO};
         beats_left_d = row_beats;
@@ -233,7 +257,11 @@ module tsr_dma_agen #(
     elem_q       <= elem_d;
     beats_left_q <= beats_left_d;
     first_q      <= first_d;
-    span_q       <= span_d;
+    pp0_q        <= pp0_d;
+    pp1_q        <= pp1_d;
+    ab_q         <= ab_d;
+    end_q        <= end_d;
+    lo_ok_q      <= lo_ok_d;
     rem_q        <= rem_d;
   end
 

@@ -9,7 +9,7 @@
 // stream (a_last on each pass's last pixel), a separate feeder streams each pass's weight tile
 // (rows R-1 .. 0) through port w, and the results, which leave the array in input order, are
 // written or added to accumulator rows by an output counter. VECTOR: the lanes compute and write
-// the accumulator four cycles later; nothing downstream can stall them. Commands are checked
+// the accumulator five cycles later; nothing downstream can stall them. Commands are checked
 // (fields, scratchpad and accumulator extents) before the first read.
 //
 // Back-to-back MATMULs overlap: once a MATMUL has issued its last activation and weight row, the
@@ -104,7 +104,7 @@ module tsr_ex #(
   localparam integer NB       = (4 * Cols + RowBytes - 1) / RowBytes;  // rows per int32 vector
   localparam integer ParRows  = 2 * NB + 1;
   localparam integer FifoD    = 4;
-  localparam integer VecLat   = 4;   // lane pipeline depth (tsr_requant)
+  localparam integer VecLat   = 5;   // lane pipeline depth (tsr_requant)
   localparam integer SpRowsI  = SpRows;
   localparam integer AccRowsI = AccRows;
   localparam [31:0]  SpRows32 = SpRowsI[31:0];

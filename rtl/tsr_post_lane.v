@@ -1,8 +1,10 @@
-// tessera: one post-processing lane of the store unit, four register stages in every mode.
+// tessera: one post-processing lane of the store unit, five register stages in every mode.
 //   requant: clamp(MultiplyByQuantizedMultiplier(acc + bias, mult, shift) + zp)   (tsr_requant)
 //   raw:     acc unchanged
 //   avg:     q = (|acc| + half) * magic >> dshift with the sign of acc (TFLite's rounding division
 //            of the average pool when magic/dshift are an exact reciprocal), clamp(q + zp)
+// Every multiply is split over two stages (two 32 x 16 partial products, then their sum), so
+// that no stage holds more than one wide carry chain.
 module tsr_post_lane (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -45,7 +47,7 @@ module tsr_post_lane (
     .wide_o    (rq_wide)
   );
 
-  tsr_delay #(.Width (34), .Depth (4), .Reset (0)) u_raw (
+  tsr_delay #(.Width (34), .Depth (5), .Reset (0)) u_raw (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .en_i   (1'b1),
@@ -57,26 +59,26 @@ module tsr_post_lane (
   reg         a1_neg_q, a2_neg_q, a3_neg_q;
   reg  [31:0] a1_u_q, a1_magic_q;
   reg  [5:0]  a1_sh_q, a2_sh_q;
-  reg  [63:0] a2_prod_q;
-  reg  [31:0] a3_q_q;
-  reg  [7:0]  a1_zp_q, a2_zp_q, a3_zp_q, a1_min_q, a2_min_q, a3_min_q, a1_max_q, a2_max_q,
-              a3_max_q, a4_out_q;
-  wire [31:0] mag, q_signed, with_zp, lo, hi;
-  wire [63:0] shifted;
-  wire [7:0]  a4_out_d;
+  reg  [47:0] a2_pl_q, a2_ph_q;
+  reg  [31:0] a3_q_q, a4_q_q;
+  reg  [7:0]  a1_zp_q, a2_zp_q, a3_zp_q, a4_zp_q, a1_min_q, a2_min_q, a3_min_q, a4_min_q,
+              a1_max_q, a2_max_q, a3_max_q, a4_max_q, a5_out_q;
+  wire [31:0] mag, with_zp, lo, hi;
+  wire [63:0] prod, shifted;
+  wire [7:0]  a5_out_d;
   wire [31:0] unused_rq_wide;
   wire        unused_rq_valid;
   wire [31:0] unused_shifted;
   assign unused_shifted = shifted[63:32];
 
   assign mag      = acc_i[31] ? (~acc_i + 32'd1) : acc_i;
-  assign shifted  = a2_prod_q >> a2_sh_q;
-  assign q_signed = a3_neg_q ? (~a3_q_q + 32'd1) : a3_q_q;
-  assign with_zp  = q_signed + {{24{a3_zp_q[7]}}, a3_zp_q};
-  assign lo       = {{24{a3_min_q[7]}}, a3_min_q};
-  assign hi       = {{24{a3_max_q[7]}}, a3_max_q};
-  assign a4_out_d = ($signed(with_zp) < $signed(lo)) ? a3_min_q :
-                    (($signed(with_zp) > $signed(hi)) ? a3_max_q : with_zp[7:0]);
+  assign prod     = {16'd0, a2_pl_q} + {a2_ph_q, 16'd0};
+  assign shifted  = prod >> a2_sh_q;
+  assign with_zp  = a4_q_q + {{24{a4_zp_q[7]}}, a4_zp_q};
+  assign lo       = {{24{a4_min_q[7]}}, a4_min_q};
+  assign hi       = {{24{a4_max_q[7]}}, a4_max_q};
+  assign a5_out_d = ($signed(with_zp) < $signed(lo)) ? a4_min_q :
+                    (($signed(with_zp) > $signed(hi)) ? a4_max_q : with_zp[7:0]);
   assign unused_rq_wide  = rq_wide;
   assign unused_rq_valid = rq_valid;
 
@@ -89,7 +91,8 @@ module tsr_post_lane (
     a1_min_q   <= act_min_i;
     a1_max_q   <= act_max_i;
     a2_neg_q   <= a1_neg_q;
-    a2_prod_q  <= {32'd0, a1_u_q} * {32'd0, a1_magic_q};
+    a2_pl_q    <= {16'd0, a1_u_q} * {32'd0, a1_magic_q[15:0]};
+    a2_ph_q    <= {16'd0, a1_u_q} * {32'd0, a1_magic_q[31:16]};
     a2_sh_q    <= a1_sh_q;
     a2_zp_q    <= a1_zp_q;
     a2_min_q   <= a1_min_q;
@@ -99,11 +102,15 @@ module tsr_post_lane (
     a3_zp_q    <= a2_zp_q;
     a3_min_q   <= a2_min_q;
     a3_max_q   <= a2_max_q;
-    a4_out_q   <= a4_out_d;
+    a4_q_q     <= a3_neg_q ? (~a3_q_q + 32'd1) : a3_q_q;
+    a4_zp_q    <= a3_zp_q;
+    a4_min_q   <= a3_min_q;
+    a4_max_q   <= a3_max_q;
+    a5_out_q   <= a5_out_d;
   end
 
   assign data_o = (mode_q == TSR_STORE_MODE_RAW[1:0]) ? raw_q :
-                  (mode_q == TSR_STORE_MODE_AVG[1:0]) ? {{24{a4_out_q[7]}}, a4_out_q} :
+                  (mode_q == TSR_STORE_MODE_AVG[1:0]) ? {{24{a5_out_q[7]}}, a5_out_q} :
                                                         {{24{rq_data[7]}}, rq_data};
 
 endmodule

@@ -7,7 +7,8 @@
 //   out = clamp(y + out_zp, act_min, act_max)          (int8)
 //
 // This is TFLite's MultiplyByQuantizedMultiplier followed by the output offset and the activation
-// clamp, bit for bit (the golden model is tsr::ref::requantize). Four register stages; every stage
+// clamp, bit for bit (the golden model is tsr::ref::requantize). Five register stages (bias and
+// shift; partial products; high half; rounding shift; zero point and clamp); every stage
 // advances while en_i is high, so the owner can stall the lane together with its neighbours.
 // Parameters such as mult/shift are sampled with the data in stage 1 and travel with it.
 module tsr_requant (
@@ -44,61 +45,77 @@ module tsr_requant (
   assign rshift_d  = !shift_neg ? 5'd0 : ((shift_i == 6'b100000) ? 5'd31 : (~shift_i[4:0] + 5'd1));
   assign s1_x_d    = sum << lshift;
 
-  // ---- stage 2: 32 x 32 signed product --------------------------------------------------------
-  reg         s2_valid_q, s2_sat_q;
-  reg  [63:0] s2_prod_q;
+  // ---- stage 2: the 32 x 32 signed product as two 32 x 16 partial products ------------------
+  // x * mult = pl + (ph << 16) with pl = x * mult[15:0] (multiplier bits unsigned) and
+  // ph = x * mult[31:16] (signed); the sum is formed in stage 3. The product's sign is known here
+  // (it decides the rounding nudge): negative when both factors are non-zero and their signs differ.
+  reg         s2_valid_q, s2_sat_q, s2_neg_q;
+  reg  [47:0] s2_pl_q, s2_ph_q;
   reg  [4:0]  s2_rshift_q;
   reg  [7:0]  s2_zp_q, s2_min_q, s2_max_q;
-  wire [63:0] prod_d;
-  wire        sat_d;
+  wire [47:0] pl_d, ph_d;
+  wire        sat_d, neg_d;
 
-  assign prod_d = $signed(s1_x_q) * $signed(s1_mult_q);
+  assign pl_d  = $signed(s1_x_q) * $signed({1'b0, s1_mult_q[15:0]});
+  assign ph_d  = $signed(s1_x_q) * $signed(s1_mult_q[31:16]);
   // The only overflow of the doubling high multiply: INT32_MIN * INT32_MIN saturates to INT32_MAX.
-  assign sat_d  = (s1_x_q == 32'h8000_0000) && (s1_mult_q == 32'h8000_0000);
+  assign sat_d = (s1_x_q == 32'h8000_0000) && (s1_mult_q == 32'h8000_0000);
+  assign neg_d = (s1_x_q[31] ^ s1_mult_q[31]) && (s1_x_q != 32'd0) && (s1_mult_q != 32'd0);
 
-  // ---- stage 3: rounding doubling high half, then rounding right shift -------------------------
+  // ---- stage 3: rounding doubling high half ----------------------------------------------------
+  // nudged = product + nudge (2^30 for a non-negative product, 1 - 2^30 otherwise); its sign is the
+  // product's. Division by 2^31 truncating toward zero: floor, plus one for a negative value with
+  // a non-zero fraction (the same as adding 2^31 - 1 before the arithmetic shift).
   reg         s3_valid_q;
-  reg  [31:0] s3_y_q;
+  reg  [31:0] s3_high_q, s3_mask_q, s3_half_q;
+  reg  [4:0]  s3_rshift_q;
   reg  [7:0]  s3_zp_q, s3_min_q, s3_max_q;
-  wire [63:0] nudge, nudged, biased;
-  wire [31:0] high, shifted, mask, remainder, threshold, s3_y_d;
-  wire        prod_neg, high_neg;
-  wire [31:0] unused_biased;
+  wire [63:0] nudge, nudged;
+  wire [31:0] high_d;
+  wire        unused_nudged;
 
-  assign prod_neg  = s2_prod_q[63];
-  // nudge = 2^30 for a non-negative product, 1 - 2^30 otherwise.
-  assign nudge     = prod_neg ? 64'hFFFF_FFFF_C000_0001 : 64'h0000_0000_4000_0000;
-  assign nudged    = s2_prod_q + nudge;
-  // Division by 2^31 truncating toward zero: add 2^31 - 1 first when negative.
-  assign biased    = nudged + (nudged[63] ? 64'h0000_0000_7FFF_FFFF : 64'd0);
-  assign high      = s2_sat_q ? 32'h7FFF_FFFF : biased[62:31];
-  // Bit 63 repeats bit 62 (|product| < 2^62) and bits 30:0 are the discarded fraction.
-  assign unused_biased = {biased[63], biased[30:0]};
-  assign high_neg  = high[31];
-  assign mask      = ~(32'hFFFF_FFFF << s2_rshift_q);
-  assign remainder = high & mask;
-  assign threshold = (mask >> 1) + {31'd0, high_neg};
-  assign shifted   = $signed(high) >>> s2_rshift_q;
-  assign s3_y_d    = shifted + {31'd0, (remainder > threshold)};
+  assign nudge  = s2_neg_q ? 64'hFFFF_FFFF_C000_0001 : 64'h0000_0000_4000_0000;
+  assign nudged = {{16{s2_pl_q[47]}}, s2_pl_q} + {s2_ph_q, 16'd0} + nudge;
+  // Bit 63 repeats bit 62 (|product| < 2^62).
+  assign unused_nudged = nudged[63];
+  assign high_d = s2_sat_q ? 32'h7FFF_FFFF :
+                  (nudged[62:31] + {31'd0, s2_neg_q && (nudged[30:0] != 31'd0)});
 
-  // ---- stage 4: output zero point and clamp ---------------------------------------------------
+  // ---- stage 4: rounding right shift (RoundingDivideByPOT) -------------------------------------
+  // The mask of the discarded bits and half of it depend only on the shift and are formed a stage
+  // early; the threshold is half, or half + 1 for a negative value (ties round away from zero).
   reg         s4_valid_q;
-  reg  [7:0]  s4_out_q;
-  reg  [31:0] s4_wide_q;
+  reg  [31:0] s4_y_q;
+  reg  [7:0]  s4_zp_q, s4_min_q, s4_max_q;
+  wire [31:0] high, shifted, mask_d, remainder, threshold, s4_y_d;
+  wire        high_neg;
+
+  assign mask_d    = ~(32'hFFFF_FFFF << s2_rshift_q);
+  assign high      = s3_high_q;
+  assign high_neg  = high[31];
+  assign remainder = high & s3_mask_q;
+  assign threshold = high_neg ? (s3_half_q + 32'd1) : s3_half_q;
+  assign shifted   = $signed(high) >>> s3_rshift_q;
+  assign s4_y_d    = shifted + {31'd0, (remainder > threshold)};
+
+  // ---- stage 5: output zero point and clamp ---------------------------------------------------
+  reg         s5_valid_q;
+  reg  [7:0]  s5_out_q;
+  reg  [31:0] s5_wide_q;
   wire [31:0] with_zp, lo, hi;
   wire        below, above;
-  wire [7:0]  s4_out_d;
+  wire [7:0]  s5_out_d;
 
-  assign with_zp  = s3_y_q + {{24{s3_zp_q[7]}}, s3_zp_q};
-  assign lo       = {{24{s3_min_q[7]}}, s3_min_q};
-  assign hi       = {{24{s3_max_q[7]}}, s3_max_q};
+  assign with_zp  = s4_y_q + {{24{s4_zp_q[7]}}, s4_zp_q};
+  assign lo       = {{24{s4_min_q[7]}}, s4_min_q};
+  assign hi       = {{24{s4_max_q[7]}}, s4_max_q};
   assign below    = $signed(with_zp) < $signed(lo);
   assign above    = $signed(with_zp) > $signed(hi);
-  assign s4_out_d = below ? s3_min_q : (above ? s3_max_q : with_zp[7:0]);
+  assign s5_out_d = below ? s4_min_q : (above ? s4_max_q : with_zp[7:0]);
 
-  assign valid_o = s4_valid_q;
-  assign data_o  = s4_out_q;
-  assign wide_o  = s4_wide_q;
+  assign valid_o = s5_valid_q;
+  assign data_o  = s5_out_q;
+  assign wide_o  = s5_wide_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -106,11 +123,13 @@ module tsr_requant (
       s2_valid_q <= 1'b0;
       s3_valid_q <= 1'b0;
       s4_valid_q <= 1'b0;
+      s5_valid_q <= 1'b0;
     end else if (en_i) begin
       s1_valid_q <= valid_i;
       s2_valid_q <= s1_valid_q;
       s3_valid_q <= s2_valid_q;
       s4_valid_q <= s3_valid_q;
+      s5_valid_q <= s4_valid_q;
     end
   end
 
@@ -123,18 +142,27 @@ module tsr_requant (
       s1_zp_q     <= out_zp_i;
       s1_min_q    <= act_min_i;
       s1_max_q    <= act_max_i;
-      s2_prod_q   <= prod_d;
+      s2_pl_q     <= pl_d;
+      s2_ph_q     <= ph_d;
       s2_sat_q    <= sat_d;
+      s2_neg_q    <= neg_d;
       s2_rshift_q <= s1_rshift_q;
       s2_zp_q     <= s1_zp_q;
       s2_min_q    <= s1_min_q;
       s2_max_q    <= s1_max_q;
-      s3_y_q      <= s3_y_d;
+      s3_high_q   <= high_d;
+      s3_mask_q   <= mask_d;
+      s3_half_q   <= mask_d >> 1;
+      s3_rshift_q <= s2_rshift_q;
       s3_zp_q     <= s2_zp_q;
       s3_min_q    <= s2_min_q;
       s3_max_q    <= s2_max_q;
-      s4_out_q    <= s4_out_d;
-      s4_wide_q   <= with_zp;
+      s4_y_q      <= s4_y_d;
+      s4_zp_q     <= s3_zp_q;
+      s4_min_q    <= s3_min_q;
+      s4_max_q    <= s3_max_q;
+      s5_out_q    <= s5_out_d;
+      s5_wide_q   <= with_zp;
     end
   end
 

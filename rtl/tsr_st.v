@@ -50,7 +50,7 @@ module tsr_st #(
 `include "tsr_isa.vh"
 
   localparam integer AccRowsI = AccRows;
-  localparam integer Lat      = 5;   // accumulator read + 4 lane stages
+  localparam integer Lat      = 6;   // accumulator read + 5 lane stages
   localparam integer FifoD    = 8;
   localparam [2:0] StIdle = 3'd0, StCheck = 3'd1, StDiv = 3'd2, StRange = 3'd3, StDesc = 3'd4,
                    StRun = 3'd5;
