@@ -751,7 +751,6 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     return ps;
   };
   AccRing ring(dp.acc_bank_rows);
-  auto acc_of = [&](int64_t rows) { return ring.next(rows); };
 
   // Edges first: they compute while the first interior tile loads.
   for (int ob = 0; ob < nblk; ++ob) {
@@ -759,7 +758,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     const int ps = pset_of(ob);
     for (int64_t e = 0; e < nedge; ++e) {
       const KwEdge& ed = f.edges[static_cast<size_t>(e)];
-      const int64_t acc = acc_of(g.oh);
+      const int64_t acc = ring.next(g.oh);
       L.emit(matmul({.in_addr = e * g.h,
                      .w_addr = f.w_base + ob * f.wslot + f.fold_rows + e * f.edge_rows,
                      .acc_addr = acc,
@@ -795,7 +794,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     }
     for (int ob = 0; ob < nblk; ++ob) {
       const int ps = pset_of(ob);
-      const int64_t acc = acc_of(int64_t{oy1 - oy0} * ngroups);
+      const int64_t acc = ring.next(int64_t{oy1 - oy0} * ngroups);
       L.emit(matmul({.in_addr = abase,
                      .w_addr = f.w_base + ob * f.wslot,
                      .acc_addr = acc,
