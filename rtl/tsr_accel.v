@@ -23,7 +23,8 @@ module tsr_accel #(
   parameter CoreMExt    = 1,
   parameter CoreImemKib = 16,
   parameter CoreDmemKib = 16,
-  parameter SkipDepth   = 0       // 0: dense tsr_array; 1, 2: zero-skip tsr_array (docs/skip.md)
+  parameter SkipDepth   = 0,      // 0: dense tsr_array; 1, 2: zero-skip tsr_array (docs/skip.md)
+  parameter DwLinePx    = 0       // depthwise line buffer in pixels (memory.dw_line_px)
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -643,7 +644,8 @@ module tsr_accel #(
     .AccRows  (AccRows),
     .SpAW     (SpAW),
     .AccAW    (AccAW),
-    .SkipDepth (SkipDepth)
+    .SkipDepth (SkipDepth),
+    .LinePx   (DwLinePx)
   ) u_ex (
     .clk_i          (clk_i),
     .rst_ni         (core_rst_n),

@@ -24,6 +24,15 @@
 // port a reads row ky from the input, port w row ky + 1 from the copy in the partner bank, and
 // the lanes keep a window per row (2 * k_w MACs per lane per output). The second row's tap
 // weights are fetched in three extra setup cycles (StWb1..3) per pass.
+// Three-row FIR (k_h = 3, s_h <= 2, mirror, row span 2..LinePx pixels): a single pass instead of
+// two. A line buffer keeps the row one output row needs from the row above it, so every output
+// row reads only two rows: port a kernel row 1, port w kernel row 2 (partner bank), the line
+// buffer kernel row 0. The pass walks out_h + 1 rows: the first (priming) row reads kernel row 0
+// of output row 0 into the line buffer and emits nothing; after it, the line buffer is written
+// with the row the next output row will need as its kernel row 0 (port a's row for s_h = 1, port
+// w's for s_h = 2). The lanes then keep a window per row (3 * k_w MACs per lane per output); the
+// products of each row are summed and registered before the three row sums are added (the
+// lane latency VecLat is unchanged). Kernel row 0's taps are fetched in StWz1..3.
 // The output side then works
 // from a two-entry queue of output contexts (accumulator base, accumulate flag, pixels, results)
 // and reports done_o per MATMUL when its last result is written. PARAMS also runs while MATMULs
@@ -49,6 +58,7 @@ module tsr_ex #(
   parameter SpAW     = 16,
   parameter AccAW    = 16,
   parameter SkipDepth = 0,  // 0: dense array; 1 or 2: zero-skip array taking SkipDepth chunks a beat
+  parameter LinePx   = 0,   // depthwise line buffer: longest row span of the three-row FIR
   parameter ADepth   = (SkipDepth > 0) ? SkipDepth : 1  // derived: chunks per array beat
 ) (
   input  wire                  clk_i,
@@ -114,10 +124,14 @@ module tsr_ex #(
   localparam         SkipOn   = (SkipDepth > 0) ? 1'b1 : 1'b0;
   localparam         HasC1    = (ADepth > 1) ? 1'b1 : 1'b0;
 
-  localparam [3:0] StIdle = 4'd0, StSet1 = 4'd1, StSet2 = 4'd2, StCheck = 4'd3, StPass1 = 4'd4,
-                   StPass2 = 4'd5, StPass3 = 4'd6, StStream = 4'd7, StDrain = 4'd8,
-                   StParams = 4'd9, StParDrain = 4'd10, StHold = 4'd11, StTail = 4'd12,
-                   StWb1 = 4'd13, StWb2 = 4'd14, StWb3 = 4'd15;
+  localparam [4:0] StIdle = 5'd0, StSet1 = 5'd1, StSet2 = 5'd2, StCheck = 5'd3, StPass1 = 5'd4,
+                   StPass2 = 5'd5, StPass3 = 5'd6, StStream = 5'd7, StDrain = 5'd8,
+                   StParams = 5'd9, StParDrain = 5'd10, StHold = 5'd11, StTail = 5'd12,
+                   StWb1 = 5'd13, StWb2 = 5'd14, StWb3 = 5'd15, StWz1 = 5'd16, StWz2 = 5'd17,
+                   StWz3 = 5'd18;
+  localparam integer LineD  = (LinePx < 2) ? 2 : LinePx;
+  localparam integer LineAW = $clog2(LineD);
+  localparam [31:0]  LineMax = (LinePx < 2) ? 32'd0 : LinePx;
 
   // ---- command fields ---------------------------------------------------------------------------
   wire [7:0]  opcode;
@@ -174,7 +188,7 @@ module tsr_ex #(
   assign nchunks    = is_mm ? ngroups : 16'd1;
 
   // ---- state --------------------------------------------------------------------------------------
-  reg  [3:0]  state_q, state_d;
+  reg  [4:0]  state_q, state_d;
   // setup products
   reg  [31:0] npix_q, m_q, taps_q, stepx_q, syw_q, spanm_q, rowlen_q;
   reg  [47:0] in_ext_q, w_ext_q;
@@ -190,6 +204,9 @@ module tsr_ex #(
   // row FIR (depthwise): next pixel of the row that ends an output window; tap of the pass
   reg  [15:0] nxt_q, wtap_q;
   wire        fir, fir_emit, last_px, row_end, mirror_f, dual;
+  // three-row FIR: chosen in StSet2; prime: the pass's first (priming) row
+  reg         row3_q;
+  wire        row3, row3_d, prime;
   // dual: the second kernel row of the pass (row B) and its read address in the partner bank
   reg  [31:0] rowstep_q;
   wire        rowb, px_valid_b, b_req;
@@ -245,6 +262,11 @@ module tsr_ex #(
                       (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3)) ||
                       (is_vec && mirror_f && (!fir || (SpBanks < 2))) ||
                       (skip_pair && (SpBanks < 2));
+  // three-row FIR: k_h = 3, s_h 1 or 2, a row span (spanm_q + k_w, valid in StSet2) the line
+  // buffer holds and of at least two pixels (the read-first line buffer needs one cycle between a
+  // position's write and its next read)
+  assign row3_d   = dual && (k_h == 8'd3) && ((s_h == 4'd1) || (s_h == 4'd2)) &&
+                   (spanm_q + {24'd0, k_w} >= 32'd2) && (spanm_q + {24'd0, k_w} <= LineMax);
   assign in_end  = {32'd0, in_addr} + in_ext_q;
   assign w_end   = {32'd0, w_addr} + w_ext_q;
   assign acc_end = {16'd0, acc_addr} + m_q;
@@ -270,14 +292,16 @@ module tsr_ex #(
   assign last_m    = (m_idx_q == m_q - 32'd1);
   assign row_end   = ({16'd0, ox_q} == rowlen_q - 32'd1);
   assign fir_emit  = (ox_q == nxt_q);
-  assign last_px   = fir ? (row_end && (oy_q == out_h - 16'd1)) : last_m;
+  assign row3       = row3_q && dual;
+  assign prime     = row3 && (oy_q == 16'd0);
+  assign last_px   = fir ? (row_end && (oy_q == out_h - (row3 ? 16'd0 : 16'd1))) : last_m;
   assign last_pass = (pass_q == passes_q - 32'd1);
   wire can_issue   = (state_q == StStream) && (!is_mm || (a_cred_q != 4'd0));
   assign a_req_o   = can_issue && px_valid;
   assign a_addr_o  = addr_q[SpAW-1:0];
   assign rowb       = dual && (ky_q + 16'd1 < {8'd0, k_h});
   assign iyb        = iy_q + 32'd1;
-  assign px_valid_b = rowb && !iyb[31] && (iyb < {16'd0, in_h}) && !ix_q[31] &&
+  assign px_valid_b = rowb && !prime && !iyb[31] && (iyb < {16'd0, in_h}) && !ix_q[31] &&
                       (ix_q < {16'd0, in_w});
   assign addr_b     = (addr_q + rowstep_q) ^ SpBankRows;
   assign b_req      = can_issue && px_valid_b;
@@ -374,13 +398,20 @@ module tsr_ex #(
   // StPass1..3 (j = state - StPass1).
   wire       dw_fetch, in_pass_setup;
   wire [1:0] dw_j;
-  wire       in_wb_setup;
+  wire       in_wb_setup, in_wz_setup;
+  wire [7:0] dw_rowoff;
   assign in_pass_setup = (state_q == StPass1) || (state_q == StPass2) || (state_q == StPass3);
   assign in_wb_setup   = (state_q == StWb1) || (state_q == StWb2) || (state_q == StWb3);
-  assign dw_j     = (state_q == StPass1 || state_q == StWb1) ? 2'd0 :
-                    ((state_q == StPass2 || state_q == StWb2) ? 2'd1 : 2'd2);
+  assign in_wz_setup   = (state_q == StWz1) || (state_q == StWz2) || (state_q == StWz3);
+  assign dw_j     = (state_q == StPass1 || state_q == StWb1 || state_q == StWz1) ? 2'd0 :
+                    ((state_q == StPass2 || state_q == StWb2 || state_q == StWz2) ? 2'd1 : 2'd2);
+  // tap rows of the pass: A (port a) at +0, B at +k_w; three-row FIR: Z (line buffer) at +0,
+  // A at +k_w, B at +2*k_w
+  assign dw_rowoff = in_wz_setup ? 8'd0 :
+                     in_wb_setup ? (row3 ? {k_w[6:0], 1'b0} : k_w) : (row3 ? k_w : 8'd0);
   assign dw_fetch = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) &&
-                    (fir ? (((in_pass_setup) || (in_wb_setup && rowb)) && ({6'd0, dw_j} < k_w))
+                    (fir ? (((in_pass_setup) || (in_wb_setup && rowb) || in_wz_setup) &&
+                            ({6'd0, dw_j} < k_w))
                          : (state_q == StPass2));
   assign par_issue = (state_q == StParams);
   assign w_req_o   = w_issue || dw_fetch || par_issue || b_req || c1_req;
@@ -388,7 +419,7 @@ module tsr_ex #(
                      b_req     ? addr_b[SpAW-1:0] :
                      c1_req    ? addr_c1[SpAW-1:0] :
                      dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
-                                                            + (in_wb_setup ? {{(SpAW-8){1'b0}}, k_w} : {SpAW{1'b0}})
+                                                            + {{(SpAW-8){1'b0}}, dw_rowoff}
                                                           : pass_q[SpAW-1:0])) :
                                  (wrow_q[SpAW-1:0] + {wj_q[SpAW-1:0]});
 
@@ -402,10 +433,11 @@ module tsr_ex #(
   reg  [8*Cols-1:0] dw_w0_q, dw_w1_q, dw_w2_q;
   reg  [8*Cols-1:0] x1_q, x2_q;   // FIR window: the lanes' previous two pixels
   reg  [8*Cols-1:0] wb0_q, wb1_q, wb2_q, y1_q, y2_q;  // dual: row B's taps and window
+  reg  [8*Cols-1:0] wz0_q, wz1_q, wz2_q, z1_q, z2_q;  // three-row FIR: row Z's taps and window
   reg               s1b_pad_q;
   wire [8*Cols-1:0] s1b_data;
   reg               dw_latch_q;
-  reg  [2:0]        dw_slot_q;    // which tap register the fetched row goes to (3.. row B)
+  reg  [3:0]        dw_slot_q;    // which tap register the fetched row goes to (4.. row B, 8.. row Z)
   reg               s1_emit_q;
   wire [32*Cols-1:0] lane_simple, lane_scale;
   wire [Cols-1:0]    unused_rq_valid;
@@ -417,6 +449,22 @@ module tsr_ex #(
   wire [31:0] vmult;
   assign vec_in = s1_valid_q && is_vec && (!fir || s1_emit_q);
   assign s1b_data = s1b_pad_q ? {Cols{pad_val}} : w_rdata_i[8*Cols-1:0];
+
+  // Line buffer (three-row FIR): read at issue with the pixel's position in the row, written one
+  // cycle later (read-first: a position is read for this row before this row overwrites it).
+  reg  [LineAW-1:0] s1_ox_q;
+  reg               s1_prime_q;
+  wire [8*Cols-1:0] lb_rdata, lb_wdata;
+  assign lb_wdata = ((s_h == 4'd1) || s1_prime_q) ? s1_data[8*Cols-1:0] : s1b_data;
+  tsr_sram_1r1w #(.Width (8 * Cols), .Depth (LineD)) u_line (
+    .clk_i   (clk_i),
+    .re_i    (issue && row3),
+    .raddr_i (ox_q[LineAW-1:0]),
+    .rdata_o (lb_rdata),
+    .we_i    (s1_valid_q && row3),
+    .waddr_i (s1_ox_q),
+    .wdata_i (lb_wdata)
+  );
   assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
   assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
   assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
@@ -425,10 +473,11 @@ module tsr_ex #(
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
-      wire [7:0]  x, w, x1, w1, x2, w2, y0, v0, y1, v1, y2, v2;
-      wire [15:0] prod, prod1, prod2, bprod0, bprod1, bprod2;
-      wire [31:0] fir_sum, b_sum;
-      wire [31:0] xs, ys, scaled_in;
+      wire [7:0]  x, w, x1, w1, x2, w2, y0, v0, y1, v1, y2, v2, z0, u0, z1, u1, z2, u2;
+      wire [15:0] prod, prod1, prod2, bprod0, bprod1, bprod2, zprod0, zprod1, zprod2;
+      wire [31:0] a_sum, b_sum, z_sum, ys;
+      wire [31:0] xs, scaled_in;
+      reg  [31:0] a_sum_q, b_sum_q, z_sum_q;
       assign x    = s1_data[8*l +: 8];
       assign w    = dw_w0_q[8*l +: 8];
       assign x1   = x1_q[8*l +: 8];
@@ -447,16 +496,34 @@ module tsr_ex #(
       assign bprod0 = $signed(y0) * $signed(v0);
       assign bprod1 = $signed(y1) * $signed(v1);
       assign bprod2 = $signed(y2) * $signed(v2);
+      assign z0     = lb_rdata[8*l +: 8];
+      assign u0     = wz0_q[8*l +: 8];
+      assign z1     = z1_q[8*l +: 8];
+      assign u1     = wz1_q[8*l +: 8];
+      assign z2     = z2_q[8*l +: 8];
+      assign u2     = wz2_q[8*l +: 8];
+      assign zprod0 = $signed(z0) * $signed(u0);
+      assign zprod1 = $signed(z1) * $signed(u1);
+      assign zprod2 = $signed(z2) * $signed(u2);
       assign b_sum  = dual ? ({{16{bprod0[15]}}, bprod0} + {{16{bprod1[15]}}, bprod1} +
                               {{16{bprod2[15]}}, bprod2}) : 32'd0;
-      // Unused taps (k_w < 3) hold zero weights; the per-tap walk uses w0 only.
-      assign fir_sum = {{16{prod[15]}}, prod} +
-                       (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0) +
-                       b_sum;
-      assign xs   = {{24{x[7]}}, x};
-      assign ys   = (vmode == TSR_VECTOR_MODE_DW[2:0]) ? fir_sum : xs;
+      assign z_sum  = row3 ? ({{16{zprod0[15]}}, zprod0} + {{16{zprod1[15]}}, zprod1} +
+                             {{16{zprod2[15]}}, zprod2}) : 32'd0;
+      // Unused taps (k_w < 3) hold zero weights; the per-tap walk uses w0 only. Other modes pass
+      // the input through row A's sum.
+      assign xs    = {{24{x[7]}}, x};
+      assign a_sum = (vmode != TSR_VECTOR_MODE_DW[2:0]) ? xs :
+                     ({{16{prod[15]}}, prod} +
+                      (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0));
+      // one register stage of the VecLat: the row sums, then their total
+      always @(posedge clk_i) begin
+        a_sum_q <= a_sum;
+        b_sum_q <= b_sum;
+        z_sum_q <= z_sum;
+      end
+      assign ys        = a_sum_q + b_sum_q + z_sum_q;
       assign scaled_in = (xs + {{16{offset[15]}}, offset}) << lshift;
-      tsr_delay #(.Width (32), .Depth (VecLat), .Reset (0)) u_simple (
+      tsr_delay #(.Width (32), .Depth (VecLat - 1), .Reset (0)) u_simple (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
         .en_i   (1'b1),
@@ -571,9 +638,12 @@ module tsr_ex #(
         end else if (acc_bad) begin
           err_d = 1'b1; err_code_d = TSR_ERROR_ACC_RANGE[7:0]; state_d = StIdle;
         end else begin
-          state_d = dual ? StWb1 : StPass1;
+          state_d = row3 ? StWz1 : (dual ? StWb1 : StPass1);
         end
       end
+      StWz1:   state_d = StWz2;
+      StWz2:   state_d = StWz3;
+      StWz3:   state_d = StWb1;
       StWb1:   state_d = StWb2;
       StWb2:   state_d = StWb3;
       StWb3:   state_d = StPass1;
@@ -685,7 +755,9 @@ module tsr_ex #(
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
-      passes_q <= dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
+      row3_q    <= row3_d;
+      passes_q <= row3_d ? 32'd1 :
+                  dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
                   fir  ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
       rowlen_q <= fir ? spanm_q + {24'd0, k_w} : {16'd0, out_w};
     end
@@ -734,15 +806,16 @@ module tsr_ex #(
       pre_q <= pre_q + 2'd1;
     end
     if (state_q == StStream && issue) begin
-      if (!fir || fir_emit) m_idx_q <= m_idx_q + 32'd1;
+      if (!fir || (fir_emit && !prime)) m_idx_q <= m_idx_q + 32'd1;
       if (fir_emit) nxt_q <= nxt_q + {12'd0, s_w};
       if (row_end) begin
         ox_q      <= 16'd0;
         oy_q      <= oy_q + 16'd1;
         ix_q      <= ix0;
-        iy_q      <= iy_q + {28'd0, s_h};
-        rowaddr_q <= rowaddr_q + stepy_q;
-        addr_q    <= rowaddr_q + stepy_q;
+        // after the priming row (three-row FIR), the next row down
+        iy_q      <= iy_q + (prime ? 32'd1 : {28'd0, s_h});
+        rowaddr_q <= rowaddr_q + (prime ? rowstep_q : stepy_q);
+        addr_q    <= rowaddr_q + (prime ? rowstep_q : stepy_q);
         nxt_q     <= {8'd0, k_w} - 16'd1;
       end else begin
         ox_q   <= ox_q + 16'd1;
@@ -780,13 +853,17 @@ module tsr_ex #(
     s1_last_q <= last_m;
     s1_m_q    <= m_idx_q;
     s1_pass_q <= pass_q;
-    s1_emit_q <= fir_emit;
+    s1_emit_q <= fir_emit && !prime;
+    s1_prime_q <= prime;
+    s1_ox_q   <= ox_q[LineAW-1:0];
     // FIR window: shift in every pixel read
     if (s1_valid_q && fir) begin
       x2_q <= x1_q;
       x1_q <= s1_data[8*Cols-1:0];
       y2_q <= y1_q;
       y1_q <= s1b_data;
+      z2_q <= z1_q;
+      z1_q <= lb_rdata;
     end
     // weight feeder
     if (w_issue) begin
@@ -799,21 +876,29 @@ module tsr_ex #(
       end
     end
     // depthwise tap weights
-    dw_slot_q <= fir ? {in_wb_setup, k_w[1:0] - 2'd1 - dw_j} : 3'd0;
+    dw_slot_q <= fir ? {in_wz_setup, in_wb_setup, k_w[1:0] - 2'd1 - dw_j} : 4'd0;
     // row B's taps: cleared at the start of every dual pass (a pass without row B keeps zeros)
     if (state_q == StWb1) begin
       wb0_q <= {(8*Cols){1'b0}};
       wb1_q <= {(8*Cols){1'b0}};
       wb2_q <= {(8*Cols){1'b0}};
     end
+    if (state_q == StWz1) begin
+      wz0_q <= {(8*Cols){1'b0}};
+      wz1_q <= {(8*Cols){1'b0}};
+      wz2_q <= {(8*Cols){1'b0}};
+    end
     if (dw_latch_q) begin
       case (dw_slot_q)
-        3'd0:    dw_w0_q <= w_rdata_i[8*Cols-1:0];
-        3'd1:    dw_w1_q <= w_rdata_i[8*Cols-1:0];
-        3'd2:    dw_w2_q <= w_rdata_i[8*Cols-1:0];
-        3'd4:    wb0_q   <= w_rdata_i[8*Cols-1:0];
-        3'd5:    wb1_q   <= w_rdata_i[8*Cols-1:0];
-        default: wb2_q   <= w_rdata_i[8*Cols-1:0];
+        4'd0:    dw_w0_q <= w_rdata_i[8*Cols-1:0];
+        4'd1:    dw_w1_q <= w_rdata_i[8*Cols-1:0];
+        4'd2:    dw_w2_q <= w_rdata_i[8*Cols-1:0];
+        4'd4:    wb0_q   <= w_rdata_i[8*Cols-1:0];
+        4'd5:    wb1_q   <= w_rdata_i[8*Cols-1:0];
+        4'd6:    wb2_q   <= w_rdata_i[8*Cols-1:0];
+        4'd8:    wz0_q   <= w_rdata_i[8*Cols-1:0];
+        4'd9:    wz1_q   <= w_rdata_i[8*Cols-1:0];
+        default: wz2_q   <= w_rdata_i[8*Cols-1:0];
       endcase
     end
     // outputs

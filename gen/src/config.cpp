@@ -180,6 +180,12 @@ const std::vector<ParamSpec>& param_specs() {
        "Accumulator size in KiB (rows of C int32 lanes, two banks so stores overlap compute). "
        "Each bank is rounded down to a power of two rows.",
        "TSR_ACC_KIB"},
+      {"memory.dw_line_px", ParamKind::Int, 0, 1024, {},
+       "Depthwise line buffer of the execute unit's vector lanes, in pixels (rows of max(R, C) "
+       "bytes, one tsr_sram_1r1w). A depthwise VECTOR with a 3-row kernel, stride_h 1 or 2, k_w <= "
+       "3 and an input row span ((out_w - 1) * stride_w + k_w) of 2 .. dw_line_px pixels runs as "
+       "one three-row pass instead of two (docs/architecture.md). 0 = none.",
+       "TSR_MEMORY_DW_LINE_PX"},
       {"dma.bus_bits", ParamKind::Enum, 0, 0, {"64", "128"},
        "AXI4 data width of the DMA master in bits.", "TSR_DMA_BUS_BITS"},
       {"core.enable", ParamKind::Bool, 0, 0, {},
@@ -271,6 +277,7 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   c.sp_kib = std::stoi(canon["memory.sp_kib"]);
   c.sp_banks = std::stoi(canon["memory.sp_banks"]);
   c.acc_kib = std::stoi(canon["memory.acc_kib"]);
+  c.dw_line_px = std::stoi(canon["memory.dw_line_px"]);
   c.bus_bits = std::stoi(canon["dma.bus_bits"]);
   c.core_enable = canon["core.enable"] == "true";
   c.core_m_ext = canon["core.m_ext"] == "true";
@@ -350,6 +357,7 @@ std::string param_value(const AccelConfig& cfg, const std::string& key) {
   if (key == "memory.sp_kib") return std::to_string(cfg.sp_kib);
   if (key == "memory.sp_banks") return std::to_string(cfg.sp_banks);
   if (key == "memory.acc_kib") return std::to_string(cfg.acc_kib);
+  if (key == "memory.dw_line_px") return std::to_string(cfg.dw_line_px);
   if (key == "dma.bus_bits") return std::to_string(cfg.bus_bits);
   if (key == "core.enable") return cfg.core_enable ? "true" : "false";
   if (key == "core.m_ext") return cfg.core_m_ext ? "true" : "false";

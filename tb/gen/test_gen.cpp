@@ -54,6 +54,7 @@ const char* kValid =
     "sp_kib = 16\n"
     "sp_banks = 2\n"
     "acc_kib = 8\n"
+    "dw_line_px = 16\n"
     "[dma]\n"
     "bus_bits = 64\n"
     "[core]\n"
@@ -198,7 +199,7 @@ TEST(ConfigErrors, CoreSectionErrors) {
   EXPECT_NE(e.find("true or false"), std::string::npos) << e;
   EXPECT_NE(e.find("got a integer"), std::string::npos) << e;
   e = error_of(variant_of("imem_kib = 16", "imem_kib = 12"));
-  EXPECT_NE(e.find("bad.toml:17"), std::string::npos) << e;
+  EXPECT_NE(e.find("bad.toml:18"), std::string::npos) << e;
   EXPECT_NE(e.find("'core.imem_kib': 12 is not a power of two"), std::string::npos) << e;
   e = error_of(variant_of("dmem_kib = 16", "dmem_kib = 512"));
   EXPECT_NE(e.find("out of range"), std::string::npos) << e;

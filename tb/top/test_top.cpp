@@ -331,6 +331,78 @@ TEST_F(Top, DepthwiseConv) {
                 "depthwise 14x13x45 k3x3 s1 same");
 }
 
+// Rows the vector lanes take for one VECTOR (VECTOR_OPS counts C per row), as docs/architecture.md
+// describes the walks: the three-row FIR (3-row kernel, stride_h 1 or 2, mirrored input, a row
+// span of 2 .. memory.dw_line_px pixels) walks out_h + 1 rows of the span once; the two-row FIR
+// ceil(k_h / 2) passes of out_h spans; the one-row FIR k_h passes; the per-tap walk k_h * k_w
+// passes of out_h * out_w pixels.
+uint64_t vector_lane_rows(const Command& c) {
+  using tsr::dev::field;
+  const int64_t kh = field(c, "k_h"), kw = field(c, "k_w"), oh = field(c, "out_h");
+  const int64_t ow = field(c, "out_w"), sh = field(c, "stride_h"), sw = field(c, "stride_w");
+  const bool dw = field(c, "vmode") == tsr::dev::value(tsr::dev::VectorMode::Dw);
+  const bool fir = dw && kw <= 3 && ow < 4096;
+  const bool mirror = field(c, "mirror") != 0;
+  const int64_t span = (ow - 1) * sw + kw;
+  int64_t rows = kh * kw * oh * ow;
+  if (fir && mirror && kh == 3 && (sh == 1 || sh == 2) && span >= 2 &&
+      span <= TSR_MEMORY_DW_LINE_PX) {
+    rows = (oh + 1) * span;
+  } else if (fir && mirror) {
+    rows = (kh + 1) / 2 * oh * span;
+  } else if (fir) {
+    rows = kh * oh * span;
+  }
+  return static_cast<uint64_t>(rows);
+}
+
+// The three-row FIR against the line buffer's size: row spans just inside and just past
+// memory.dw_line_px, strides 1 and 2, SAME (padded first row) and VALID (a real first row, read
+// by the priming row), 3x3 / 3x2 / 3x1 kernels. Bit-exact, and the lanes' row count shows which
+// walk ran.
+TEST_F(Top, DepthwiseThreeRowFir) {
+  using tsr::dev::field;
+  const int L = TSR_MEMORY_DW_LINE_PX;
+  struct Case {
+    int h, w, c, kw, s;
+    ref::Padding pad;
+  };
+  std::vector<Case> cases = {{7, 9, 5, 3, 1, ref::Padding::Valid},
+                             {8, 6, 3, 3, 2, ref::Padding::Same},
+                             {6, 7, 4, 2, 1, ref::Padding::Same},
+                             {5, 4, 2, 1, 2, ref::Padding::Valid},
+                             {3, 5, 2, 3, 1, ref::Padding::Same}};
+  if (L >= 4) {
+    cases.push_back({4, L - 2, 3, 3, 1, ref::Padding::Same});   // span L: three-row FIR
+    cases.push_back({4, L - 1, 3, 3, 1, ref::Padding::Same});   // span L + 1: two passes
+    cases.push_back({5, L, 2, 3, 2, ref::Padding::Valid});      // s2: span L - 1 or L
+  }
+  int three_row = 0;
+  for (const auto& cc : cases) {
+    const auto in = random_tensor(rng_, {1, cc.h, cc.w, cc.c}, static_cast<int>(rng_() % 21) - 10);
+    const auto filt = random_tensor(rng_, {1, 3, cc.kw, cc.c}, 0, -127, 127);
+    const auto bias = random_bias(rng_, cc.c);
+    const auto win = ref::make_window(cc.pad, in.shape, 3, cc.kw, cc.s, cc.s);
+    const auto oq = random_oq(rng_, cc.c, 60.0F * std::sqrt(float(3 * cc.kw)));
+    const auto want = ref::depthwise_conv2d(in, filt, bias, 1, win, oq);
+    const Program p = tsr::dev::lower_depthwise_conv2d(device(), "dw", in, filt, bias, 1, win, oq);
+    const std::string what = fmt::format("depthwise {}x{}x{} k3x{} s{} {}", cc.h, cc.w, cc.c, cc.kw,
+                                         cc.s, cc.pad == ref::Padding::Same ? "same" : "valid");
+    uint64_t rows = 0;
+    for (const Command& c : p.commands) {
+      if (std::string(tsr::dev::spec_of(c).name) != "VECTOR") continue;
+      rows += vector_lane_rows(c);
+      const int64_t span = (field(c, "out_w") - 1) * field(c, "stride_w") + field(c, "k_w");
+      if (field(c, "mirror") != 0 && span <= L) ++three_row;
+    }
+    const RtlResult rtl = run_rtl(p, mem_config(rng_));
+    ASSERT_TRUE(rtl.run.done) << what << ": error " << rtl.run.err_code;
+    EXPECT_EQ(compare(rtl.output, want), "") << what;
+    EXPECT_EQ(rtl.run.counter(TSR_CNT_VECTOR_OPS), rows * TSR_ARRAY_COLS) << what;
+  }
+  if (TSR_SP_BANKS >= 2 && L >= 2) EXPECT_GE(three_row, 4);  // the mirrored walks did run
+}
+
 TEST_F(Top, FullyConnected) {
   for (int i = 0; i < 2; ++i) {
     const int k = int(rng_() % 60) + 1, o = int(rng_() % 20) + 1, rows = int(rng_() % 3) + 1;

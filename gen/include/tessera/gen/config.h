@@ -22,6 +22,7 @@ struct AccelConfig {
   int sp_kib = 0;     // requested scratchpad size
   int sp_banks = 0;
   int acc_kib = 0;    // requested accumulator size
+  int dw_line_px = 0; // depthwise line buffer in pixels (0: none)
   int bus_bits = 0;   // AXI4 data width of the DMA master
   bool core_enable = false;  // escape core (RV32IM) present
   bool core_m_ext = false;   // M extension (mul/div) in the escape core
