@@ -629,7 +629,8 @@ module tsr_accel #(
   wire [31:0]        arr_cnt_skip, arr_cnt_gated;
   wire [8*Cols-1:0]  arr_b_data;
   wire [32*Cols-1:0] arr_c_data;
-  wire               pw_valid, pw_set;
+  wire               pw_valid;
+  wire [1:0]         pw_set;
   wire [1:0]         pw_kind;
   wire [7:0]         pw_idx;
   wire [8*RowBytes-1:0] pw_data;

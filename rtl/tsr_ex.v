@@ -103,7 +103,7 @@ module tsr_ex #(
   output wire [32*Cols-1:0]    acc_wr_data_o,
   // parameter writes to the store unit
   output wire                  pw_valid_o,
-  output wire                  pw_set_o,
+  output wire [1:0]            pw_set_o,
   output wire [1:0]            pw_kind_o,   // 0 bias, 1 multiplier, 2 shift
   output wire [7:0]            pw_idx_o,    // row within the kind
   output wire [8*RowBytes-1:0] pw_data_o
@@ -142,7 +142,7 @@ module tsr_ex #(
   wire [7:0]  k_h, k_w, pad_val, chunks, pitch_f;
   wire [3:0]  s_h, s_w, p_t, p_l;
   wire [15:0] par_addr;
-  wire        par_set;
+  wire [1:0]  par_set;
   wire [7:0]  pitch;
   wire [15:0] nchunks, ngroups;
   wire        skip_f, skip_pair, tpair, kx_end;
@@ -171,7 +171,7 @@ module tsr_ex #(
   assign p_t        = cmd_i[TSR_F_MATMUL_PAD_TOP_LSB +: 4];
   assign p_l        = cmd_i[TSR_F_MATMUL_PAD_LEFT_LSB +: 4];
   assign par_addr   = cmd_i[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
-  assign par_set    = cmd_i[TSR_F_PARAMS_PSET_LSB];
+  assign par_set    = cmd_i[TSR_F_PARAMS_PSET_LSB +: 2];
   assign pitch      = is_mm ? chunks : pitch_f;
   assign fir        = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (k_w <= 8'd3) &&
                       (out_w < 16'd4096);

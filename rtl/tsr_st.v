@@ -1,7 +1,9 @@
 // tessera: store unit. Executes STORE: checks the command (fields, accumulator range), hands an
 // element descriptor to the DMA write engine, reads the accumulator rows in order, runs them
-// through C post-processing lanes and streams the elements to the DMA. Holds the two
-// requantization parameter sets that PARAMS (execute unit) writes. Reads are issued against
+// through C post-processing lanes and streams the elements to the DMA. Holds the TSR_PARAM_SETS
+// requantization parameter sets that PARAMS (execute unit) writes. With `gather`, element k of
+// DRAM row i is accumulator row acc_addr + k * rows + i, post-processed with set (pset + k) mod
+// TSR_PARAM_SETS (the set index travels with the read to the lanes). Reads are issued against
 // credits, so the lane pipeline never needs to stall; the DMA consumes every element of a
 // descriptor even after an error, so the unit always finishes and then reports the error.
 module tsr_st #(
@@ -21,7 +23,7 @@ module tsr_st #(
   output wire                  busy_o,
   // parameter writes (execute unit)
   input  wire                  pw_valid_i,
-  input  wire                  pw_set_i,
+  input  wire [1:0]            pw_set_i,
   input  wire [1:0]            pw_kind_i,
   input  wire [7:0]            pw_idx_i,
   input  wire [8*RowBytes-1:0] pw_data_i,
@@ -57,16 +59,17 @@ module tsr_st #(
 
   // ---- parameter sets: byte k of the bias / multiplier vectors is byte k % RowBytes of row k / RowBytes
   // Set s occupies bits [s * width +: width] of each vector.
-  reg  [64*Cols-1:0] bias_q, mult_q;
-  reg  [16*Cols-1:0] shift_q;
-  wire [64*Cols-1:0] bias_d, mult_d;
-  wire [16*Cols-1:0] shift_d;
+  localparam integer NSets = TSR_PARAM_SETS;
+  reg  [NSets*32*Cols-1:0] bias_q, mult_q;
+  reg  [NSets*8*Cols-1:0]  shift_q;
+  wire [NSets*32*Cols-1:0] bias_d, mult_d;
+  wire [NSets*8*Cols-1:0]  shift_d;
   wire [32*Cols-1:0] bias_sel, mult_sel;
   wire [8*Cols-1:0]  shift_sel;
 
   genvar k, s, l;
   generate
-    for (s = 0; s < 2; s = s + 1) begin : g_set
+    for (s = 0; s < NSets; s = s + 1) begin : g_set
       wire set_hit;
       assign set_hit = pw_valid_i && (pw_set_i == s);
       for (k = 0; k < 4 * Cols; k = k + 1) begin : g_byte
@@ -94,7 +97,8 @@ module tsr_st #(
 
   // ---- command ----------------------------------------------------------------------------------
   wire [1:0]  mode;
-  wire        pset;
+  wire [1:0]  pset;
+  wire        gather;
   wire [15:0] rows, row_bytes, elem, acc_addr, quot, rem;
   wire [7:0]  out_zp, act_min, act_max;
   wire [31:0] magic;
@@ -104,7 +108,8 @@ module tsr_st #(
   wire [15:0] elem_max;
 
   assign mode      = cmd_i[TSR_F_STORE_MODE_LSB +: 2];
-  assign pset      = cmd_i[TSR_F_STORE_PSET_LSB];
+  assign pset      = cmd_i[TSR_F_STORE_PSET_LSB +: 2];
+  assign gather    = cmd_i[TSR_F_STORE_GATHER_LSB];
   assign rows      = cmd_i[TSR_F_STORE_ROWS_LSB +: 16];
   assign row_bytes = cmd_i[TSR_F_STORE_ROW_BYTES_LSB +: 16];
   assign elem      = cmd_i[TSR_F_STORE_ELEM_BYTES_LSB +: 16];
@@ -135,7 +140,9 @@ module tsr_st #(
 
   reg  [2:0]  state_q, state_d;
   reg  [31:0] total_q, issued_q;
-  reg  [AccAW-1:0] raddr_q;
+  reg  [AccAW-1:0] raddr_q, rbase_q;
+  reg  [15:0] k_q;
+  reg  [1:0]  set_q;
   reg  [4:0]  cred_q;
   wire [4:0]  cred_d;
   reg         err_d, done_d;
@@ -221,21 +228,42 @@ module tsr_st #(
     end
   endgenerate
 
-  assign bias_sel  = pset ? bias_q[64*Cols-1:32*Cols] : bias_q[32*Cols-1:0];
-  assign mult_sel  = pset ? mult_q[64*Cols-1:32*Cols] : mult_q[32*Cols-1:0];
-  assign shift_sel = pset ? shift_q[16*Cols-1:8*Cols] : shift_q[8*Cols-1:0];
+  // the set of the element whose accumulator row arrives now (read one cycle earlier)
+  reg  [1:0] rd_set_q;
+  assign bias_sel  = bias_q[32*Cols*rd_set_q +: 32*Cols];
+  assign mult_sel  = mult_q[32*Cols*rd_set_q +: 32*Cols];
+  assign shift_sel = shift_q[8*Cols*rd_set_q +: 8*Cols];
 
-  // Requantization needs a non-negative multiplier and a shift in -31..30 in every stored lane.
-  wire [Cols-1:0] lane_bad;
+  // the lanes take shifts of 6 bits (the range check below looks at all 8)
+  wire [2*Cols-1:0] unused_shift_hi;
   generate
-    for (l = 0; l < Cols; l = l + 1) begin : g_pcheck
-      wire [7:0] sh;
-      assign sh = shift_sel[8*l +: 8];
-      assign lane_bad[l] = ({16'd0, elem} > l) &&
-                           (mult_sel[32*l+31] || ($signed(sh) < -8'sd31) || ($signed(sh) > 8'sd30));
+    for (l = 0; l < Cols; l = l + 1) begin : g_shift_hi
+      assign unused_shift_hi[2*l +: 2] = shift_sel[8*l+6 +: 2];
     end
   endgenerate
-  assign params_bad = (mode == TSR_STORE_MODE_REQUANT[1:0]) && (|lane_bad);
+
+  // Requantization needs a non-negative multiplier and a shift in -31..30 in every stored lane of
+  // every set the STORE uses (pset; with gather pset .. pset + elements per row - 1, mod NSets).
+  wire [NSets-1:0] set_bad, set_used;
+  generate
+    for (s = 0; s < NSets; s = s + 1) begin : g_pset_check
+      wire [1:0]      off;
+      wire [Cols-1:0] lane_bad;
+      localparam [1:0] S2 = s;
+      assign off = S2 - pset;
+      assign set_used[s] = gather ? ({14'd0, off} < quot) : (off == 2'd0);
+      for (l = 0; l < Cols; l = l + 1) begin : g_lane
+        wire [7:0] sh;
+        wire       m31;
+        assign sh  = shift_q[8*Cols*s + 8*l +: 8];
+        assign m31 = mult_q[32*Cols*s + 32*l + 31];
+        assign lane_bad[l] = ({16'd0, elem} > l) &&
+                             (m31 || ($signed(sh) < -8'sd31) || ($signed(sh) > 8'sd30));
+      end
+      assign set_bad[s] = set_used[s] && (|lane_bad);
+    end
+  endgenerate
+  assign params_bad = (mode == TSR_STORE_MODE_REQUANT[1:0]) && (|set_bad);
 
   // int8 modes: lane l's byte at element byte l; raw: the int32 lanes.
   wire [32*Cols-1:0] packed8, element;
@@ -291,12 +319,31 @@ module tsr_st #(
     if (state_q == StDiv && div_done) begin
       total_q <= {16'd0, rows} * {16'd0, quot};
     end
+    // Read order: element k of row i at acc_addr + i * quot + k, or with gather at
+    // acc_addr + k * rows + i (rbase_q: row i's element 0); the set pset (+ k with gather).
     if (state_q == StDesc) begin
       issued_q <= 32'd0;
       raddr_q  <= acc_addr[AccAW-1:0];
+      rbase_q  <= acc_addr[AccAW-1:0];
+      k_q      <= 16'd0;
+      set_q    <= pset;
     end else if (rd_fire) begin
       issued_q <= issued_q + 32'd1;
-      raddr_q  <= raddr_q + 1'b1;
+      if (!gather) begin
+        raddr_q <= raddr_q + 1'b1;
+      end else if (k_q == quot - 16'd1) begin
+        k_q     <= 16'd0;
+        rbase_q <= rbase_q + 1'b1;
+        raddr_q <= rbase_q + 1'b1;
+        set_q   <= pset;
+      end else begin
+        k_q     <= k_q + 16'd1;
+        raddr_q <= raddr_q + rows[AccAW-1:0];
+        set_q   <= set_q + 2'd1;
+      end
+    end
+    if (rd_fire) begin
+      rd_set_q <= set_q;
     end
   end
 

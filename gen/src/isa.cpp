@@ -89,13 +89,20 @@ const std::vector<Command>& commands() {
        "from parameter set `pset`, output zero point, clamp), in `raw` mode the 4*C bytes of the "
        "int32 lanes, in `avg` mode C int8 lanes of the rounded division TFLite's average pool "
        "does (by multiply with `div_magic`, see docs). The first `elem_bytes` bytes of each "
-       "element are written; `row_bytes / elem_bytes` elements fill one DRAM row. A STORE completes "
+       "element are written; `row_bytes / elem_bytes` elements fill one DRAM row. With `gather`, "
+       "element k of DRAM row i comes from accumulator row `acc_addr + k * rows + i` and uses "
+       "parameter set `(pset + k) mod 4`: the k-th of several accumulator regions of `rows` rows "
+       "each (e.g. one per channel block) fills the k-th element of every row, so a pixel's blocks "
+       "leave as one DRAM row. A STORE completes "
        "(and gives its tokens) once its data has left for DRAM; its writes are complete at the "
        "next FENCE or ESCAPE and before STATUS reports done, so a later LOAD of those bytes needs "
        "a FENCE in between.",
        {
            {"mode", 0, 16, 2, false, "Post-processing mode (store_mode)."},
-           {"pset", 0, 18, 1, false, "Requantization parameter set (0 or 1)."},
+           {"pset", 0, 18, 2, false, "Requantization parameter set (0 .. 3)."},
+           {"gather", 0, 20, 1, false,
+            "Element k of DRAM row i from accumulator row acc_addr + k * rows + i, parameter set "
+            "(pset + k) mod 4."},
            {"dram_addr", 1, 0, 32, false, "Byte address of the first DRAM row."},
            {"dram_stride", 2, 0, 32, false, "Bytes from one DRAM row to the next."},
            {"rows", 3, 0, 16, false, "Number of DRAM rows (>= 1)."},
@@ -177,7 +184,7 @@ const std::vector<Command>& commands() {
        "the C int32 biases (little-endian, packed over ceil(4C / row bytes) rows), then the C "
        "int32 multipliers (same packing), then one row of C int8 shifts.",
        {
-           {"pset", 0, 16, 1, false, "Parameter set written (0 or 1)."},
+           {"pset", 0, 16, 2, false, "Parameter set written (0 .. 3)."},
            {"sp_addr", 1, 0, 16, false, "First scratchpad row read."},
        }},
       {"FENCE", 6, Unit::Dispatch,

@@ -33,6 +33,7 @@ std::vector<Item> items() {
   std::vector<Item> v;
   v.push_back({"CMD_WORDS", kCmdWords, "32-bit words per command"});
   v.push_back({"CMD_BITS", kCmdWords * 32, "bits per command"});
+  v.push_back({"PARAM_SETS", kParamSets, "requantization parameter sets in the store unit"});
   for (const auto& f : common_fields()) {
     v.push_back({fmt::format("F_{}_LSB", upper(f.name)), uint64_t(f.word * 32 + f.lsb), f.doc});
     v.push_back({fmt::format("F_{}_W", upper(f.name)), uint64_t(f.width), ""});

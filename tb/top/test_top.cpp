@@ -13,6 +13,7 @@
 
 #include "tessera/dev/program.h"
 #include "tessera/gen/config.h"
+#include "tessera/ref/gemm.h"
 #include "tessera/ref/kernels.h"
 #include "tessera/tb/harness.h"
 #include "tessera/top/random_layer.h"
@@ -445,6 +446,101 @@ TEST_F(Top, Add) {
   const auto b = random_tensor(rng_, {1, 5, 4, c}, -12);
   const auto ap = ref::add_params({0.05F, 7}, {0.08F, -12}, {0.1F, 3}, ref::Activation::Relu);
   check_program(tsr::dev::lower_add(device(), "add", a, b, ap), ref::add(a, b, ap), rng_, "add");
+}
+
+// STORE gather (hand-built commands): element k of DRAM row i from accumulator row k * rows + i
+// with parameter set (pset + k) mod 4, here starting at set 3 so the sets wrap. The accumulator
+// rows come from a VECTOR sum of random int8 rows; the expected bytes are computed here with the
+// reference requantization, per set.
+TEST_F(Top, StoreGatherRotatesParameterSets) {
+  constexpr uint64_t kB = 0x1000'0000, kLim = 0x1004'0000;
+  const int C = TSR_ARRAY_COLS, S = TSR_SP_ROW_BYTES, sets = tsr::gen::isa::kParamSets;
+  const int wr = (4 * C + S - 1) / S, prow = 2 * wr + 1;  // PARAMS layout (docs/commands.md)
+  for (const int k_per_row : {2, 3}) {
+    const int M = 5;                   // pixels (DRAM rows)
+    const int n = M * k_per_row;       // accumulator rows
+    const int first_set = 3;
+    std::vector<int8_t> x(static_cast<size_t>(n * S));
+    for (auto& v : x) v = static_cast<int8_t>(rng_() % 256);
+    struct Set {
+      std::vector<int32_t> bias, mult;
+      std::vector<int8_t> shift;
+    };
+    std::vector<Set> ps(static_cast<size_t>(sets));
+    std::vector<uint8_t> pbytes(static_cast<size_t>(sets * prow * S), 0);
+    for (int s = 0; s < sets; ++s) {
+      Set& q = ps[static_cast<size_t>(s)];
+      for (int l = 0; l < C; ++l) {
+        q.bias.push_back(static_cast<int32_t>(rng_() % 2001) - 1000);
+        q.mult.push_back(static_cast<int32_t>((1u << 30) + rng_() % (1u << 30)));
+        q.shift.push_back(static_cast<int8_t>(-static_cast<int>(rng_() % 8)));
+        for (int b = 0; b < 4; ++b) {
+          const size_t off = static_cast<size_t>(s * prow * S + 4 * l + b);
+          pbytes[off] = static_cast<uint8_t>(static_cast<uint32_t>(q.bias.back()) >> (8 * b));
+          pbytes[off + static_cast<size_t>(wr * S)] =
+              static_cast<uint8_t>(static_cast<uint32_t>(q.mult.back()) >> (8 * b));
+        }
+        pbytes[static_cast<size_t>(s * prow * S + 2 * wr * S + l)] =
+            static_cast<uint8_t>(q.shift.back());
+      }
+    }
+    const int32_t zp = static_cast<int32_t>(rng_() % 21) - 10;
+    TopBench bench(mem_config(rng_));
+    bench.mem().fill_random(kB, kLim - kB);
+    bench.mem().write(kB + 0x1000, std::vector<uint8_t>(x.begin(), x.end()));
+    bench.mem().write(kB + 0x4000, pbytes);
+    bench.set_window(kB, kLim);
+    std::vector<Command> cmds;
+    tsr::dev::LoadFields ld;
+    ld.dram_addr = kB + 0x1000;
+    ld.dram_stride = static_cast<uint64_t>(n * S);
+    ld.rows = 1;
+    ld.row_bytes = n * S;
+    ld.elem_bytes = S;
+    cmds.push_back(tsr::dev::load(ld));
+    const int pbase = n;
+    ld.dram_addr = kB + 0x4000;
+    ld.dram_stride = static_cast<uint64_t>(pbytes.size());
+    ld.row_bytes = static_cast<int64_t>(pbytes.size());
+    ld.sp_addr = pbase;
+    cmds.push_back(tsr::dev::load(ld));
+    cmds.push_back(tsr::dev::fence());
+    tsr::dev::VectorFields vf;
+    vf.mode = tsr::dev::VectorMode::Sum;
+    vf.win.in_w = vf.win.out_w = n;
+    cmds.push_back(tsr::dev::vector(vf));
+    for (int s = 0; s < sets; ++s) cmds.push_back(tsr::dev::params({.pset = s, .sp_addr = pbase + s * prow}));
+    cmds.push_back(tsr::dev::fence());
+    tsr::dev::StoreFields sf;
+    sf.pset = first_set;
+    sf.gather = true;
+    sf.dram_addr = kB + 0x8000;
+    sf.dram_stride = static_cast<uint64_t>(k_per_row * C + 3);
+    sf.rows = M;
+    sf.row_bytes = k_per_row * C;
+    sf.elem_bytes = C;
+    sf.out_zp = zp;
+    cmds.push_back(tsr::dev::store(sf));
+    cmds.push_back(tsr::dev::fence());
+    bench.mem().write(kB + 0x100, tsr::dev::to_bytes(cmds));
+    const TopRun r = bench.run_list(kB + 0x100, static_cast<uint32_t>(cmds.size()));
+    ASSERT_TRUE(r.done) << "error " << r.err_code;
+    for (int i = 0; i < M; ++i) {
+      const auto got = bench.mem().read(sf.dram_addr + static_cast<uint64_t>(i) * sf.dram_stride,
+                                        static_cast<size_t>(k_per_row * C));
+      for (int k = 0; k < k_per_row; ++k) {
+        const Set& q = ps[static_cast<size_t>((first_set + k) % sets)];
+        for (int l = 0; l < C; ++l) {
+          const int32_t a = x[static_cast<size_t>((k * M + i) * S + l)];
+          const ref::Requant rq{q.mult[static_cast<size_t>(l)], q.shift[static_cast<size_t>(l)],
+                                zp, -128, 127};
+          const int want = ref::requantize(ref::wrap_add(a, q.bias[static_cast<size_t>(l)]), rq);
+          EXPECT_EQ(static_cast<int8_t>(got[static_cast<size_t>(k * C + l)]), want)
+              << "elements " << k_per_row << " row " << i << " element " << k << " lane " << l;
+        }
+      }
+    }
+  }
 }
 
 // ---- CSRs ---------------------------------------------------------------------------------------

@@ -150,7 +150,13 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     fp.dram_write.push_back(
         {static_cast<uint64_t>(f("dram_addr")), static_cast<uint64_t>(f("rows")),
          static_cast<uint64_t>(f("dram_stride")), static_cast<uint64_t>(f("row_bytes"))});
-    if (f("mode") == isa::enum_value("store_mode", "requant")) fp.pset_read[f("pset") & 1] = true;
+    if (f("mode") == isa::enum_value("store_mode", "requant")) {
+      // gather: element k of a row reads set pset + k
+      const int64_t sets = f("gather") != 0 ? f("row_bytes") / std::max<int64_t>(1, f("elem_bytes")) : 1;
+      for (int64_t k = 0; k < std::min<int64_t>(sets, isa::kParamSets); ++k) {
+        fp.pset_read[static_cast<size_t>((f("pset") + k) % isa::kParamSets)] = true;
+      }
+    }
   } else if (name == "MATMUL") {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t chunks = static_cast<uint64_t>(f("chunks"));
@@ -191,7 +197,7 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
   } else if (name == "PARAMS") {
     fp.sp_read.push_back(
         {static_cast<uint64_t>(f("sp_addr")), 1, 0, static_cast<uint64_t>(p.param_rows())});
-    fp.pset_write[f("pset") & 1] = true;
+    fp.pset_write[static_cast<size_t>(f("pset") % isa::kParamSets)] = true;
   }
   return fp;
 }
@@ -666,24 +672,33 @@ CommandStats RefDevice::execute(const Command& c) {
     const int64_t mode = f("mode");
     const int32_t zp = static_cast<int32_t>(f("out_zp"));
     const int32_t lo = static_cast<int32_t>(f("act_min")), hi = static_cast<int32_t>(f("act_max"));
-    const ParamSet& ps = pset_[static_cast<size_t>(f("pset"))];
+    // gather: element k of row i is accumulator row acc0 + k * rows + i with set pset + k
+    const bool gather = f("gather") != 0;
+    const auto set_of = [&](uint64_t k) {
+      return static_cast<size_t>((static_cast<uint64_t>(f("pset")) + (gather ? k : 0)) %
+                                 isa::kParamSets);
+    };
     std::vector<uint8_t> elem(static_cast<size_t>(4 * C));
     if (mode == isa::enum_value("store_mode", "requant")) {
-      for (uint64_t l = 0; l < e; ++l) {
-        ref::Requant rq{ps.mult[l], ps.shift[l], zp, lo, hi};
-        if (rq.multiplier < 0 || rq.shift < -31 || rq.shift > 30) {
-          throw Fault{"bad_field",
-                      fmt::format("parameter set {} lane {}: multiplier {:#x} / shift "
-                                  "{} is not a requantization (mult >= 0, shift "
-                                  "-31..30)",
-                                  f("pset"), l, static_cast<uint32_t>(rq.multiplier), rq.shift)};
+      for (uint64_t k = 0; k < (gather ? std::min<uint64_t>(epr, isa::kParamSets) : 1); ++k) {
+        const ParamSet& ps = pset_[set_of(k)];
+        for (uint64_t l = 0; l < e; ++l) {
+          ref::Requant rq{ps.mult[l], ps.shift[l], zp, lo, hi};
+          if (rq.multiplier < 0 || rq.shift < -31 || rq.shift > 30) {
+            throw Fault{"bad_field",
+                        fmt::format("parameter set {} lane {}: multiplier {:#x} / shift "
+                                    "{} is not a requantization (mult >= 0, shift "
+                                    "-31..30)",
+                                    set_of(k), l, static_cast<uint32_t>(rq.multiplier), rq.shift)};
+          }
         }
       }
     }
     for (uint64_t i = 0; i < rows; ++i) {
       const uint64_t ra = addr + i * stride;
       for (uint64_t k = 0; k < epr; ++k) {
-        const int32_t* a = acc_at(acc0 + i * epr + k);
+        const ParamSet& ps = pset_[set_of(k)];
+        const int32_t* a = acc_at(gather ? acc0 + k * rows + i : acc0 + i * epr + k);
         if (mode == isa::enum_value("store_mode", "raw")) {
           for (int l = 0; l < C; ++l) {
             for (int b = 0; b < 4; ++b) {
@@ -910,7 +925,7 @@ CommandStats RefDevice::execute(const Command& c) {
   if (name == "PARAMS") {
     const uint64_t sp0 = static_cast<uint64_t>(f("sp_addr"));
     const uint64_t pw = static_cast<uint64_t>(p_.param_word_rows());
-    ParamSet& ps = pset_[static_cast<size_t>(f("pset"))];
+    ParamSet& ps = pset_[static_cast<size_t>(f("pset") % isa::kParamSets)];
     auto word = [&](uint64_t first_row, int l) {
       uint32_t v = 0;
       for (int b = 0; b < 4; ++b) {
@@ -952,7 +967,7 @@ class HappensBefore {
     if (shadow_) {
       sp_.resize(static_cast<size_t>(p.sp_rows));
       acc_.resize(static_cast<size_t>(p.acc_rows));
-      pset_.resize(2);
+      pset_.resize(isa::kParamSets);
       dram_.resize(dram_size);
     }
   }
@@ -976,14 +991,14 @@ class HappensBefore {
     visit(sp_, fp.sp_read, 0, false, "scratchpad row");
     visit(acc_, fp.acc_read, 0, false, "accumulator row");
     visit(dram_, fp.dram_read, dram_base_, false, "DRAM byte");
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < isa::kParamSets; ++i) {
       if (fp.pset_read[static_cast<size_t>(i)])
         touch(pset_[static_cast<size_t>(i)], false, "parameter set", static_cast<uint64_t>(i));
     }
     visit(sp_, fp.sp_write, 0, true, "scratchpad row");
     visit(acc_, fp.acc_write, 0, true, "accumulator row");
     visit(dram_, fp.dram_write, dram_base_, true, "DRAM byte");
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < isa::kParamSets; ++i) {
       if (fp.pset_write[static_cast<size_t>(i)])
         touch(pset_[static_cast<size_t>(i)], true, "parameter set", static_cast<uint64_t>(i));
     }

@@ -168,6 +168,7 @@ Command store(const StoreFields& f) {
   CommandBuilder b("STORE");
   b.set("mode", value(f.mode))
       .set("pset", f.pset)
+      .set("gather", f.gather ? 1 : 0)
       .set("dram_addr", u(f.dram_addr))
       .set("dram_stride", u(f.dram_stride))
       .set("rows", f.rows)

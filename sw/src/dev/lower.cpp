@@ -376,10 +376,12 @@ constexpr int kBands = 4;
 // DMA, bounds them; smaller bands shorten the first load at the price of more halo rows.
 constexpr int kVectorBands = 4;
 
+// acc_per_pixel: accumulator rows one output pixel takes in a bank (several channel blocks of a
+// tile side by side, as the depthwise gathering STORE reads them).
 std::optional<ActPlan> try_plan_act(const Lowering& L, const Geom& g, int64_t rpp,
                                     const SpPlan& sp, bool reuse_input, int bands,
-                                    int64_t min_pixels) {
-  const int64_t acc_bank = L.dp().acc_bank_rows;
+                                    int64_t min_pixels, int64_t acc_per_pixel = 1) {
+  const int64_t acc_bank = L.dp().acc_bank_rows / std::max<int64_t>(1, acc_per_pixel);
   // A layer of a few output rows stays one tile: nothing to overlap.
   if (reuse_input && g.n == 1 && g.oh < 8) {
     if (auto one = pick_tile(g, rpp, sp.act_rows, acc_bank);
@@ -1192,7 +1194,10 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
   auto plan_groups = [&](const SpPlan& p) {
     std::optional<std::pair<int, ActPlan>> best;
     for (int k = static_cast<int>(std::min<int64_t>(nblk, kMaxField8)); k >= 1; --k) {
-      const auto a = try_plan_act(L, g, k, p, true, kVectorBands, vec_min_pixels);
+      // groups a gathering STORE can take keep all their blocks' tile in one accumulator bank
+      const bool gatherable = dw && k >= 2 && k <= gen::isa::kParamSets && g.cin % C == 0;
+      const auto a =
+          try_plan_act(L, g, k, p, true, kVectorBands, vec_min_pixels, gatherable ? k : 1);
       if (!a) continue;
       best = {k, *a};
       if (a->shape.tw == g.ow && a->shape.th >= want_th) break;
@@ -1226,14 +1231,27 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
     for (int ob = 0; ob < nblk; ++ob) wc.get(ob, 0);
     L.load_contig(w_addr, int64_t{nblk} * wslot * S, S, sp.w_base);
   }
-  int pset_block[2] = {-1, -1};  // the depthwise block whose parameters each set holds
+  // the depthwise block whose parameters each set holds; sets are taken round robin
+  std::array<int, gen::isa::kParamSets> pset_block;
+  pset_block.fill(-1);
   int next_pset = 0;
-  int64_t step = 0;
+  // Depthwise groups of 2 .. kParamSets full channel blocks on full-width tiles store each tile
+  // with one gathering STORE: block k of the group writes accumulator region k of the tile
+  // (tile pixels rows each) and the STORE takes element k of every pixel from region k, with
+  // parameter set (block mod sets), so a pixel's blocks leave as one DRAM row (one burst)
+  // instead of one 16-byte write per block.
+  const int64_t max_tile_pix = int64_t{ap.shape.th} * g.ow;
+  const bool gather = dw && gsz >= 2 && gsz <= gen::isa::kParamSets && g.cin % C == 0 &&
+                      ap.shape.tw == g.ow && gsz * max_tile_pix <= dp.acc_bank_rows &&
+                      max_tile_pix <= kMaxRows;
+  int64_t step = 0, tile_step = 0;
   for (int g0 = 0; g0 < nblk; g0 += gsz) {
     const int g1 = std::min(nblk, g0 + gsz);
     const int gn = g1 - g0;  // blocks of this group (the last group may be smaller)
     for (size_t ti = 0; ti < tiles.size(); ++ti) {
       const Tile& t = tiles[ti];
+      const int64_t tile_acc = (tile_step++ % 2) * dp.acc_bank_rows;
+      const int64_t tile_pix = int64_t{t.out_h()} * t.out_w();
       const auto [as, ahit] = ac.get(g0 / gsz * ntiles + static_cast<int64_t>(ti), step);
       const int64_t abase = sp.act_base + as * ap.slot_rows;
       if (!ahit) {
@@ -1276,16 +1294,22 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
             for (int& b : pset_block)
               if (b == ob) b = -1;  // reloaded: its parameter set must be written again
           }
-          if (pset_block[0] == ob || pset_block[1] == ob) {
-            pset = pset_block[0] == ob ? 0 : 1;
+          const auto held = std::find(pset_block.begin(), pset_block.end(), ob);
+          if (gather) {  // the set a gathering STORE gives this block
+            pset = ob % gen::isa::kParamSets;
+          } else if (held != pset_block.end()) {
+            pset = static_cast<int>(held - pset_block.begin());
           } else {
             pset = next_pset;
-            next_pset ^= 1;
-            pset_block[pset] = ob;
+            next_pset = (next_pset + 1) % gen::isa::kParamSets;
+          }
+          if (pset_block[static_cast<size_t>(pset)] != ob) {
+            pset_block[static_cast<size_t>(pset)] = ob;
             L.emit(params({.pset = pset, .sp_addr = wbase + taps}));
           }
         }
-        const int64_t acc = (step % 2) * dp.acc_bank_rows;
+        const int64_t acc =
+            gather ? tile_acc + int64_t{ob - g0} * tile_pix : (step % 2) * dp.acc_bank_rows;
         VectorFields vf{.in_addr = abase + ob - g0,
                         .w_addr = wbase,
                         .acc_addr = acc,
@@ -1324,8 +1348,26 @@ Program lower_vector(Lowering& L, const Geom& g, VecOp op, const ref::QTensorVie
             break;
         }
         L.emit(vector(vf));
-        store_tile(L, g, t, acc, out_addr, ob, nb, sf);
+        if (!gather) store_tile(L, g, t, acc, out_addr, ob, nb, sf);
         ++step;
+      }
+      if (gather) {
+        const StoreFields sf{.mode = StoreMode::Requant,
+                             .pset = g0 % gen::isa::kParamSets,
+                             .gather = true,
+                             .dram_addr = out_addr + static_cast<uint64_t>(
+                                                         ((int64_t{t.n} * g.oh + t.oy0) * g.ow) *
+                                                             g.cout +
+                                                         int64_t{g0} * C),
+                             .dram_stride = static_cast<uint64_t>(g.cout),
+                             .rows = tile_pix,
+                             .row_bytes = int64_t{gn} * C,
+                             .acc_addr = tile_acc,
+                             .elem_bytes = C,
+                             .out_zp = oq->zero_point,
+                             .act_min = oq->act_min,
+                             .act_max = oq->act_max};
+        L.emit(store(sf));
       }
     }
   }

@@ -45,7 +45,7 @@ std::vector<Command> insert_tokens(const std::vector<Command>& cmds, const Devic
   if (hi - lo > (uint64_t{1} << 31))
     fail("insert_tokens: DRAM footprint of {} bytes is too large", hi - lo);
   std::vector<Loc> sp(static_cast<size_t>(dp.sp_rows)), acc(static_cast<size_t>(dp.acc_rows)),
-      pset(2), dram(hi - lo);
+      pset(gen::isa::kParamSets), dram(hi - lo);
 
   std::vector<Command> out;
   std::vector<int> out_unit;
@@ -111,7 +111,7 @@ std::vector<Command> insert_tokens(const std::vector<Command>& cmds, const Devic
     each(sp, fp.sp_write, 0, on_write);
     each(acc, fp.acc_write, 0, on_write);
     each(dram, fp.dram_write, lo, on_write);
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < gen::isa::kParamSets; ++k) {
       if (fp.pset_read[static_cast<size_t>(k)]) on_read(pset[static_cast<size_t>(k)]);
       if (fp.pset_write[static_cast<size_t>(k)]) on_write(pset[static_cast<size_t>(k)]);
     }
@@ -160,7 +160,7 @@ std::vector<Command> insert_tokens(const std::vector<Command>& cmds, const Devic
     each(sp, fp.sp_write, 0, mark_write);
     each(acc, fp.acc_write, 0, mark_write);
     each(dram, fp.dram_write, lo, mark_write);
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < gen::isa::kParamSets; ++k) {
       if (fp.pset_read[static_cast<size_t>(k)]) mark_read(pset[static_cast<size_t>(k)]);
       if (fp.pset_write[static_cast<size_t>(k)]) mark_write(pset[static_cast<size_t>(k)]);
     }

@@ -12,6 +12,8 @@ namespace tsr::gen::isa {
 
 inline constexpr int kCmdWords = 8;  // a command is 8 little-endian 32-bit words (32 bytes)
 inline constexpr int kCmdBytes = kCmdWords * 4;
+// Requantization parameter sets in the store unit (PARAMS writes one, STORE reads one per element).
+inline constexpr int kParamSets = 4;
 
 enum class Unit { Load, Execute, Store, Dispatch };
 const char* unit_name(Unit u);

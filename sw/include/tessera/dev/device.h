@@ -99,7 +99,7 @@ struct Footprint {
   std::vector<Strided> sp_read, sp_write;      // scratchpad rows
   std::vector<Strided> acc_read, acc_write;    // accumulator rows
   std::vector<Strided> dram_read, dram_write;  // DRAM byte addresses
-  std::array<bool, 2> pset_read{}, pset_write{};
+  std::array<bool, gen::isa::kParamSets> pset_read{}, pset_write{};
 };
 Footprint footprint(const Command& c, const DeviceParams& p);
 
@@ -210,7 +210,7 @@ class RefDevice {
   std::vector<uint8_t> dram_;
   std::vector<int8_t> sp_;
   std::vector<int32_t> acc_;
-  std::array<ParamSet, 2> pset_;
+  std::array<ParamSet, gen::isa::kParamSets> pset_;
 
   // Escape core state (see attach_core). The bus callbacks of core_ reach the scratchpad and the
   // CSR window through these members; run() reads the events they leave.

@@ -93,6 +93,7 @@ struct LoadFields {
 struct StoreFields {
   StoreMode mode = StoreMode::Requant;
   int pset = 0;
+  bool gather = false;  // element k of row i from acc row acc_addr + k * rows + i, pset + k
   uint64_t dram_addr = 0;
   uint64_t dram_stride = 0;
   int64_t rows = 0;

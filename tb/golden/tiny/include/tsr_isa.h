@@ -9,6 +9,8 @@
 #define TSR_CMD_WORDS 8u
 // bits per command
 #define TSR_CMD_BITS 256u
+// requantization parameter sets in the store unit
+#define TSR_PARAM_SETS 4u
 // Command opcode (table below); 0 is illegal.
 #define TSR_F_OPCODE_LSB 0u
 #define TSR_F_OPCODE_W 8u
@@ -52,9 +54,12 @@
 // Post-processing mode (store_mode).
 #define TSR_F_STORE_MODE_LSB 16u
 #define TSR_F_STORE_MODE_W 2u
-// Requantization parameter set (0 or 1).
+// Requantization parameter set (0 .. 3).
 #define TSR_F_STORE_PSET_LSB 18u
-#define TSR_F_STORE_PSET_W 1u
+#define TSR_F_STORE_PSET_W 2u
+// Element k of DRAM row i from accumulator row acc_addr + k * rows + i, parameter set (pset + k) mod 4.
+#define TSR_F_STORE_GATHER_LSB 20u
+#define TSR_F_STORE_GATHER_W 1u
 // Byte address of the first DRAM row.
 #define TSR_F_STORE_DRAM_ADDR_LSB 32u
 #define TSR_F_STORE_DRAM_ADDR_W 32u
@@ -214,9 +219,9 @@
 #define TSR_F_VECTOR_MULT_W 32u
 // opcode, execute unit
 #define TSR_OP_PARAMS 5u
-// Parameter set written (0 or 1).
+// Parameter set written (0 .. 3).
 #define TSR_F_PARAMS_PSET_LSB 16u
-#define TSR_F_PARAMS_PSET_W 1u
+#define TSR_F_PARAMS_PSET_W 2u
 // First scratchpad row read.
 #define TSR_F_PARAMS_SP_ADDR_LSB 32u
 #define TSR_F_PARAMS_SP_ADDR_W 16u

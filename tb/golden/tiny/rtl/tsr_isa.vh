@@ -10,6 +10,8 @@
 localparam integer TSR_CMD_WORDS = 8;
 // bits per command
 localparam integer TSR_CMD_BITS = 256;
+// requantization parameter sets in the store unit
+localparam integer TSR_PARAM_SETS = 4;
 // Command opcode (table below); 0 is illegal.
 localparam integer TSR_F_OPCODE_LSB = 0;
 localparam integer TSR_F_OPCODE_W = 8;
@@ -53,9 +55,12 @@ localparam integer TSR_OP_STORE = 2;
 // Post-processing mode (store_mode).
 localparam integer TSR_F_STORE_MODE_LSB = 16;
 localparam integer TSR_F_STORE_MODE_W = 2;
-// Requantization parameter set (0 or 1).
+// Requantization parameter set (0 .. 3).
 localparam integer TSR_F_STORE_PSET_LSB = 18;
-localparam integer TSR_F_STORE_PSET_W = 1;
+localparam integer TSR_F_STORE_PSET_W = 2;
+// Element k of DRAM row i from accumulator row acc_addr + k * rows + i, parameter set (pset + k) mod 4.
+localparam integer TSR_F_STORE_GATHER_LSB = 20;
+localparam integer TSR_F_STORE_GATHER_W = 1;
 // Byte address of the first DRAM row.
 localparam integer TSR_F_STORE_DRAM_ADDR_LSB = 32;
 localparam integer TSR_F_STORE_DRAM_ADDR_W = 32;
@@ -215,9 +220,9 @@ localparam integer TSR_F_VECTOR_MULT_LSB = 224;
 localparam integer TSR_F_VECTOR_MULT_W = 32;
 // opcode, execute unit
 localparam integer TSR_OP_PARAMS = 5;
-// Parameter set written (0 or 1).
+// Parameter set written (0 .. 3).
 localparam integer TSR_F_PARAMS_PSET_LSB = 16;
-localparam integer TSR_F_PARAMS_PSET_W = 1;
+localparam integer TSR_F_PARAMS_PSET_W = 2;
 // First scratchpad row read.
 localparam integer TSR_F_PARAMS_SP_ADDR_LSB = 32;
 localparam integer TSR_F_PARAMS_SP_ADDR_W = 16;
