@@ -88,6 +88,7 @@ int run(int argc, char** argv) {
   bskiprtl->add_option("--dense", srtl.dense_variant, "Built-in dense variant of the same size (default: default)");
   bskiprtl->add_option("--net", srtl.nets, "ic_resnet8 | person_detect (default: ic_resnet8)");
   bskiprtl->add_option("--markdown", srtl.markdown_path, "Also write the tables as markdown to this file");
+  bskiprtl->add_flag("!--no-balance", srtl.balance, "No fourth run with the array rows balanced");
   tsr::core::BenchCoreOptions bcopt;
   tsr::skip::BenchSkipOptions skopt;
   auto* bskip = bench->add_subcommand(
@@ -136,6 +137,9 @@ int run(int argc, char** argv) {
   runc->add_flag("--check", ropt.check, "Compare every layer with the interpreter; report the first difference");
   runc->add_flag("--progress", ropt.progress, "Progress bar (stderr)");
   runc->add_flag("--no-skip", ropt.no_skip, "Zero-skip variants: run the MATMULs with skipping off");
+  runc->add_flag("!--no-balance", ropt.balance, "Zero-skip variants: keep the channel order (no row balancing)");
+  runc->add_option("--calibrate", ropt.calibration,
+                   "Zero-skip variants: input whose channel densities balance the rows (default: --input)");
 #endif
 
 #ifdef TSR_WITH_SYNTH

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tessera/driver/balance.h"
 #include "tessera/driver/io.h"
 #include "tessera/driver/tflite.h"
 #include "tessera/error.h"
@@ -138,9 +140,10 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
   s += fmt::format("total: {} MACs, {} DMA bytes, roofline bound {} cycles", macs, dma, bound_sum);
   if (core > 0) s += fmt::format(", {} escape-core instructions", core);
   if (skip) {
-    s += fmt::format(", zero skip ({}): {} of {} array row-steps skipped ({:.1f}%), {} MACs gated",
+    s += fmt::format(", zero skip ({}): {} of {} array row-steps skipped ({:.1f}%), {} MACs gated{}",
                      dp.skip ? "on" : "off", skip_steps, steps,
-                     steps ? 100.0 * double(skip_steps) / double(steps) : 0.0, gated);
+                     steps ? 100.0 * double(skip_steps) / double(steps) : 0.0, gated,
+                     net.row_balance.empty() ? ", rows not balanced" : ", " + net.row_balance);
   }
   if (has_cycles) {
     s += fmt::format(", {} cycles = {:.1f} us at {} MHz, array utilization {:.1f}%", r.cycles,
@@ -221,12 +224,27 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
       fmt::print("note: --no-skip on '{}', which has no zero-skip array\n", vi.dp.name);
     }
     vi.dp.skip = !opt.no_skip;
-    const CompiledNet net = compile(g, vi.dp, co);
+    // Zero skip on: permute channels so that every array row mixes dense and sparse channels
+    // (balance.h). The rewrite is exact; intermediate tensors change their channel order, so the
+    // layer check runs the interpreter on the balanced graph.
+    std::optional<BalancedGraph> bal;
+    if (vi.dp.skip_depth >= 2 && vi.dp.skip && opt.balance) {
+      const std::string& cal_path = opt.calibration.empty() ? opt.input : opt.calibration;
+      const std::vector<int8_t> cal = read_input(cal_path, g.input());
+      bal = balance_rows(g, cal, vi.dp);
+      fmt::print("zero skip: {} (calibration input {})\n", bal->summary(), cal_path);
+    } else if (!opt.calibration.empty()) {
+      fmt::print("note: --calibrate is ignored: rows are balanced only on zero-skip variants of depth 2 or more "
+                 "with skipping and balancing on\n");
+    }
+    const Graph& gc = bal ? bal->graph : g;
+    CompiledNet net = compile(gc, vi.dp, co);
+    if (bal) net.row_balance = fmt::format("{} on {}", bal->summary(), opt.calibration.empty() ? opt.input : opt.calibration);
     if (opt.profile) fmt::print("{}\n", placement_table(net));
     Values oracle(g);
     RunOptions ro;
     if (opt.check) {
-      oracle = interpret(g, input);
+      oracle = interpret(gc, input);
       ro.oracle = &oracle;
     }
     const auto t0 = std::chrono::steady_clock::now();
@@ -263,8 +281,8 @@ int run_model(const RunModelOptions& opt, const RtlFactory* rtl) {
         const NetResult rr = run_network(net, *ref_be, input, rro);
         std::string diff;
         for (const auto& lr : r.layers) {
-          const int t = g.ops[static_cast<size_t>(net.layers[lr.layer].op)].outputs[0];
-          diff = first_difference(g, t, r.values[t], rr.values[t]);
+          const int t = gc.ops[static_cast<size_t>(net.layers[lr.layer].op)].outputs[0];
+          diff = first_difference(gc, t, r.values[t], rr.values[t]);
           if (!diff.empty()) {
             diff = fmt::format("layer {}: {}", net.layers[lr.layer].name, diff);
             break;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include <fmt/format.h>
 
+#include "tessera/driver/balance.h"
 #include "tessera/driver/interp.h"
 #include "tessera/driver/io.h"
 #include "tessera/driver/tflite.h"
@@ -110,18 +112,16 @@ SchemeCycles layer_cycles(const LayerStream& l, const ElasticParams& p,
   // lane_k[t * KT + lane]: the K index in that lane (-1: padding, a zero).
   std::vector<int> lane_k(static_cast<size_t>(tiles) * KT, -1);
   for (int t = 0; t < tiles; ++t) {
-    std::vector<int> ks;
-    for (int lane = 0; lane < KT; ++lane) ks.push_back(t * KT + lane < l.k ? t * KT + lane : -1);
+    const int n = std::min(KT, l.k - t * KT);
     if (!density.empty()) {
-      std::stable_sort(ks.begin(), ks.end(), [&](int a, int b) {
-        return (a < 0 ? -1.0 : density[a]) > (b < 0 ? -1.0 : density[b]);
-      });
-      for (int i = 0; i < KT; ++i) {
-        const int j = i / R, pos = i % R, row = (j % 2 == 0) ? pos : R - 1 - pos;
-        lane_k[static_cast<size_t>(t) * KT + j * R + row] = ks[i];
+      // The compiler's row balancing deals channels the same way (drv::balanced_channel_order).
+      const auto lanes = snake_lanes(std::span<const double>(density).subspan(static_cast<size_t>(t) * KT, static_cast<size_t>(n)), R, D);
+      for (int lane = 0; lane < KT; ++lane) {
+        const int i = lanes[static_cast<size_t>(lane)];
+        lane_k[static_cast<size_t>(t) * KT + lane] = i < 0 ? -1 : t * KT + i;
       }
     } else {
-      for (int lane = 0; lane < KT; ++lane) lane_k[static_cast<size_t>(t) * KT + lane] = ks[lane];
+      for (int lane = 0; lane < n; ++lane) lane_k[static_cast<size_t>(t) * KT + lane] = t * KT + lane;
     }
   }
   // One stream: every K tile's pixels back to back (the bank tags let them overlap in the array).

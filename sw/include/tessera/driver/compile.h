@@ -53,6 +53,9 @@ struct CompiledNet {
   uint64_t cmd_addr = 0;  // where commands[0] is in the image (32 bytes per command)
   std::vector<Layer> layers;
   std::vector<int64_t> tensor_addr;  // DRAM address of each activation tensor, -1 if none
+  // Set by a caller that compiled a row-balanced graph (balance.h): BalancedGraph::summary() and the
+  // calibration input; the profile prints it.
+  std::string row_balance;
   // The escape core's firmware when a layer runs on the core (else null): a backend loads it into
   // the core's IMEM / DMEM (every PT_LOAD segment, zero-filled to memsz) and starts the core
   // (CORE_CTRL.run) in Backend::load(), before the first command.

@@ -28,6 +28,10 @@ struct RunModelOptions {
   bool check = false;  // compare every layer with the interpreter (device backends)
   bool progress = false;
   bool no_skip = false;  // zero-skip variants: MATMULs with skipping off (same array, A/B runs)
+  // Zero-skip variants with skipping on: balance the array rows (balance.h) with channel densities
+  // from the interpreter on `calibration` ("" = the run's own input).
+  bool balance = true;
+  std::string calibration;
 };
 
 // Makes the rtl backend for a variant (provided by the CLI when the verilated tops are linked) and

@@ -1,6 +1,6 @@
 // `tessera bench skip-rtl`: real-activation zero skipping on the verilated accelerator — per array
-// layer cycles on a dense variant and on a zero-skip variant with skipping off and on, every layer
-// bit-exact against the interpreter (docs/skip.md).
+// layer cycles on a dense variant and on a zero-skip variant with skipping off, on, and on with the
+// rows balanced, every layer bit-exact against the interpreter (docs/skip.md).
 #pragma once
 
 #include <string>
@@ -13,6 +13,9 @@ struct BenchSkipRtlOptions {
   std::string dense_variant = "default";  // built-in dense variant of the same array size
   std::vector<std::string> nets = {"ic_resnet8"};  // ic_resnet8, person_detect
   std::string markdown_path;
+  // A fourth run with skipping on and the rows balanced (drv::balance_rows) on a calibration image
+  // other than the evaluated one (no_person.bmp).
+  bool balance = true;
 };
 
 int bench_skip_rtl(const BenchSkipRtlOptions& opt);
