@@ -243,7 +243,8 @@ TEST_P(LowerRandom, LargeLayersAreTiled) {
 
 TEST_P(LowerRandom, NarrowInputConvFoldsTheKernelWidth) {
   // cin * k_w <= R: interior columns run k_h passes of the folded kernel (MATMULs with k_w = 1),
-  // the edge columns the plain k_h * k_w taps. Square and DS-CNN-like kernels, stride 1 and 2,
+  // the edge columns the plain k_h * k_w taps (on zero-skip variants of depth 2: both taps of a
+  // kernel row in one pass, from a mirrored copy). Square and DS-CNN-like kernels, stride 1 and 2,
   // SAME (symmetric and right-only padding) and VALID, widths down to the kernel's.
   const DeviceParams dp = preset(GetParam());
   const int R = dp.rows, C = dp.cols;
@@ -283,8 +284,8 @@ TEST_P(LowerRandom, NarrowInputConvFoldsTheKernelWidth) {
     }
     check(dp, c, g, 3);
   }
-  if (dp.skip_depth > 0) {
-    EXPECT_EQ(folded, 0) << "zero-skip variants do not fold the kernel width (docs/skip.md)";
+  if (dp.skip_depth > 2) {
+    EXPECT_EQ(folded, 0) << "zero-skip variants of depth > 2 do not fold the kernel width (docs/skip.md)";
   } else {
     EXPECT_GE(folded, 3) << "too few cases used the folded kernel";
   }

@@ -581,6 +581,10 @@ struct KwFold {
 
 std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nblk) {
   const int R = dp.rows;
+  // Zero-skip variants of depth D <= 2 (docs/skip.md): interior tiles have D*R rows per kernel row
+  // (one chunk, the odd lanes unused), edge columns pair their two taps from a mirrored copy.
+  const int D = std::max(1, dp.skip_depth);
+  if (D > 2 || (D == 2 && (dp.sp_banks != 2 || R % 2 != 0))) return std::nullopt;
   if (g.n != 1 || g.kw < 2) return std::nullopt;
   if (int64_t{g.kw} * g.cin > R) return std::nullopt;
   KwFold f;
@@ -611,11 +615,17 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   if (g.oh > acc_bank) return std::nullopt;
   // Weights per block: the folded tiles (k_h of R rows), two tiles per kernel row for every
   // edge column, then the parameter rows; every block stays resident.
-  f.fold_rows = int64_t{g.kh} * R;
+  f.fold_rows = int64_t{g.kh} * R * D;
   f.edge_rows = 2 * int64_t{g.kh} * R;
   f.wslot = f.fold_rows + static_cast<int64_t>(f.edges.size()) * f.edge_rows + dp.param_rows();
   int64_t act_rows = 0;
-  if (dp.sp_banks > 1) {
+  if (D == 2) {
+    // Mirrored edge columns: bank 0 from row 0, their copies at the same rows of bank 1, the
+    // weights at the top of bank 1, the interior tiles in the rest of bank 0.
+    f.w_base = 2 * int64_t{dp.sp_bank_rows} - nblk * f.wslot;
+    if (dp.sp_bank_rows + static_cast<int64_t>(f.edges.size()) * g.h > f.w_base) return std::nullopt;
+    act_rows = dp.sp_bank_rows;
+  } else if (dp.sp_banks > 1) {
     if (nblk * f.wslot > dp.sp_bank_rows) return std::nullopt;
     f.w_base = static_cast<int64_t>(dp.sp_banks - 1) * dp.sp_bank_rows;
     act_rows = f.w_base;
@@ -657,6 +667,8 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
   const int nblk = static_cast<int>(ceil_div(g.cout, C));
   const int taps = g.kh * g.kw;
   const auto nedge = static_cast<int64_t>(f.edges.size());
+  const int D = std::max(1, dp.skip_depth);  // plan_kw_fold: 1 or 2
+  const bool skip = dp.skip_depth > 0 && dp.skip;
 
   // Per block: folded rows (ky, lane kx*cin + c), then per edge column its two tiles per kernel
   // row (tap order as the edge MATMUL reads them: padding first when pl > 0).
@@ -673,14 +685,19 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
           const int8_t w = filter[(static_cast<size_t>(oc) * taps + ky * g.kw + kx) * g.cin + ic];
           // output q of a group: column q * cout + oc, its window q * stride_w pixels on
           for (int q = 0; q < f.groups; ++q) {
-            put(q * g.cout + oc, int64_t{ky} * R + (q * g.sw + kx) * g.cin + ic, w);
+            put(q * g.cout + oc, int64_t{ky} * R * D + int64_t{(q * g.sw + kx) * g.cin + ic} * D, w);
           }
           for (int64_t e = 0; e < nedge; ++e) {
             const KwEdge& ed = f.edges[static_cast<size_t>(e)];
             const bool padded = kx < ed.pl || kx >= g.kw - ed.pr;
             const int tap = padded == (ed.pl > 0) ? 0 : 1;
             const int lane = padded ? kx * g.cin + ic : (kx - ed.pl) * g.cin + ic;
-            put(oc, f.fold_rows + e * f.edge_rows + (int64_t{ky} * 2 + tap) * R + lane, w);
+            // Skip depth 2: the two taps are one pass, row lane'*2 + tap, the second tap's lanes
+            // rotated by R/2 (SkipLayout::row).
+            const int64_t row = D == 2 ? int64_t{ky} * 2 * R +
+                                             int64_t{tap == 1 ? (lane + R - R / 2) % R : lane} * 2 + tap
+                                       : (int64_t{ky} * 2 + tap) * R + lane;
+            put(oc, f.fold_rows + e * f.edge_rows + row, w);
           }
         }
       }
@@ -739,7 +756,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
   for (int64_t e = 0; e < nedge; ++e) {
     const KwEdge& ed = f.edges[static_cast<size_t>(e)];
     L.load_strided(in_addr + static_cast<uint64_t>(int64_t{ed.px} * g.cin), g.h, span,
-                   int64_t{g.w} * g.cin, span, e * g.h);
+                   int64_t{g.w} * g.cin, span, e * g.h, D == 2);
   }
 
   // Parameter sets: each block its own while there are two or fewer, else alternating.
@@ -761,7 +778,8 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     for (int64_t e = 0; e < nedge; ++e) {
       const KwEdge& ed = f.edges[static_cast<size_t>(e)];
       const int64_t acc = ring.next(g.oh);
-      L.emit(matmul({.in_addr = e * g.h,
+      L.emit(matmul({.skip = skip,
+                     .in_addr = e * g.h,
                      .w_addr = f.w_base + ob * f.wslot + f.fold_rows + e * f.edge_rows,
                      .acc_addr = acc,
                      .in_zp = in_zp,
@@ -797,7 +815,8 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
     for (int ob = 0; ob < nblk; ++ob) {
       const int ps = pset_of(ob);
       const int64_t acc = ring.next(int64_t{oy1 - oy0} * ngroups);
-      L.emit(matmul({.in_addr = abase,
+      L.emit(matmul({.skip = skip,
+                     .in_addr = abase,
                      .w_addr = f.w_base + ob * f.wslot,
                      .acc_addr = acc,
                      .in_zp = in_zp,
@@ -951,8 +970,7 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
     folded[static_cast<size_t>(oc)] =
         ref::wrap_i32(dp.skip_depth > 0 ? b : b - int64_t{in_zp} * wsum);
   }
-  // (not on zero-skip variants: the fold has its own weight layout and a folded bias)
-  if (const auto kf = dp.skip_depth > 0 ? std::nullopt : plan_kw_fold(dp, g, nblk)) {
+  if (const auto kf = plan_kw_fold(dp, g, nblk)) {
     return lower_kw_fold(L, g, *kf, input, in_zp, filter, folded, oq, out_shape);
   }
   const std::vector<uint8_t> pbytes = param_blocks(L, g.cout, folded, oq);
