@@ -96,7 +96,7 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
       }
       bal.emplace(run_once(bg->graph, in, *bwant, opt.variant, true));
     }
-    for (const NetRun* r : {&dense, &off, &on, bal ? &*bal : nullptr}) {
+    for (const NetRun* r : std::initializer_list<const NetRun*>{&dense, &off, &on, bal ? &*bal : nullptr}) {
       if (r && !r->result.exact) {
         ok = false;
         fmt::print("{}: NOT bit-exact: {}\n", n.key, r->result.first_mismatch);
