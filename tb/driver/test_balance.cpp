@@ -74,25 +74,25 @@ TEST(BalancedChannelOrder, ChunkGroupsAndTapPairs) {
 // A graph under construction (tensors appended in order).
 struct Builder {
   Graph g;
-  int act(std::vector<int> shape, float scale, int zp) {
-    Tensor t;
-    t.index = static_cast<int>(g.tensors.size());
-    t.name = "a" + std::to_string(t.index);
+  // A new tensor named prefix + index (constant when `constant`).
+  Tensor& add(const char* prefix, std::vector<int> shape, DType type, bool constant) {
+    Tensor& t = g.tensors.emplace_back();
+    t.index = static_cast<int>(g.tensors.size()) - 1;
+    t.name = prefix + std::to_string(t.index);
     t.shape = std::move(shape);
-    t.type = DType::Int8;
+    t.type = type;
+    t.constant = constant;
+    return t;
+  }
+  int act(std::vector<int> shape, float scale, int zp) {
+    Tensor& t = add("a", std::move(shape), DType::Int8, false);
     t.quant.scale = {scale};
     t.quant.zero_point = {zp};
-    g.tensors.push_back(t);
     return t.index;
   }
   // int8 weights with per-channel scales along `axis` (zero points 0), values from a counter.
   int weights(std::vector<int> shape, int axis, uint32_t seed) {
-    Tensor t;
-    t.index = static_cast<int>(g.tensors.size());
-    t.name = "w" + std::to_string(t.index);
-    t.shape = std::move(shape);
-    t.type = DType::Int8;
-    t.constant = true;
+    Tensor& t = add("w", std::move(shape), DType::Int8, true);
     const int ch = t.shape[static_cast<size_t>(axis)];
     for (int c = 0; c < ch; ++c) {
       t.quant.scale.push_back(0.01F * static_cast<float>(c + 1));
@@ -101,21 +101,14 @@ struct Builder {
     t.quant.axis = axis;
     t.data.resize(t.elements());
     for (auto& b : t.data) b = static_cast<uint8_t>((seed = seed * 1664525U + 1013904223U) >> 24);
-    g.tensors.push_back(t);
     return t.index;
   }
   int bias(int n, int32_t step) {
-    Tensor t;
-    t.index = static_cast<int>(g.tensors.size());
-    t.name = "b" + std::to_string(t.index);
-    t.shape = {n};
-    t.type = DType::Int32;
-    t.constant = true;
+    Tensor& t = add("b", {n}, DType::Int32, true);
     for (int i = 0; i < n; ++i) {
       const auto v = static_cast<uint32_t>(step * (i - n / 2));
       for (int k = 0; k < 4; ++k) t.data.push_back(static_cast<uint8_t>(v >> (8 * k)));
     }
-    g.tensors.push_back(t);
     return t.index;
   }
   void op(OpKind k, std::vector<int> in, int out, ref::Activation act = ref::Activation::None) {
