@@ -23,6 +23,7 @@ module tsr_accel #(
   parameter CoreMExt    = 1,
   parameter CoreImemKib = 16,
   parameter CoreDmemKib = 16,
+  parameter CoreClkDiv  = 1,      // the core advances every CoreClkDiv-th cycle (docs/core.md)
   parameter SkipDepth   = 0,      // 0: dense tsr_array; 1, 2: zero-skip tsr_array (docs/skip.md)
   parameter DwLinePx    = 0       // depthwise line buffer in pixels (memory.dw_line_px)
 ) (
@@ -346,21 +347,35 @@ module tsr_accel #(
     end
   endgenerate
 
-  // Token counters.
+  // Token counters. A give comes at the end of a unit's done path, so it is registered first
+  // (g_*_q) and counted a cycle later; a token is available when the count or the registered give
+  // is non-zero, exactly as if it had been counted at once (count = t_q + g_q).
+  function automatic [15:0] tok_next(input [15:0] t, input give, input take);
+    tok_next = (give && !take) ? t + 16'd1 : (take && !give) ? t - 16'd1 : t;
+  endfunction
   reg  [15:0] t_le_q, t_el_q, t_es_q, t_se_q;
-  assign prev_avail = {t_es_q != 16'd0, t_le_q != 16'd0, 1'b0};
-  assign next_avail = {1'b0, t_se_q != 16'd0, t_el_q != 16'd0};
+  reg         g_le_q, g_el_q, g_es_q, g_se_q;
+  assign prev_avail = {(t_es_q != 16'd0) || g_es_q, (t_le_q != 16'd0) || g_le_q, 1'b0};
+  assign next_avail = {1'b0, (t_se_q != 16'd0) || g_se_q, (t_el_q != 16'd0) || g_el_q};
   always @(posedge clk_i or negedge core_rst_n) begin
     if (!core_rst_n) begin
       t_le_q <= 16'd0;
       t_el_q <= 16'd0;
       t_es_q <= 16'd0;
       t_se_q <= 16'd0;
+      g_le_q <= 1'b0;
+      g_el_q <= 1'b0;
+      g_es_q <= 1'b0;
+      g_se_q <= 1'b0;
     end else begin
-      t_le_q <= t_le_q + {15'd0, next_give[0]} - {15'd0, prev_take[1]};
-      t_el_q <= t_el_q + {15'd0, prev_give[1]} - {15'd0, next_take[0]};
-      t_es_q <= t_es_q + {15'd0, next_give[1]} - {15'd0, prev_take[2]};
-      t_se_q <= t_se_q + {15'd0, prev_give[2]} - {15'd0, next_take[1]};
+      t_le_q <= tok_next(t_le_q, g_le_q, prev_take[1]);
+      t_el_q <= tok_next(t_el_q, g_el_q, next_take[0]);
+      t_es_q <= tok_next(t_es_q, g_es_q, prev_take[2]);
+      t_se_q <= tok_next(t_se_q, g_se_q, next_take[1]);
+      g_le_q <= next_give[0];
+      g_el_q <= prev_give[1];
+      g_es_q <= next_give[1];
+      g_se_q <= prev_give[2];
     end
   end
   wire [1:0] unused_tok;
@@ -892,12 +907,19 @@ module tsr_accel #(
 
   // ---- escape core --------------------------------------------------------------------------
   wire core_rst_n_q;
-  wire core_halted;
+  wire core_halted, core_active;
   wire [3:0] core_cause;
   assign core_rst_n_q   = core_rst_n && !core_reset;
   assign core_ok        = core_run && !core_reset && !core_halted;
   assign core_fault     = core_halted && !esc_done;
-  assign lm_ok          = !core_run || core_reset || core_halted;
+  // The loader port may be used once the core has stopped. Registered: the core's run and halt
+  // state are core registers, and the loader drives the core's memories (single-cycle paths).
+  reg lm_ok_q;
+  always @(posedge clk_i or negedge core_rst_n) begin
+    if (!core_rst_n) lm_ok_q <= 1'b0;
+    else             lm_ok_q <= !(core_run || core_active) || core_reset || core_halted;
+  end
+  assign lm_ok          = lm_ok_q;
   assign esc_active_cnt = esc_pending;
   assign core_status    = {15'd0, HasCore != 0, 5'd0, cq_free, core_cause, cq_idle, esc_pending,
                            core_ok, core_halted};
@@ -916,16 +938,21 @@ module tsr_accel #(
       wire [31:0] unused_tr_pc, unused_tr_insn, unused_tr_wdata, unused_tr_addr, unused_tr_data;
       wire [4:0]  unused_tr_rd;
       wire [3:0]  unused_tr_be;
+      wire        cen, cstb;
       tsr_core #(
         .MExt      (CoreMExt),
         .ImemKib   (CoreImemKib),
         .DmemKib   (CoreDmemKib),
         .SpadBytes (SpRows * SpStride),
-        .Trace     (0)
+        .Trace     (0),
+        .ClkDiv    (CoreClkDiv)
       ) u_core (
         .clk_i           (clk_i),
         .rst_ni          (core_rst_n_q),
         .run_i           (core_run),
+        .cen_i           (cen),
+        .cstb_i          (cstb),
+        .run_o           (core_active),
         .lm_req_i        (lm_req),
         .lm_we_i         (lm_we),
         .lm_reg_i        (1'b0),
@@ -972,10 +999,13 @@ module tsr_accel #(
       tsr_core_bus #(
         .RowBytes (RowBytes),
         .Stride   (SpStride),
-        .SpAW     (SpAW)
+        .SpAW     (SpAW),
+        .ClkDiv   (CoreClkDiv)
       ) u_core_bus (
         .clk_i        (clk_i),
         .rst_ni       (core_rst_n),
+        .cen_o        (cen),
+        .cstb_o       (cstb),
         .bus_req_i    (bus_req),
         .bus_gnt_o    (bus_gnt),
         .bus_we_i     (bus_we),
@@ -1003,6 +1033,7 @@ module tsr_accel #(
       );
     end else begin : g_no_core
       assign core_halted = 1'b0;
+      assign core_active = 1'b0;
       assign core_cause  = 4'd0;
       assign core_pc     = 32'd0;
       assign core_exit   = 32'd0;

@@ -24,16 +24,31 @@
 //   esc_*     the current ESCAPE (function id, arguments) as MMIO ESC_*; esc_done_o pulses on a
 //             write to ESC_DONE or EXIT with the status.
 //   tr_*      retire trace (Trace = 1): one record per retired instruction, for lockstep tests.
+//
+// Core clock (ClkDiv > 1, docs/core.md "Core clock"): the core advances only at the rising edges
+// of clk_i where cen_i is high (every ClkDiv-th edge; one clock gate for all core flops, the
+// register file's gates and the memories' core-side enables take cen_i), so one core cycle is
+// ClkDiv cycles of clk_i and the constraints declare every path inside the core multicycle
+// ClkDiv. Every path between the core and its environment starts or ends at a register next to
+// the port: run_i is sampled into the core; the bus request, ESC_DONE, the retire pulse and the
+// console are core registers (the pulses last one clk_i cycle: cstb_i marks the first clk_i cycle
+// of each core cycle); the bus port takes a request when X issues it (bus_gnt_i is not used) and
+// expects the response (bus_rvalid_i, bus_rdata_i, bus_err_i) from registers held until the next
+// core edge. With ClkDiv = 1 the core runs on clk_i and cen_i / cstb_i are ignored.
 module tsr_core #(
   parameter MExt      = 1,
   parameter ImemKib   = 16,
   parameter DmemKib   = 16,
   parameter SpadBytes = 8192,
-  parameter Trace     = 1
+  parameter Trace     = 1,
+  parameter ClkDiv    = 1
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
   input  wire         run_i,
+  input  wire         cen_i,           // ClkDiv > 1: the core advances at this edge
+  input  wire         cstb_i,          // ClkDiv > 1: first clk_i cycle of a core cycle
+  output wire         run_o,           // run_i as the core sees it (ClkDiv > 1: sampled)
 
   input  wire         lm_req_i,
   input  wire         lm_we_i,
@@ -121,6 +136,36 @@ module tsr_core #(
   reg  [63:0] cycle_q, instret_q;
   wire [63:0] cycle_d, instret_d;
   wire [32*32-1:0] rf_flat;   // x0..x31, 32 bits each (x0 reads 0)
+
+  // ---------------------------------------------------------------- core clock
+  wire        cclk;        // clock of every core flip-flop: clk_i, or gated to the cen_i edges
+  wire        cen;         // the memories' and register file's core-side enables
+  wire        run;         // run_i as sampled by the core
+  generate
+    if (ClkDiv > 1) begin : g_cclk
+      reg run_q;
+      // The clock also runs in reset, so that the asynchronously reset flip-flops see a clock
+      // edge while rst_ni is low (simulators model the reset as an event).
+      tsr_clk_gate u_cg (
+        .clk_i(clk_i),
+        .en_i (cen_i || !rst_ni),
+        .clk_o(cclk)
+      );
+      assign cen = cen_i;
+      always @(posedge cclk or negedge rst_ni) begin
+        if (!rst_ni) run_q <= 1'b0;
+        else         run_q <= run_i;
+      end
+      assign run = run_q;
+    end else begin : g_no_cclk
+      wire unused_cen;
+      assign unused_cen = cen_i ^ cstb_i;
+      assign cclk = clk_i;
+      assign cen  = 1'b1;
+      assign run  = run_i;
+    end
+  endgenerate
+  assign run_o = run;
 
   // ---------------------------------------------------------------- memories
   wire [31:0] insn;        // IMEM output: the instruction in X
@@ -310,7 +355,7 @@ module tsr_core #(
   generate
     if (MExt != 0) begin : g_md
       tsr_core_muldiv u_md (
-        .clk_i   (clk_i),
+        .clk_i   (cclk),
         .rst_ni  (rst_ni),
         .start_i (x_live && is_md),
         .op_i    (f3),
@@ -327,7 +372,7 @@ module tsr_core #(
   endgenerate
 
   // ---------------------------------------------------------------- control
-  wire        running = run_i && !halt_q;
+  wire        running = run && !halt_q;
   assign x_live       = running && x_valid_q && !x_ffault_q && !w_wait_q;
   wire        sys_exit = is_ecall && (rs1v == TSR_SYS_EXIT);
   assign ecall_wait   = x_live && is_ecall && !sys_exit;
@@ -338,11 +383,13 @@ module tsr_core #(
   wire        trap_ff  = running && x_valid_q && x_ffault_q && !w_wait_q;
   wire        trap_x   = x_live && (!legal || is_ebreak || sys_exit || tgt_mis || mis || mfault ||
                                     (ecall_wait && ecall_ack_i && ecall_err_i));
-  wire        hold     = (is_md && !md_done) || (is_mem && hit_bus && !mis && !bus_gnt_i) ||
+  wire        bus_gnt;    // the bus port takes X's request
+  wire        bus_rvalid; // the response as W sees it
+  wire        hold     = (is_md && !md_done) || (is_mem && hit_bus && !mis && !bus_gnt) ||
                          (ecall_wait && !ecall_ack_i);
   wire        x_fire   = x_live && !trap_x && !hold;
   // W waits for a bus response; an error response halts with the access's fault.
-  wire        bus_resp = w_wait_q && bus_rvalid_i;
+  wire        bus_resp = w_wait_q && bus_rvalid;
   wire        trap_w   = bus_resp && bus_err_i;
 
   reg  [3:0]  x_cause;
@@ -379,7 +426,7 @@ module tsr_core #(
   assign x_pc_d     = fetch ? fetch_pc : x_pc_q;
   assign x_ffault_d = fetch ? fetch_bad : x_ffault_q;
 
-  assign imem_re    = fetch;
+  assign imem_re    = cen && fetch;
   assign imem_raddr = fetch_pc[IAw+1:2];
   assign imem_we    = lm_req_i && lm_we_i && (lm_addr_i < ImemEnd);
   assign imem_waddr = lm_addr_i[IAw+1:2];
@@ -388,19 +435,58 @@ module tsr_core #(
   wire        x_dmem   = x_fire && is_mem && hit_dmem;
   wire        lm_dmem  = lm_req_i && !lm_reg_i && (lm_addr_i >= TSR_DMEM_BASE) &&
                          (lm_addr_i < DmemEnd);
-  assign dmem_re    = (x_dmem && is_load) || (lm_dmem && !lm_we_i);
+  assign dmem_re    = (cen && x_dmem && is_load) || (lm_dmem && !lm_we_i);
   assign dmem_raddr = x_dmem ? maddr[DAw+1:2] : lm_addr_i[DAw+1:2];
-  assign dmem_we    = (x_dmem && is_store) ? be : ((lm_dmem && lm_we_i) ? lm_be_i : 4'b0000);
+  assign dmem_we    = (cen && x_dmem && is_store) ? be :
+                      ((lm_dmem && lm_we_i) ? lm_be_i : 4'b0000);
   assign dmem_waddr = x_dmem ? maddr[DAw+1:2] : lm_addr_i[DAw+1:2];
   assign dmem_wdata = x_dmem ? sdata : lm_wdata_i;
   assign lm_rdata_o = lm_reg_i ? rs2v : dmem_rdata;
 
-  // Bus port.
-  assign bus_req_o   = x_live && is_mem && hit_bus && !mis && !trap_x;
-  assign bus_we_o    = is_store;
-  assign bus_addr_o  = {maddr[31:2], 2'b00};
-  assign bus_wdata_o = sdata;
-  assign bus_be_o    = be;
+  // Bus port. ClkDiv > 1: X issues the request without waiting (bus_gnt = 1); the access goes
+  // out from registers (clocked only when X issues one) as a one-cycle bus_req_o, and W waits for
+  // the held response.
+  wire        x_bus   = x_live && is_mem && hit_bus && !mis && !trap_x;
+  generate
+    if (ClkDiv > 1) begin : g_bus_reg
+      wire        bclk;
+      reg         breq_q, bwe_q;
+      reg  [29:0] baddr_q;
+      reg  [31:0] bwdata_q;
+      reg  [3:0]  bbe_q;
+      tsr_clk_gate u_cg_bus (
+        .clk_i(clk_i),
+        .en_i (cen_i && x_bus),
+        .clk_o(bclk)
+      );
+      always @(posedge cclk or negedge rst_ni) begin
+        if (!rst_ni) breq_q <= 1'b0;
+        else         breq_q <= x_bus;
+      end
+      always @(posedge bclk) begin
+        bwe_q    <= is_store;
+        baddr_q  <= maddr[31:2];
+        bwdata_q <= sdata;
+        bbe_q    <= be;
+      end
+      wire unused_gnt;
+      assign unused_gnt  = bus_gnt_i;
+      assign bus_gnt     = 1'b1;
+      assign bus_req_o   = breq_q && cstb_i;
+      assign bus_we_o    = bwe_q;
+      assign bus_addr_o  = {baddr_q, 2'b00};
+      assign bus_wdata_o = bwdata_q;
+      assign bus_be_o    = bbe_q;
+    end else begin : g_bus_direct
+      assign bus_gnt     = bus_gnt_i;
+      assign bus_req_o   = x_bus;
+      assign bus_we_o    = is_store;
+      assign bus_addr_o  = {maddr[31:2], 2'b00};
+      assign bus_wdata_o = sdata;
+      assign bus_be_o    = be;
+    end
+  endgenerate
+  assign bus_rvalid = bus_rvalid_i;
 
   // MMIO reads.
   reg  [31:0] mmio_rd;
@@ -420,12 +506,38 @@ module tsr_core #(
   // retries when HI changed (firmware/include/tsr_rt.h), as RV32 does with rdcycleh.
   assign cycle_d   = cycle_q + 64'd1;
   assign instret_d = instret_q + {63'd0, x_fire};
-  assign retire_o  = x_fire;
-
-  assign console_valid_o = x_fire && mmio_wr && (mmio_off == TSR_MMIO_CONSOLE[7:0]);
-  assign console_data_o  = rs2v[7:0];
-  assign esc_done_o      = x_fire && mmio_wr && ((mmio_off == TSR_MMIO_ESC_DONE[7:0]) || wr_exit);
-  assign esc_status_o    = rs2v;
+  wire        con_wr  = x_fire && mmio_wr && (mmio_off == TSR_MMIO_CONSOLE[7:0]);
+  wire        esc_wr  = x_fire && mmio_wr && ((mmio_off == TSR_MMIO_ESC_DONE[7:0]) || wr_exit);
+  generate
+    if (ClkDiv > 1) begin : g_out_reg
+      // Registered at the core edge; the pulses last the first clk_i cycle of the next core cycle.
+      reg        ret_q, con_q, esc_q;
+      reg [31:0] st_q;
+      always @(posedge cclk or negedge rst_ni) begin
+        if (!rst_ni) begin
+          ret_q <= 1'b0;
+          con_q <= 1'b0;
+          esc_q <= 1'b0;
+        end else begin
+          ret_q <= x_fire;
+          con_q <= con_wr;
+          esc_q <= esc_wr;
+        end
+      end
+      always @(posedge cclk) st_q <= rs2v;
+      assign retire_o        = ret_q && cstb_i;
+      assign console_valid_o = con_q && cstb_i;
+      assign console_data_o  = st_q[7:0];
+      assign esc_done_o      = esc_q && cstb_i;
+      assign esc_status_o    = st_q;
+    end else begin : g_out_direct
+      assign retire_o        = x_fire;
+      assign console_valid_o = con_wr;
+      assign console_data_o  = rs2v[7:0];
+      assign esc_done_o      = esc_wr;
+      assign esc_status_o    = rs2v;
+    end
+  endgenerate
 
   assign ecall_req_o = ecall_wait;
   assign ecall_a7_o  = rs1v;
@@ -469,7 +581,7 @@ module tsr_core #(
   assign w_res_d = x_fire ? x_res : (bus_resp ? bus_rdata_i : w_res_q);
   assign w_value = w_ld_q ? align(w_dmem_q ? dmem_rdata : w_res_q, w_alo_q, w_f3_q) : w_res_q;
 
-  always @(posedge clk_i or negedge rst_ni) begin
+  always @(posedge cclk or negedge rst_ni) begin
     if (!rst_ni) begin
       x_valid_q  <= 1'b0;
       w_valid_q  <= 1'b0;
@@ -491,7 +603,7 @@ module tsr_core #(
 
   // Datapath registers without reset (qualified by x_valid_q / w_valid_q, or read only after a
   // latching read).
-  always @(posedge clk_i) begin
+  always @(posedge cclk) begin
     x_ffault_q <= x_ffault_d;
     x_pc_q     <= x_pc_d;
     w_dmem_q   <= w_dmem_d;
@@ -516,7 +628,7 @@ module tsr_core #(
       reg [31:0] x_q;
       tsr_clk_gate u_cg (
         .clk_i(clk_i),
-        .en_i (rf_we && (w_rd_q == g)),
+        .en_i (cen && rf_we && (w_rd_q == g)),
         .clk_o(rf_clk)
       );
       always @(posedge rf_clk) begin
@@ -541,14 +653,14 @@ module tsr_core #(
       wire [31:0] t_addr_d = x_fire ? {maddr[31:2], 2'b00} : t_addr_q;
       wire [31:0] t_data_d = x_fire ? sdata : t_data_q;
       wire [3:0]  t_be_d   = x_fire ? (is_store ? be : 4'b0000) : t_be_q;
-      always @(posedge clk_i) begin
+      always @(posedge cclk) begin
         t_pc_q   <= t_pc_d;
         t_insn_q <= t_insn_d;
         t_addr_q <= t_addr_d;
         t_data_q <= t_data_d;
         t_be_q   <= t_be_d;
       end
-      assign tr_valid_o     = w_retire;
+      assign tr_valid_o     = w_retire && ((ClkDiv == 1) || cstb_i);
       assign tr_pc_o        = t_pc_q;
       assign tr_insn_o      = t_insn_q;
       assign tr_rd_o        = w_rd_q;

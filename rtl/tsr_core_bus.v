@@ -7,13 +7,22 @@
 // whole row: a read as above, the byte lanes merged, then the write port when the load unit does
 // not write (a core store and a LOAD to the same row at the same time is a firmware race). The
 // CSR window goes to tsr_csr's core port. Every granted request gets exactly one response.
+//
+// Core clock (ClkDiv > 1, docs/core.md): this block divides the clock for the core (cen_o high in
+// the last clk_i cycle of each core cycle, cstb_o in the first). The core's request is then a
+// one-cycle pulse from its registers, held here until granted; the response is held in registers
+// until the next core edge, where the core takes it.
 module tsr_core_bus #(
   parameter RowBytes = 4,
   parameter Stride   = 4,
-  parameter SpAW     = 8
+  parameter SpAW     = 8,
+  parameter ClkDiv   = 1
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
+  // core clock enable and first cycle of a core cycle (both 1 when ClkDiv = 1)
+  output wire                  cen_o,
+  output wire                  cstb_o,
   // from the core
   input  wire                  bus_req_i,
   output wire                  bus_gnt_o,
@@ -71,14 +80,60 @@ module tsr_core_bus #(
   assign row    = bus_addr_i[OffW +: SpAW];
   assign off    = bus_addr_i[OffW-1:0];
 
+  // ---- core clock enable and request / response registers (ClkDiv > 1)
+  wire        req;          // a request is waiting for its grant
+  wire        rsp_new;      // this cycle's response (one cycle)
+  wire [31:0] rsp_data;
+  generate
+    if (ClkDiv > 1) begin : g_div
+      localparam integer CntW = (ClkDiv <= 2) ? 1 : $clog2(ClkDiv);
+      localparam integer    LastI = ClkDiv - 1;
+      localparam [CntW-1:0] Last  = LastI[CntW-1:0];
+      reg  [CntW-1:0] cnt_q;
+      reg             cen_q, cstb_q, pend_q, rsp_v_q;
+      reg  [31:0]     rsp_q;
+      wire [CntW-1:0] cnt_d = (cnt_q == Last) ? {CntW{1'b0}} : cnt_q + 1'b1;
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          // cen_q = (cnt_q == Last), also in reset.
+          cnt_q   <= Last;
+          cen_q   <= 1'b1;
+          cstb_q  <= 1'b0;
+          pend_q  <= 1'b0;
+          rsp_v_q <= 1'b0;
+        end else begin
+          cnt_q   <= cnt_d;
+          cen_q   <= (cnt_d == Last);
+          cstb_q  <= cen_q;
+          pend_q  <= req && !bus_gnt_o;
+          rsp_v_q <= rsp_new || (rsp_v_q && !cen_q);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (rsp_new) rsp_q <= rsp_data;
+      end
+      assign cen_o        = cen_q;
+      assign cstb_o       = cstb_q;
+      assign req          = bus_req_i || pend_q;
+      assign bus_rvalid_o = rsp_v_q;
+      assign bus_rdata_o  = rsp_q;
+    end else begin : g_no_div
+      assign cen_o        = 1'b1;
+      assign cstb_o       = 1'b1;
+      assign req          = bus_req_i;
+      assign bus_rvalid_o = rsp_new;
+      assign bus_rdata_o  = rsp_data;
+    end
+  endgenerate
+
   // CSR window: straight through.
-  assign c_req_o   = bus_req_i && is_csr && (st_q == StIdle);
+  assign c_req_o   = req && is_csr && (st_q == StIdle);
   assign c_we_o    = bus_we_i;
   assign c_addr_o  = bus_addr_i[11:0];
   assign c_wdata_o = bus_wdata_i;
 
   // Scratchpad: the read of a load, or the first half of a store's read-modify-write.
-  assign sp_go      = bus_req_i && is_sp && (st_q == StIdle);
+  assign sp_go      = req && is_sp && (st_q == StIdle);
   assign sp_rreq_o  = sp_go;
   assign sp_raddr_o = row;
   assign bus_gnt_o  = (c_req_o && c_gnt_i) || (sp_go && sp_rgnt_i);
@@ -114,8 +169,8 @@ module tsr_core_bus #(
   assign sp_waddr_o = row_q;
   assign sp_wdata_o = wrow_q;
 
-  assign bus_rvalid_o = c_rvalid_i || rd_pend_q || wdone_q;
-  assign bus_rdata_o  = c_rvalid_i ? c_rdata_i : (rd_pend_q ? sp_word : 32'd0);
+  assign rsp_new  = c_rvalid_i || rd_pend_q || wdone_q;
+  assign rsp_data = c_rvalid_i ? c_rdata_i : (rd_pend_q ? sp_word : 32'd0);
   assign bus_err_o    = 1'b0;
 
   always @(posedge clk_i or negedge rst_ni) begin

@@ -99,6 +99,9 @@ module tsr_csr #(
   // ---- registers ----------------------------------------------------------------------------
   reg  [AddrW-1:0] base_q, win_base_q, win_limit_q;
   reg  [31:0]      count_q, retired_q, fences_q;
+  // CMD_RETIRED = retired_q + ret_n_q: the retire count (it arrives at the end of the units' done
+  // paths) is registered first and added a cycle later; reads add it, so the value is exact.
+  reg  [2:0]       ret_n_q;
   reg  [2:0]       irq_q, irq_en_q;
   reg              err_q, active_q, done_q, srst_q;
   reg  [7:0]       err_code_q;
@@ -199,7 +202,7 @@ module tsr_csr #(
       TSR_CSR_ERR_CMD[11:0]:     rdata_d = {{(32-IdxW){1'b0}}, err_idx_q};
       TSR_CSR_CMD_BASE[11:0]:    rdata_d = base_q;
       TSR_CSR_CMD_COUNT[11:0]:   rdata_d = count_q;
-      TSR_CSR_CMD_RETIRED[11:0]: rdata_d = retired_q;
+      TSR_CSR_CMD_RETIRED[11:0]: rdata_d = retired_q + {29'd0, ret_n_q};
       TSR_CSR_WIN_BASE[11:0]:    rdata_d = win_base_q;
       TSR_CSR_WIN_LIMIT[11:0]:   rdata_d = win_limit_q;
       TSR_CSR_FENCES[11:0]:      rdata_d = fences_q;
@@ -254,6 +257,7 @@ module tsr_csr #(
       done_q      <= 1'b0;
       srst_q      <= 1'b0;
       retired_q   <= 32'd0;
+      ret_n_q     <= 3'd0;
       fences_q    <= 32'd0;
       err_code_q  <= 8'd0;
       err_unit_q  <= 4'd0;
@@ -273,6 +277,7 @@ module tsr_csr #(
         err_q     <= 1'b0;
         done_q    <= 1'b0;
         retired_q <= 32'd0;
+        ret_n_q   <= 3'd0;
         fences_q  <= 32'd0;
         err_code_q <= 8'd0;
         err_unit_q <= 4'd0;
@@ -284,7 +289,8 @@ module tsr_csr #(
           err_unit_q <= err_unit_i;
           err_idx_q  <= err_idx_i;
         end
-        if (retire_i) retired_q <= retired_q + {29'd0, retire_n_i};
+        retired_q <= retired_q + {29'd0, ret_n_q};
+        ret_n_q   <= retire_i ? retire_n_i : 3'd0;
         if (fence_irq_i) fences_q <= fences_q + 32'd1;
         if (finished) done_q <= 1'b1;
       end

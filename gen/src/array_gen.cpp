@@ -113,8 +113,8 @@ std::vector<ExternModule> leaf_modules() {
   v.push_back({"tsr_accel",
                {{"Rows", 4}, {"Cols", 4}, {"RowBytes", 4}, {"SpBankRows", 256}, {"SpBanks", 2},
                 {"AccBankRows", 64}, {"BusBytes", 8}, {"Hash", 0}, {"HasCore", 0},
-                {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}, {"SkipDepth", 0},
-                {"DwLinePx", 0}},
+                {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}, {"CoreClkDiv", 1},
+                {"SkipDepth", 0}, {"DwLinePx", 0}},
                [](const ParamMap& m) { return accel_ports(p(m, "BusBytes")); }});
   v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}}, [](const ParamMap& m) {
                  return std::vector<Port>{in("clk_i"), in("rst_ni"), in("en_i"),
@@ -567,6 +567,7 @@ ir::Module build_top(const AccelConfig& cfg) {
                  {"CoreMExt", cfg.core_m_ext ? 1 : 0},
                  {"CoreImemKib", cfg.core_imem_kib},
                  {"CoreDmemKib", cfg.core_dmem_kib},
+                 {"CoreClkDiv", cfg.core_clk_div},
                  {"DwLinePx", cfg.dw_line_px}};
   // Zero-skip variants only, so that the dense variants' tsr_top stays as it was.
   if (cfg.skip_enable) inst.params.push_back({"SkipDepth", cfg.skip_depth});

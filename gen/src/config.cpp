@@ -203,6 +203,12 @@ const std::vector<ParamSpec>& param_specs() {
        "Escape core data memory in KiB (a power of two), at address 0x0001_0000; the stack "
        "starts at its top.",
        "TSR_CORE_DMEM_KIB"},
+      {"core.clk_div", ParamKind::Int, 1, 8, {},
+       "Escape core clock divider N: the core advances on a clock enable every N-th accelerator "
+       "cycle (one core cycle = N accelerator cycles), so its single-cycle execute stage does not "
+       "set the accelerator's clock; the SDC declares the core's internal paths multicycle N. "
+       "Pick N >= clock.freq_mhz / the core's Fmax (docs/synth.md).",
+       "TSR_CORE_CLK_DIV"},
       {"skip.enable", ParamKind::Bool, 0, 0, {},
        "Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row "
        "issues one step per activation that differs from the zero point (at least one per pixel) "
@@ -283,6 +289,7 @@ AccelConfig validate(const ParamValues& values, const std::string& origin) {
   c.core_m_ext = canon["core.m_ext"] == "true";
   c.core_imem_kib = std::stoi(canon["core.imem_kib"]);
   c.core_dmem_kib = std::stoi(canon["core.dmem_kib"]);
+  c.core_clk_div = std::stoi(canon["core.clk_div"]);
   c.skip_enable = canon["skip.enable"] == "true";
   c.skip_depth = std::stoi(canon["skip.depth"]);
   c.skip_psum_fifo = std::stoi(canon["skip.psum_fifo"]);
@@ -363,6 +370,7 @@ std::string param_value(const AccelConfig& cfg, const std::string& key) {
   if (key == "core.m_ext") return cfg.core_m_ext ? "true" : "false";
   if (key == "core.imem_kib") return std::to_string(cfg.core_imem_kib);
   if (key == "core.dmem_kib") return std::to_string(cfg.core_dmem_kib);
+  if (key == "core.clk_div") return std::to_string(cfg.core_clk_div);
   if (key == "skip.enable") return cfg.skip_enable ? "true" : "false";
   if (key == "skip.depth") return std::to_string(cfg.skip_depth);
   if (key == "skip.psum_fifo") return std::to_string(cfg.skip_psum_fifo);

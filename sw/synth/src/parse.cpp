@@ -394,7 +394,8 @@ std::optional<TimingPath> parse_one_sta_path(const std::string& text, double per
   const auto lines = split_lines(text);
   TimingPath p;
   bool have_start = false, in_data = false, done_data = false, have_required = false;
-  bool have_slack = false;
+  bool have_slack = false, have_edge = false;
+  double capture_edge_ns = 0;
   static const std::regex point_re(
       R"(^\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s+([\^v])\s+(.*?)\s*$)");
   static const std::regex value_re(R"(^\s*(-?\d+(?:\.\d+)?)\s+(.*?)\s*$)");
@@ -458,6 +459,14 @@ std::optional<TimingPath> parse_one_sta_path(const std::string& text, double per
       }
       continue;
     }
+    // The capture clock edge (the first "clock ... edge" line after the data path): a multiple of
+    // the period for a multicycle path.
+    if (done_data && !have_edge && t.find("clock ") != std::string::npos &&
+        t.find(" edge)") != std::string::npos && std::regex_match(line, m, two_values_re)) {
+      capture_edge_ns = std::stod(m[2]);
+      have_edge = true;
+      continue;
+    }
     if (t.find("library setup time") != std::string::npos && std::regex_match(line, m, two_values_re)) {
       p.setup_ns = -std::stod(m[1]);
       continue;
@@ -484,15 +493,19 @@ std::optional<TimingPath> parse_one_sta_path(const std::string& text, double per
     }
   }
   if (!have_start || !done_data || !have_slack) return std::nullopt;
-  const double denom = period_ns - p.slack_ns;
-  p.fmax_mhz = denom > 0 ? 1000.0 / denom : 0.0;
+  if (have_edge && period_ns > 0) {
+    p.cycles = std::max(1, static_cast<int>(std::lround(capture_edge_ns / period_ns)));
+  }
+  const double denom = p.cycles * period_ns - p.slack_ns;
+  p.fmax_mhz = denom > 0 ? 1000.0 * p.cycles / denom : 0.0;
   return p;
 }
 
 }  // namespace
 
 // report_checks prints the worst path of every path group (clk_i, **async_default** for the
-// recovery/removal checks of asynchronous resets, ...): the result is the one with the least slack.
+// recovery/removal checks of asynchronous resets, escape_core for the multicycle paths of a core on
+// a clock enable, ...): the result is the one that limits the clock, the lowest Fmax.
 std::optional<TimingPath> parse_sta_path(const std::string& text, double period_ns) {
   std::vector<std::size_t> starts;
   std::size_t line_start = 0;
@@ -508,7 +521,12 @@ std::optional<TimingPath> parse_sta_path(const std::string& text, double period_
   for (std::size_t k = 0; k < starts.size(); ++k) {
     const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
     auto p = parse_one_sta_path(text.substr(starts[k], end - starts[k]), period_ns);
-    if (p && (!best || p->slack_ns < best->slack_ns)) best = std::move(p);
+    if (!p) continue;
+    // The path that limits the clock: the lowest Fmax (the least slack while every path is
+    // single-cycle; a multicycle path's slack is over N periods).
+    const bool better = !best || (p->fmax_mhz > 0 && (best->fmax_mhz <= 0 || p->fmax_mhz < best->fmax_mhz)) ||
+                        (p->fmax_mhz <= 0 && best->fmax_mhz <= 0 && p->slack_ns < best->slack_ns);
+    if (better) best = std::move(p);
   }
   return best;
 }

@@ -116,7 +116,7 @@ json path_json(const std::optional<TimingPath>& p, const DesignStats& d) {
           {"endpoint", p->endpoint},     {"end_kind", p->end_kind},
           {"arrival_ns", p->arrival_ns}, {"required_ns", p->required_ns},
           {"setup_ns", p->setup_ns},     {"slack_ns", p->slack_ns},
-          {"fmax_mhz", p->fmax_mhz},     {"cells", cells},
+          {"cycles", p->cycles},         {"fmax_mhz", p->fmax_mhz},     {"cells", cells},
           {"segments", segs},            {"points", pts}};
 }
 
@@ -138,7 +138,12 @@ json timing_json(const std::optional<TimingReport>& t, const DesignStats& d) {
            {{"worst", path_json(t->worst, d)},
             {"reg2reg", path_json(t->reg2reg, d)},
             {"from_inputs", path_json(t->from_inputs, d)},
-            {"to_outputs", path_json(t->to_outputs, d)}}},
+            {"to_outputs", path_json(t->to_outputs, d)},
+            {"core_internal", path_json(t->core_internal, d)},
+            {"core_out", path_json(t->core_out, d)},
+            {"core_in", path_json(t->core_in, d)}}},
+          {"core_clk_div", t->core_clk_div},
+          {"core_clock_mhz", t->core_clk_div > 1 ? json(t->fmax_mhz() / t->core_clk_div) : json(nullptr)},
           {"buffer_trees",
            {{"cell", t->buffer_cell},
             {"max_fanout", t->max_fanout},
@@ -298,8 +303,12 @@ void path_rows(std::string& md, const TimingReport& t) {
       {"worst", &t.worst},
       {"register -> register", &t.reg2reg},
       {"from an input", &t.from_inputs},
-      {"to an output", &t.to_outputs}};
+      {"to an output", &t.to_outputs},
+      {"inside the escape core (multicycle)", &t.core_internal},
+      {"escape core -> accelerator", &t.core_out},
+      {"accelerator -> escape core", &t.core_in}};
   for (const auto& [name, p] : rows) {
+    if (t.core_clk_div <= 1 && (p == &t.core_internal || p == &t.core_out || p == &t.core_in)) continue;
     if (!*p) {
       md += fmt::format("| {} | (no path) | | | | |\n", name);
       continue;
@@ -307,7 +316,8 @@ void path_rows(std::string& md, const TimingReport& t) {
     const TimingPath& q = **p;
     const std::string label =
         &q == &*t.worst ? fmt::format("{} ({})", name, kind_arrow(q)) : std::string(name);
-    md += fmt::format("| {} | `{}` | `{}` | {} | {} | {} |\n", label, q.startpoint, q.endpoint,
+    const std::string cyc = q.cycles > 1 ? fmt::format(" ({} cycles)", q.cycles) : std::string();
+    md += fmt::format("| {}{} | `{}` | `{}` | {} | {} | {} |\n", label, cyc, q.startpoint, q.endpoint,
                       num(q.arrival_ns, 3), num(q.slack_ns, 3), num(q.fmax_mhz, 0));
   }
   md += "\n";
@@ -590,8 +600,15 @@ std::string report_markdown(const SynthResult& r) {
         "OpenSTA on the flat netlist: ideal clock, the library's default wire-load model, no "
         "placement. Clock {} ns ({} MHz, from the variant's clock.freq_mhz); inputs arrive and "
         "outputs are due {} ns after / before the edge; inputs driven by BUF_X1, outputs load 4 x "
-        "DFF_X1/D. Fmax = 1 / (period - slack).\n\n",
+        "DFF_X1/D. Fmax = 1 / (period - slack); for a multicycle path of N cycles N / (N period - "
+        "slack).\n\n",
         num(t.period_ns, 3), v.freq_mhz, num(t.io_delay_ns, 3));
+    if (t.core_clk_div > 1) {
+      md += fmt::format(
+          "Escape core on a clock enable (core.clk_div = {0}): its internal paths are multicycle {0}; "
+          "core clock at Fmax {1} MHz.\n\n",
+          t.core_clk_div, num(t.fmax_mhz() / t.core_clk_div, 0));
+    }
     if (t.worst) {
       md += fmt::format("**Fmax {} MHz** (target {} MHz: {}; worst slack {} ns, WNS {} ns, TNS {} ns).\n\n",
                         num(t.fmax_mhz(), 0), v.freq_mhz, t.worst->slack_ns >= 0 ? "met" : "not met",

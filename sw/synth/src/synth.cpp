@@ -48,6 +48,30 @@ constexpr const char* kBufferCell = "BUF_X4";
 constexpr const char* kBufferIn = "A";
 constexpr const char* kBufferOut = "Z";
 constexpr const char* kGateEquivalentCell = "NAND2_X1";
+// The escape core's instance in the flat netlist of tsr_top (tsr_accel's generate block g_core).
+constexpr const char* kCoreInstance = "u_accel.g_core.u_core";
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// SDC for an escape core on a clock enable (core.clk_div = N): every flip-flop, clock gate and
+// memory of the core advances only at every N-th edge, so a path that starts and ends inside the
+// core has N cycles (setup) and its hold check stays at the launch edge (N - 1). Paths into and
+// out of the core keep one cycle. The core's paths form their own path group, escape_core.
+std::string core_multicycle_sdc(const std::string& instance, int n) {
+  return fmt::format(
+      "# Escape core on a clock enable (core.clk_div = {0}): its flip-flops, clock gates and memories\n"
+      "# advance only at every {0}th edge of {1} (docs/synth.md, \"Escape core clock\"), so a path that\n"
+      "# starts and ends inside it has {0} cycles; its hold check stays at the launch edge. Paths\n"
+      "# between the core and the accelerator keep one cycle.\n"
+      "set tsr_core_cells [get_cells {{{2}.*}}]\n"
+      "if {{[llength $tsr_core_cells] == 0}} {{ error \"no cells match {2}.*: the escape core's instance\" }}\n"
+      "set_multicycle_path {0} -setup -from $tsr_core_cells -to $tsr_core_cells\n"
+      "set_multicycle_path {3} -hold -from $tsr_core_cells -to $tsr_core_cells\n"
+      "group_path -name escape_core -from $tsr_core_cells -to $tsr_core_cells\n",
+      n, kClockPort, instance, n - 1);
+}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -123,6 +147,10 @@ struct FlowInput {
   fs::path work;
   fs::path macro_liberty;  // nangate45: the SRAM macros' Liberty model, when there are macros
   bool blocks = false;     // compute the per-block rows (whole accelerator)
+  // Escape core on a clock enable inside the top: the flat-netlist name prefix of its instance
+  // and core.clk_div (> 1: its internal paths are multicycle; docs/synth.md).
+  std::string core_instance;
+  int core_clk_div = 1;
   std::string setup;       // Yosys commands after read_verilog (chparam, read_liberty -lib)
 };
 
@@ -160,7 +188,10 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       {"REPORT_FROM_INPUTS", w / "timing_from_inputs.rpt"},
       {"REPORT_TO_OUTPUTS", w / "timing_to_outputs.rpt"},
       {"REPORT_TNS", w / "tns.rpt"},                  {"REPORT_WNS", w / "wns.rpt"},
-      {"BUFFERS_FILE", w / "buffers.txt"}};
+      {"BUFFERS_FILE", w / "buffers.txt"},
+      {"REPORT_CORE", w / "timing_core.rpt"},         {"REPORT_CORE_OUT", w / "timing_core_out.rpt"},
+      {"REPORT_CORE_IN", w / "timing_core_in.rpt"}};
+  const bool multicycle = !in.core_instance.empty() && in.core_clk_div > 1;
   // A failed run must not leave an earlier run's results to be parsed.
   for (const auto& p : {stat_file, modules_file, netlist, sdc}) fs::remove(p);
   for (const auto& [k, p] : reports) fs::remove(p);
@@ -221,6 +252,8 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       // library (the SRAM macro model) is loaded.
       {"LOAD_LIB", env.liberty_name},
       {"LOAD_PIN", kLoadPin},
+      {"MULTICYCLE", multicycle ? core_multicycle_sdc(in.core_instance, in.core_clk_div)
+                                : std::string("# (no multicycle paths)")},
   };
   write_text(sdc, render("tsr_clock.sdc.in", sdc_vars));
 
@@ -238,6 +271,7 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
       {"MACRO_LIBERTY", in.macro_liberty.empty()
                             ? std::string("# (no SRAM macros)")
                             : "read_liberty " + fs::absolute(in.macro_liberty).string()},
+      {"CORE_PATTERN", multicycle ? in.core_instance + ".*" : std::string()},
   };
   for (const auto& [k, p] : reports) sta_vars[k] = fs::absolute(p).string();
   write_text(w / "sta.tcl", render("nangate45_sta.tcl.in", sta_vars));
@@ -247,7 +281,10 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
                            slog.string());
   const std::string slog_text = read_text(slog);
   bool complete = src == 0 && slog_text.find("tessera: sta done") != std::string::npos;
-  for (const auto& [k, p] : reports) complete = complete && fs::exists(p);
+  for (const auto& [k, p] : reports) {
+    if (!multicycle && starts_with(k, "REPORT_CORE")) continue;
+    complete = complete && fs::exists(p);
+  }
   // OpenSTA reports a failed command inside a script (a constraint that names nothing) as an
   // "Error:" line and carries on; a run with one is not trusted.
   complete = complete && !std::regex_search(slog_text, std::regex(R"((^|\n)Error:)"));
@@ -260,6 +297,12 @@ FlowOutput run_flow(const FlowInput& in, const FlowEnv& env) {
   t.reg2reg = parse_sta_path(read_text(reports.at("REPORT_REG2REG")), env.period_ns);
   t.from_inputs = parse_sta_path(read_text(reports.at("REPORT_FROM_INPUTS")), env.period_ns);
   t.to_outputs = parse_sta_path(read_text(reports.at("REPORT_TO_OUTPUTS")), env.period_ns);
+  if (multicycle) {
+    t.core_clk_div = in.core_clk_div;
+    t.core_internal = parse_sta_path(read_text(reports.at("REPORT_CORE")), env.period_ns);
+    t.core_out = parse_sta_path(read_text(reports.at("REPORT_CORE_OUT")), env.period_ns);
+    t.core_in = parse_sta_path(read_text(reports.at("REPORT_CORE_IN")), env.period_ns);
+  }
   t.tns_ns = parse_sta_value(read_text(reports.at("REPORT_TNS")), "tns");
   t.wns_ns = parse_sta_value(read_text(reports.at("REPORT_WNS")), "wns");
   t.buffer_cell = kBufferCell;
@@ -385,11 +428,13 @@ FlowInput core_flow_input(const VariantInfo& v, const FlowEnv& env, const fs::pa
   }
   in.rtl_files = {"tsr_sram_1r1w.v", "tsr_clk_gate.v", "tsr_core_muldiv.v", "tsr_core.v"};
   in.top = "tsr_core";
-  params = fmt::format("MExt={} ImemKib={} DmemKib={} SpadBytes={} Trace=0", v.core_m_ext ? 1 : 0,
-                       v.core_imem_kib, v.core_dmem_kib, v.spad_bytes);
+  params = fmt::format("MExt={} ImemKib={} DmemKib={} SpadBytes={} Trace=0 ClkDiv={}",
+                       v.core_m_ext ? 1 : 0, v.core_imem_kib, v.core_dmem_kib, v.spad_bytes,
+                       v.core_clk_div);
   in.setup = fmt::format("chparam -set MExt {} -set ImemKib {} -set DmemKib {} -set SpadBytes {} "
-                         "-set Trace 0 tsr_core",
-                         v.core_m_ext ? 1 : 0, v.core_imem_kib, v.core_dmem_kib, v.spad_bytes);
+                         "-set Trace 0 -set ClkDiv {} tsr_core",
+                         v.core_m_ext ? 1 : 0, v.core_imem_kib, v.core_dmem_kib, v.spad_bytes,
+                         v.core_clk_div);
   if (env.target == Target::Nangate45) {
     in.setup = "read_liberty -lib " + env.liberty.string() + "\n" + in.setup;
   }
@@ -458,6 +503,7 @@ VariantInfo read_variant(const std::string& variant_dir) {
       v.core_m_ext = field(params, "core.m_ext").get<bool>();
       v.core_imem_kib = field(params, "core.imem_kib").get<int>();
       v.core_dmem_kib = field(params, "core.dmem_kib").get<int>();
+      if (params.contains("core.clk_div")) v.core_clk_div = params.at("core.clk_div").get<int>();
       v.spad_bytes = field(field(field(m, "core_memmap"), "SPAD"), "size").get<long>();
     }
   } catch (const nlohmann::json::exception& e) {
@@ -609,6 +655,10 @@ SynthResult run_synth(const Options& opt) {
   }
   r.core_in_top = r.scope == "top" && std::find(r.variant.rtl_files.begin(), r.variant.rtl_files.end(),
                                                  "tsr_core.v") != r.variant.rtl_files.end();
+  if (r.core_in_top && r.variant.core_enable && r.variant.core_clk_div > 1) {
+    variant_in.core_instance = kCoreInstance;
+    variant_in.core_clk_div = r.variant.core_clk_div;
+  }
   if (r.scope != "array") {
     variant_in.blocks = r.scope == "top";
     SramPlan plan = prepare_srams(variant_in, env, r.sram_model);

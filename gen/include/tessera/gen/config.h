@@ -28,6 +28,7 @@ struct AccelConfig {
   bool core_m_ext = false;   // M extension (mul/div) in the escape core
   int core_imem_kib = 0;     // escape core instruction memory (power of two)
   int core_dmem_kib = 0;     // escape core data memory (power of two)
+  int core_clk_div = 1;      // escape core clock enable every N-th accelerator cycle
   bool skip_enable = false;  // row-elastic zero skipping (ws): docs/skip.md
   int skip_depth = 1;        // D: K indices per row and pixel (weights per bank per PE)
   int skip_psum_fifo = 2;    // psum FIFO entries per PE above the bottom row

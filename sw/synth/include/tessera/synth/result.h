@@ -25,6 +25,7 @@ struct VariantInfo {
   bool core_enable = false;            // core.enable: the variant has an escape core
   bool core_m_ext = false;             // core.m_ext
   int core_imem_kib = 0, core_dmem_kib = 0;  // core.imem_kib / core.dmem_kib
+  int core_clk_div = 1;                // core.clk_div (1 when the manifest predates it)
   long spad_bytes = 0;                 // core_memmap SPAD size (the core's SpadBytes parameter)
   std::vector<std::string> rtl_files;  // in dependency order, relative to dir/rtl
   int rows = 0, cols = 0;
@@ -91,7 +92,8 @@ struct TimingPath {
   double required_ns = 0;
   double slack_ns = 0;
   double setup_ns = 0;               // library setup time (0 for an output)
-  double fmax_mhz = 0;               // 1000 / (period - slack)
+  int cycles = 1;                    // clock cycles between launch and capture (multicycle N)
+  double fmax_mhz = 0;               // 1000 * cycles / (cycles * period - slack)
 
   // The data path's delay by the instance that holds each cell (its full path: u_pe_r3_c5,
   // u_accel.u_ex), in path order ("(top)" for cells of the top
@@ -129,13 +131,18 @@ struct TimingReport {
   double wns_ns = 0;  // worst negative slack (0 when met)
   double tns_ns = 0;
   std::optional<TimingPath> worst, reg2reg, from_inputs, to_outputs;
+  // Escape core on a clock enable (core.clk_div = N > 1, --scope top): its internal paths are
+  // multicycle N; the worst of them, and the worst single-cycle paths out of and into the core.
+  int core_clk_div = 1;
+  std::optional<TimingPath> core_internal, core_out, core_in;
   std::string buffer_cell;
   int max_fanout = 0;
   long buffers = 0;
   double buffer_area_um2 = 0;
   std::vector<BufferedNet> buffered_nets;  // most loads first
 
-  // Fmax from the worst path: 1 / (period - worst slack); 0 when no path is constrained.
+  // Fmax from the worst path: the lowest path Fmax (1 / (period - slack) for single-cycle paths,
+  // N / (N * period - slack) for multicycle N); 0 when no path is constrained.
   double fmax_mhz() const;
 };
 
