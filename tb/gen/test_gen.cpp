@@ -62,6 +62,7 @@ const char* kValid =
     "m_ext = true\n"
     "imem_kib = 16\n"
     "dmem_kib = 16\n"
+    "clk_div = 3\n"
     "\n[skip]\n"
     "enable = false\n"
     "depth = 2\n"
@@ -185,6 +186,7 @@ TEST(Config, CoreSection) {
   EXPECT_TRUE(c.core_m_ext);
   EXPECT_EQ(c.core_imem_kib, 16);
   EXPECT_EQ(c.core_dmem_kib, 16);
+  EXPECT_EQ(c.core_clk_div, 3);
   const AccelConfig d = load_config((kSrc / "gen/configs/default.toml").string(),
                                     {"core.m_ext=false", "core.imem_kib=64"});
   EXPECT_FALSE(d.core_m_ext);
@@ -201,6 +203,9 @@ TEST(ConfigErrors, CoreSectionErrors) {
   e = error_of(variant_of("imem_kib = 16", "imem_kib = 12"));
   EXPECT_NE(e.find("bad.toml:18"), std::string::npos) << e;
   EXPECT_NE(e.find("'core.imem_kib': 12 is not a power of two"), std::string::npos) << e;
+  e = error_of(variant_of("clk_div = 3", "clk_div = 0"));
+  EXPECT_NE(e.find("'core.clk_div'"), std::string::npos) << e;
+  EXPECT_NE(e.find("out of range"), std::string::npos) << e;
   e = error_of(variant_of("dmem_kib = 16", "dmem_kib = 512"));
   EXPECT_NE(e.find("out of range"), std::string::npos) << e;
   e = error_of(kValid, {"core.m_ext=yes"});

@@ -756,6 +756,67 @@ TEST(Parse, StaWorstOfSeveralPathGroups) {
   EXPECT_NEAR(total, p->arrival_ns, 1e-3);
 }
 
+// The tiny top with the escape core on a clock enable (core.clk_div = 3): the worst path of each
+// group (escape_core: multicycle 3, capture edge at 3 periods; async_default; clk_i). A path's
+// Fmax is N / (N * period - slack); the worst path is the one with the lowest Fmax.
+TEST(Parse, StaMulticyclePathsLimitByFmaxNotSlack) {
+  const std::string text = read_file(kData / "tiny_top_core_mc_timing_worst.rpt");
+  ASSERT_NE(text.find("Path Group: escape_core"), std::string::npos);
+  // Each path's group, capture edge and slack, read independently of the parser.
+  struct P { std::string group; double edge = 0, slack = 0; };
+  std::vector<P> paths;
+  std::istringstream in(text);
+  std::string line;
+  bool after_arrival = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("Path Group: ", 0) == 0) { paths.push_back({line.substr(12)}); after_arrival = false; }
+    if (line.find("data arrival time") != std::string::npos) after_arrival = true;
+    if (after_arrival && paths.back().edge == 0 && line.find("clock clk_i (rise edge)") != std::string::npos) {
+      std::istringstream l(line);
+      double d = 0;
+      l >> d >> paths.back().edge;
+    }
+    if (line.find("slack (") != std::string::npos) paths.back().slack = std::stod(line);
+  }
+  ASSERT_EQ(paths.size(), 3u);
+  auto fmax = [](const P& q) {
+    const double n = std::round(q.edge / 2.0);
+    return 1000.0 * n / (n * 2.0 - q.slack);
+  };
+  const auto lowest = std::min_element(paths.begin(), paths.end(),
+                                       [&](const P& a, const P& b) { return fmax(a) < fmax(b); });
+  const auto p = parse_sta_path(text, 2.0);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_DOUBLE_EQ(p->slack_ns, lowest->slack);
+  EXPECT_NEAR(p->fmax_mhz, fmax(*lowest), 1e-9);
+  // The escape core's path alone: 3 cycles.
+  const auto mc = text.find("Path Group: escape_core");
+  const auto start = text.rfind("Startpoint:", mc);
+  const auto next = text.find("Startpoint:", mc);
+  const auto core = parse_sta_path(text.substr(start, next - start), 2.0);
+  ASSERT_TRUE(core.has_value());
+  EXPECT_EQ(core->cycles, 3);
+  const auto cp = std::find_if(paths.begin(), paths.end(), [](const P& q) { return q.group == "escape_core"; });
+  EXPECT_NEAR(core->fmax_mhz, fmax(*cp), 1e-9);
+  EXPECT_NEAR(core->fmax_mhz, 3000.0 / (6.0 - core->slack_ns), 1e-9);
+  // Made worse in slack than every one-cycle path but still faster in Fmax, the core's path is not
+  // the worst: slack alone would pick it.
+  std::string worse = text;
+  const auto sl = worse.find("slack (MET)", mc);
+  ASSERT_NE(sl, std::string::npos);
+  const auto ls = worse.rfind('\n', sl) + 1;
+  const double min_other = std::min_element(paths.begin(), paths.end(), [](const P& a, const P& b) {
+                             return a.slack < b.slack;
+                           })->slack;
+  const double new_slack = std::min(min_other, 0.0) - 0.05;  // fmax 3000 / (6 - new) stays above
+  worse.replace(ls, sl + 11 - ls, fmt::format("             {:.4f}   slack (VIOLATED)", new_slack));
+  const auto w = parse_sta_path(worse, 2.0);
+  ASSERT_TRUE(w.has_value());
+  EXPECT_GT(3000.0 / (6.0 - new_slack), fmax(*lowest));
+  EXPECT_NE(w->slack_ns, new_slack);
+  EXPECT_NEAR(w->fmax_mhz, fmax(*lowest), 1e-9);
+}
+
 // The blocks of a small hierarchy: an instance belongs to its nearest enclosing listed module.
 TEST(Parse, BlockRowsFollowTheHierarchy) {
   const StatText st = parse_stat(R"(
