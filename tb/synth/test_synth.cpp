@@ -922,13 +922,18 @@ TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
     EXPECT_EQ(blocks.at("core")["instances"].get<long>(), 0);
   }
   const PresetMem pm = preset_mem(man);
-  long sp = 0, acc = 0, core_bits = 0;
+  long sp = 0, acc = 0, core_bits = 0, line = 0;
   double model = 0;
   for (const auto& s : j["srams"]) {
     const long bits = s["bits"].get<long>();
     EXPECT_EQ(s["mapped_as"], bits > 4096 ? "macro" : "flops");
     const std::string inst = s["instance"].get<std::string>();
-    if (inst.find(".u_spad.") != std::string::npos) {
+    if (inst.find(".u_ex.u_line") != std::string::npos) {
+      ++line;  // the depthwise line buffer: max(2, memory.dw_line_px) rows of C bytes
+      EXPECT_EQ(bits, std::max(2L, man["params"]["memory.dw_line_px"].get<long>()) * 8 *
+                          man["params"]["array.cols"].get<long>())
+          << inst;
+    } else if (inst.find(".u_spad.") != std::string::npos) {
       ++sp;
       EXPECT_EQ(bits, pm.sp_bank_bits) << inst;
     } else if (inst.find(".u_acc.") != std::string::npos) {
@@ -942,6 +947,7 @@ TEST(Cli, TopScopeOnTinyReportsBlocksAndSrams) {
   }
   EXPECT_EQ(sp, pm.banks);
   EXPECT_EQ(acc, 2);
+  EXPECT_EQ(line, 1);
   EXPECT_NEAR(model, j["macro_area_um2"].get<double>(), 1e-6);
   const long core_expect = core_in_top ? (man["params"]["core.imem_kib"].get<long>() +
                                           man["params"]["core.dmem_kib"].get<long>()) * 8192
