@@ -277,15 +277,16 @@ module tsr_accel #(
   wire [QW-1:0]   qd [0:2];
   wire [255:0]    s_cmd [0:2];
   wire [IdxW-1:0] s_idx [0:2];
+  wire [IdxW-1:0] s_err_idx [0:2];
   wire [7:0]      s_err_code [0:2];
   wire [7:0]      u_err_code [0:2];
   wire [2:0]      u_err;
   wire [2:0]      prev_avail, next_avail, prev_take, next_take, prev_give, next_give;
   wire [2:0]      q_empty;
   wire [2:0]      u_ready, u_free;
-  wire            ex_ready, ex_free;
-  assign u_ready = {1'b1, ex_ready, 1'b1};
-  assign u_free  = {1'b1, ex_free, 1'b1};
+  wire            ex_ready, ex_free, ld_ready;
+  assign u_ready = {1'b1, ex_ready, ld_ready};
+  assign u_free  = {1'b1, ex_free, ld_ready};
 
   assign qv = {q_st_valid, q_ex_valid, q_ld_valid};
   assign q_ld_ready = qr[0];
@@ -309,11 +310,13 @@ module tsr_accel #(
       );
       assign q_empty[u] = !sv[u];
       // The execute unit overlaps back-to-back MATMULs and PARAMS with a draining MATMUL (up to
-      // three commands in flight).
+      // three commands in flight); the load unit checks the next LOAD and issues its descriptor
+      // while the current one's data arrives (two in flight).
       tsr_unit_seq #(
         .HasPrev     (u != 0),
         .HasNext     (u != 2),
-        .MaxInflight ((u == 1) ? 3 : 1),
+        .MaxInflight ((u == 1) ? 3 : (u == 0) ? 2 : 1),
+        .ErrOldest   ((u == 0) ? 1 : 0),
         .IdxW        (IdxW)
       ) u_seq (
         .clk_i        (clk_i),
@@ -339,6 +342,7 @@ module tsr_accel #(
         .err_code_i   (u_err_code[u]),
         .err_o        (s_err[u]),
         .err_code_o   (s_err_code[u]),
+        .err_idx_o    (s_err_idx[u]),
         .retire_o     (s_retire[u]),
         .idle_o       (s_idle[u]),
         .wait_o       (s_wait[u]),
@@ -394,8 +398,8 @@ module tsr_accel #(
   assign err_code = wr_berr ? TSR_ERROR_AXI_WRITE[7:0] : f_err ? f_err_code :
                     s_err[0] ? s_err_code[0] : s_err[1] ? s_err_code[1] : s_err_code[2];
   assign err_unit = wr_berr ? 4'd3 : f_err ? 4'd0 : s_err[0] ? 4'd1 : s_err[1] ? 4'd2 : 4'd3;
-  assign err_idx  = wr_berr ? wr_berr_tag : f_err ? f_err_idx : s_err[0] ? s_idx[0] :
-                    s_err[1] ? s_idx[1] : s_idx[2];
+  assign err_idx  = wr_berr ? wr_berr_tag : f_err ? f_err_idx : s_err[0] ? s_err_idx[0] :
+                    s_err[1] ? s_err_idx[1] : s_err_idx[2];
 
   // ---- DMA read engines: one for the load unit, one for command fetch -----------------------
   // Both share the AXI read channel: the AR channel is arbitrated (fetch first: its bursts are
@@ -459,7 +463,8 @@ module tsr_accel #(
     .DataBytes      (BusBytes),
     .MaxBurst       (16),
     .ElemBytes      (RowBytes),
-    .MaxOutstanding (32)
+    .MaxOutstanding (32),
+    .Overlap        (1)
   ) u_dma_rd (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -616,6 +621,7 @@ module tsr_accel #(
     .err_o             (u_err[0]),
     .err_code_o        (u_err_code[0]),
     .busy_o            (ld_busy),
+    .ready_o           (ld_ready),
     .desc_valid_o      (l_desc_valid),
     .desc_ready_i      (l_desc_ready),
     .desc_addr_o       (l_desc_addr),

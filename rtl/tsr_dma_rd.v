@@ -26,6 +26,16 @@
 // the descriptor's); only the number of AR bursts differs. The lowering loads window-start rows
 // this way (narrow-input convolutions, and pixels of cin % R != 0 channels).
 //
+// Overlapped descriptors (Overlap = 1, the load unit's engine): a second descriptor is accepted
+// as soon as the address generator has issued every burst of the first (its data may still be on
+// its way), so the next descriptor's check and its first ARs hide under the first's memory latency.
+// Each burst record carries its descriptor's tag (one bit, alternating). The R beats of the second
+// descriptor wait (RREADY low) until the first's final element has left the buffer, so the buffer
+// only ever holds one descriptor's bytes and each descriptor keeps its own element size and
+// coalescing. A check error of the second descriptor is held until the first has completed, then
+// reported as usual; a response error of the first also stops the second (the engine drains and
+// falls idle, as below). At most two descriptors are in the engine.
+//
 // Errors: a rejected descriptor (code 1 window, 2 bad descriptor; see tsr_dma_agen) issues no AR
 // at all. An R beat with a response other than OKAY sets err_o with code 4 + RRESP and stops
 // address generation at the next AR handshake (an AR already presented is never withdrawn); the
@@ -38,7 +48,8 @@ module tsr_dma_rd #(
   parameter DataBytes      = 16,  // bus width in bytes (power of two, >= 2)
   parameter MaxBurst       = 16,  // beats per burst, power of two, <= 256
   parameter ElemBytes      = 16,  // largest element in bytes (any value >= 1)
-  parameter MaxOutstanding = 8    // read bursts in flight, power of two >= 2
+  parameter MaxOutstanding = 8,   // read bursts in flight, power of two >= 2
+  parameter Overlap        = 0    // accept a second descriptor once the first's bursts are issued
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -83,7 +94,7 @@ module tsr_dma_rd #(
   localparam NW   = OffW + 1;                       // bytes of one beat's segment, 1..DataBytes
   localparam CapB = ElemBytes + 2 * DataBytes - 1;  // buffer bytes
   localparam CW   = $clog2(CapB + 1);
-  localparam MW   = 11 + 2 * OffW;                  // burst record
+  localparam MW   = 12 + 2 * OffW;                  // burst record
   localparam integer    CapBI   = CapB;
   localparam [CW:0]     CAP     = CapBI[CW:0];
   localparam [NW-1:0]   FULL_N  = {1'b1, {OffW{1'b0}}};  // DataBytes
@@ -110,9 +121,21 @@ module tsr_dma_rd #(
   assign co_in   = (desc_rows_i > 16'd1) && (desc_elem_bytes_i == desc_row_bytes_i) &&
                    (desc_row_bytes_i <= ElemBytes[15:0]) && (desc_stride_i != 32'd0) &&
                    (desc_stride_i < {16'd0, desc_row_bytes_i}) && (co_span[31:16] == 16'd0);
-  reg           co_q;
-  reg  [SW-1:0] co_stride_q;
-  reg  [EW-1:0] co_elem_q;
+  // element size, coalescing and stride of the descriptors in the engine, by tag
+  reg  [1:0]    p_co_q;
+  reg  [SW-1:0] p_stride_q [0:1];
+  reg  [EW-1:0] p_elem_q [0:1];
+  wire          co_cur;
+  wire [SW-1:0] co_stride_cur;
+  // tags: in_tag_q is the next accepted descriptor's, gen_tag_q the one the generator works on,
+  // out_tag_q the one whose bytes the buffer takes; act_q counts descriptors not yet completed;
+  // perr_q holds the second descriptor's check error
+  reg           in_tag_q, gen_tag_q, out_tag_q, perr_q;
+  reg  [1:0]    act_q;
+  reg  [1:0]    perr_code_q;
+  wire          complete, solo, err_now, perr_apply, drained;
+  wire          in_tag_d, gen_tag_d, out_tag_d, perr_d;
+  wire [1:0]    act_d, perr_code_d;
 
   tsr_dma_agen #(
     .AddrW     (AddrW),
@@ -124,7 +147,7 @@ module tsr_dma_rd #(
     .rst_ni            (rst_ni),
     .win_base_i        (win_base_i),
     .win_limit_i       (win_limit_i),
-    .desc_valid_i      (desc_valid_i && !busy_o),
+    .desc_valid_i      (desc_fire),
     .desc_ready_o      (desc_ready_agen),
     .desc_addr_i       (desc_addr_i),
     .desc_stride_i     (desc_stride_i),
@@ -148,23 +171,35 @@ module tsr_dma_rd #(
     .idle_o            (agen_idle)
   );
 
-  wire unused_agen = agen_ok ^ desc_ready_agen;  // idle, hence ready, whenever !busy_o
+  // the generator is idle, hence ready, whenever a descriptor is accepted
+  wire [EW:0] unused_agen = {agen_ok ^ desc_ready_agen, agen_elem};
 
-  assign desc_ready_o = !busy_o;
+  // A second descriptor only while the first is the only one, all its bursts are issued and
+  // nothing has failed.
+  generate
+    if (Overlap != 0) begin : g_ovl
+      assign desc_ready_o = ((act_q == 2'd0) && !busy_o) ||
+                            ((act_q == 2'd1) && agen_idle && !err_q && !perr_q);
+    end else begin : g_single
+      assign desc_ready_o = !busy_o;
+    end
+  endgenerate
   assign desc_fire    = desc_valid_i && desc_ready_o;
-  assign elem         = co_q ? co_elem_q : agen_elem;
+  assign elem         = p_elem_q[out_tag_q];
+  assign co_cur         = p_co_q[out_tag_q];
+  assign co_stride_cur  = p_stride_q[out_tag_q];
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      co_q <= 1'b0;
+      p_co_q <= 2'b00;
     end else if (desc_fire) begin
-      co_q <= co_in;
+      p_co_q[in_tag_q] <= co_in;
     end
   end
   always @(posedge clk_i) begin
     if (desc_fire) begin
-      co_stride_q <= stride_in;
-      co_elem_q   <= desc_elem_bytes_i[EW-1:0];
+      p_stride_q[in_tag_q] <= stride_in;
+      p_elem_q[in_tag_q]   <= desc_elem_bytes_i[EW-1:0];
     end
   end
 
@@ -188,7 +223,8 @@ module tsr_dma_rd #(
     .rst_ni       (rst_ni),
     .push_valid_i (ar_fire),
     .push_ready_o (meta_push_ready),
-    .push_data_i  ({burst_last, burst_first, burst_row_end, burst_lo, burst_hi, m_arlen_o}),
+    .push_data_i  ({gen_tag_q, burst_last, burst_first, burst_row_end, burst_lo, burst_hi,
+                    m_arlen_o}),
     .pop_valid_o  (meta_valid),
     .pop_ready_i  (r_fire && m_rlast_i),
     .pop_data_o   (meta_head),
@@ -204,6 +240,7 @@ module tsr_dma_rd #(
   wire            h_rend  = meta_head[8+2*OffW];
   wire            h_first = meta_head[9+2*OffW];
   wire            h_dlast = meta_head[10+2*OffW];
+  wire            h_tag   = meta_head[11+2*OffW];
   wire            b_last  = (beat_q == h_len);
   wire [OffW-1:0] seg_lo  = (beat_q == 8'd0 && h_first) ? h_lo : {OffW{1'b0}};
   wire [NW-1:0]   seg_hi  = (b_last && h_rend) ? ({1'b0, h_hi} + {{OffW{1'b0}}, 1'b1}) : FULL_N;
@@ -219,7 +256,8 @@ module tsr_dma_rd #(
   wire [CapB-1:0]   lane_in;
 
   assign fill       = {1'b0, cnt_q} + {{(CW+1-NW){1'b0}}, seg_n};
-  assign m_rready_o = err_q || (meta_valid && (fill <= CAP));
+  // (a burst of the next descriptor waits until the current one has left the buffer)
+  assign m_rready_o = err_q || (meta_valid && (fill <= CAP) && (h_tag == out_tag_q));
   assign r_fire     = m_rvalid_i && m_rready_o;
   assign push       = r_fire && !err_q && (m_rresp_i == 2'b00);
   assign resp_err   = r_fire && !err_q && (m_rresp_i != 2'b00);
@@ -241,10 +279,10 @@ module tsr_dma_rd #(
   assign out_last_o  = out_valid_o && all_in_q && ({1'b0, cnt_q} == elem_c);
   assign hold        = out_valid_o && !out_ready_i;
   // After an error, keep only an element on offer (never withdraw out_valid_o), then discard.
-  assign flush       = desc_fire || (err_q && !hold);
+  assign flush       = (desc_fire && (act_q == 2'd0)) || (err_q && !hold);
 
   // bytes an element leaves behind: its own, or (coalesced, not the last) the stride
-  wire [EW-1:0] drop   = (co_q && !out_last_o) ? co_stride_q[EW-1:0] : elem;
+  wire [EW-1:0] drop   = (co_cur && !out_last_o) ? co_stride_cur[EW-1:0] : elem;
   wire [CW:0]   drop_c = {{(CW+1-EW){1'b0}}, drop};
   assign buf_d   = out_fire ? (merged >> {drop, 3'b000}) : merged;
   assign cnt_sum = (push ? fill : {1'b0, cnt_q}) - (out_fire ? drop_c : {(CW+1){1'b0}});
@@ -264,12 +302,31 @@ module tsr_dma_rd #(
   assign pend_d   = hold;
 
   // ---- status -----------------------------------------------------------------------------------
-  assign err_d      = desc_fire ? 1'b0 : (err_q || agen_err || resp_err);
-  assign err_code_d = desc_fire ? 3'd0 :
-                      (agen_err && !err_q) ? {1'b0, agen_code} :
-                      resp_err ? {1'b1, m_rresp_i} : err_code_q;
+  // A descriptor completes when its final element leaves. A check error belongs to the current
+  // descriptor when it is the only one left (solo); otherwise it waits for the current one.
+  assign complete   = out_fire && out_last_o;
+  assign solo       = (act_q == 2'd1) || ((act_q == 2'd2) && complete);
+  assign err_now    = agen_err && solo;
+  assign perr_apply = perr_q && complete;
+  assign drained    = err_q && !busy_o;
+  assign err_d      = (desc_fire && (act_q == 2'd0)) ? 1'b0 :
+                      (err_q || err_now || resp_err || perr_apply);
+  assign err_code_d = (desc_fire && (act_q == 2'd0)) ? 3'd0 :
+                      err_q ? err_code_q :
+                      err_now ? {1'b0, agen_code} :
+                      resp_err ? {1'b1, m_rresp_i} :
+                      perr_apply ? {1'b0, perr_code_q} : err_code_q;
 
-  assign busy_o     = !agen_idle || meta_valid || (cnt_q != {CW{1'b0}}) || all_in_q;
+  // After an error has drained, no descriptor is left but one accepted in that cycle.
+  assign in_tag_d    = desc_fire ? !in_tag_q : in_tag_q;
+  assign gen_tag_d   = desc_fire ? in_tag_q : gen_tag_q;
+  assign act_d       = drained ? {1'b0, desc_fire} :
+                       act_q + {1'b0, desc_fire} - {1'b0, complete};
+  assign out_tag_d   = drained ? in_tag_q : (complete ? !out_tag_q : out_tag_q);
+  assign perr_d      = !drained && ((agen_err && !solo) || (perr_q && !perr_apply));
+  assign perr_code_d = (agen_err && !solo) ? agen_code : perr_code_q;
+
+  assign busy_o     = !agen_idle || meta_valid || (cnt_q != {CW{1'b0}}) || all_in_q || perr_q;
   assign done_o     = busy_q && !busy_o;
   assign err_o      = err_q;
   assign err_code_o = err_code_q;
@@ -283,6 +340,12 @@ module tsr_dma_rd #(
       pend_q     <= 1'b0;
       cnt_q      <= {CW{1'b0}};
       beat_q     <= 8'd0;
+      in_tag_q   <= 1'b0;
+      gen_tag_q  <= 1'b0;
+      out_tag_q  <= 1'b0;
+      act_q      <= 2'd0;
+      perr_q     <= 1'b0;
+      perr_code_q <= 2'd0;
     end else begin
       err_q      <= err_d;
       err_code_q <= err_code_d;
@@ -291,6 +354,12 @@ module tsr_dma_rd #(
       pend_q     <= pend_d;
       cnt_q      <= cnt_d;
       beat_q     <= beat_d;
+      in_tag_q   <= in_tag_d;
+      gen_tag_q  <= gen_tag_d;
+      out_tag_q  <= out_tag_d;
+      act_q      <= act_d;
+      perr_q     <= perr_d;
+      perr_code_q <= perr_code_d;
     end
   end
 

@@ -2,6 +2,14 @@
 // any traffic, hands a 2-D element descriptor to the DMA read engine and writes every element it
 // returns into the next scratchpad row. DMA errors (window, AXI response) end the command with
 // the matching error code.
+//
+// Two LOADs overlap: the front end (check, division, range, descriptor) takes the next command as
+// soon as it has handed the current one's descriptor over (ready_o), while the back end writes the
+// elements of up to two commands in order (contexts 0 and 1: first row, element count, mirror). A
+// command is done when its last element is written. Errors are reported for the oldest command in
+// flight only: a front-end check error waits until the back end is empty, and a DMA error (the
+// engine reports it once it has drained) belongs to context 0. After an error the unit stops until
+// reset: no further descriptor, no further scratchpad write.
 module tsr_ld #(
   parameter RowBytes = 4,   // scratchpad row bytes
   parameter SpRows   = 256,
@@ -19,6 +27,7 @@ module tsr_ld #(
   output wire                   err_o,
   output wire [7:0]             err_code_o,
   output wire                   busy_o,     // moved an element this cycle
+  output wire                   ready_o,    // can take the next command (and no longer reads cmd_i)
   // DMA read engine (through the arbiter)
   output wire                   desc_valid_o,
   input  wire                   desc_ready_i,
@@ -42,26 +51,22 @@ module tsr_ld #(
 `include "tsr_isa.vh"
 
   localparam [2:0] StIdle = 3'd0, StCheck = 3'd1, StDiv = 3'd2, StRange = 3'd3, StDesc = 3'd4,
-                   StRun = 3'd5;
+                   StErr = 3'd5, StDead = 3'd6;
   localparam integer RowBytesI = RowBytes;
   localparam integer SpRowsI   = SpRows;
 
+  // ---- front end ---------------------------------------------------------------------------------
   reg  [2:0]      state_q, state_d;
-  reg  [SpAW-1:0] waddr_q;
-  wire [SpAW-1:0] waddr_d;
   reg  [31:0]     total_q;
   wire [31:0]     total_d, end_row;
-  reg  [31:0]     count_q;
-  wire [31:0]     count_d;
-  reg             dma_done_q;
-  wire            dma_done_d;
   reg             err_d;
-  reg  [7:0]      err_code_d;
-  reg             done_d;
+  reg  [7:0]      err_code_d, fe_code_d;
+  reg  [7:0]      fe_code_q;   // a check error waiting for the back end to empty
   wire [15:0]     rows, row_bytes, elem, sp_addr, quot, rem;
   wire            div_start, div_done, unused_div_busy, fields_bad, empty, mirror, cross_bank;
   wire [31:0]     last_row;
   wire [7:0]      dma_code;
+  wire            hand_off, be_empty, be_err, el_we, el_last;
 
   assign rows      = cmd_i[TSR_F_LOAD_ROWS_LSB +: 16];
   assign row_bytes = cmd_i[TSR_F_LOAD_ROW_BYTES_LSB +: 16];
@@ -72,7 +77,25 @@ module tsr_ld #(
   assign empty      = (rows == 16'd0) || (row_bytes == 16'd0);
   assign fields_bad = empty || (elem == 16'd0) || ({16'd0, elem} > RowBytesI) ||
                       (mirror && (Banks < 2));
-  assign div_start  = (state_q == StCheck) && !fields_bad;
+  // A power-of-two element size (the usual case) needs no division: a shift, registered in
+  // StCheck, so StDiv takes one cycle instead of the divider's 17.
+  function automatic [3:0] log2_16(input [15:0] v);
+    integer i;
+    log2_16 = 4'd0;
+    for (i = 0; i < 16; i = i + 1) begin
+      if (v[i]) log2_16 = i[3:0];
+    end
+  endfunction
+  wire        pow2 = ((elem & (elem - 16'd1)) == 16'd0);
+  reg         fast_q;
+  reg  [15:0] fquot_q, frem_q;
+  wire        fast_d  = (state_q == StCheck) ? pow2 : fast_q;
+  wire [15:0] fquot_d = (state_q == StCheck) ? (row_bytes >> log2_16(elem)) : fquot_q;
+  wire [15:0] frem_d  = (state_q == StCheck) ? (row_bytes & (elem - 16'd1)) : frem_q;
+  wire [15:0] quot_sel = fast_q ? fquot_q : quot;
+  wire [15:0] rem_sel  = fast_q ? frem_q : rem;
+  wire        div_fin  = fast_q || div_done;
+  assign div_start  = (state_q == StCheck) && !fields_bad && !pow2;
 
   tsr_divu #(.W (16)) u_div (
     .clk_i      (clk_i),
@@ -86,7 +109,7 @@ module tsr_ld #(
     .rem_o      (rem)
   );
 
-  assign total_d = (state_q == StDiv && div_done) ? {16'd0, rows} * {16'd0, quot} : total_q;
+  assign total_d = (state_q == StDiv && div_fin) ? {16'd0, rows} * {16'd0, quot_sel} : total_q;
   assign end_row = {16'd0, sp_addr} + total_q;
   // A mirrored load must stay in one bank (first and last row in the same bank).
   assign last_row   = end_row - 32'd1;
@@ -95,51 +118,50 @@ module tsr_ld #(
                     (dma_err_code_i == 3'd2) ? TSR_ERROR_DMA_EMPTY[7:0] :
                                                TSR_ERROR_AXI_READ[7:0];
 
+  // A check error waits in StErr until the back end is empty (it then belongs to the oldest
+  // command in flight); a DMA error ends everything at once.
   always @(*) begin
     state_d    = state_q;
     err_d      = 1'b0;
     err_code_d = TSR_ERROR_NONE[7:0];
-    done_d     = 1'b0;
-    case (state_q)
-      StIdle:  if (start_i) state_d = StCheck;
-      StCheck: begin
-        if (fields_bad) begin
-          err_d = 1'b1; state_d = StIdle;
-          err_code_d = empty ? TSR_ERROR_DMA_EMPTY[7:0] : TSR_ERROR_BAD_FIELD[7:0];
-        end else begin
-          state_d = StDiv;
+    fe_code_d  = fe_code_q;
+    if (be_err) begin
+      err_d = 1'b1; err_code_d = dma_code; state_d = StDead;
+    end else begin
+      case (state_q)
+        StIdle:  if (start_i) state_d = StCheck;
+        StCheck: begin
+          if (fields_bad) begin
+            state_d   = StErr;
+            fe_code_d = empty ? TSR_ERROR_DMA_EMPTY[7:0] : TSR_ERROR_BAD_FIELD[7:0];
+          end else begin
+            state_d = StDiv;
+          end
         end
-      end
-      StDiv: if (div_done) begin
-        if (rem != 16'd0) begin
-          err_d = 1'b1; err_code_d = TSR_ERROR_BAD_FIELD[7:0]; state_d = StIdle;
-        end else begin
-          state_d = StRange;
+        StDiv: if (div_fin) begin
+          if (rem_sel != 16'd0) begin
+            state_d = StErr; fe_code_d = TSR_ERROR_BAD_FIELD[7:0];
+          end else begin
+            state_d = StRange;
+          end
         end
-      end
-      StRange: begin
-        if ((end_row > SpRowsI) || cross_bank) begin
-          err_d = 1'b1; err_code_d = TSR_ERROR_SP_RANGE[7:0]; state_d = StIdle;
-        end else begin
-          state_d = StDesc;
+        StRange: begin
+          if ((end_row > SpRowsI) || cross_bank) begin
+            state_d = StErr; fe_code_d = TSR_ERROR_SP_RANGE[7:0];
+          end else begin
+            state_d = StDesc;
+          end
         end
-      end
-      StDesc: if (desc_ready_i) state_d = StRun;
-      StRun: begin
-        if (dma_done_q && dma_err_i) begin
-          err_d = 1'b1; err_code_d = dma_code; state_d = StIdle;
-        end else if (dma_done_q && (count_q == total_q)) begin
-          done_d = 1'b1; state_d = StIdle;
+        StDesc: if (desc_ready_i) state_d = StIdle;
+        StErr: if (be_empty) begin
+          err_d = 1'b1; err_code_d = fe_code_q; state_d = StDead;
         end
-      end
-      default: state_d = StIdle;
-    endcase
+        default: state_d = StDead;  // StDead: stopped until reset
+      endcase
+    end
   end
 
-  assign dma_done_d = (state_q == StDesc) ? 1'b0 : (dma_done_q || dma_done_i);
-  assign count_d    = (state_q == StDesc) ? 32'd0 : (el_valid_i ? count_q + 32'd1 : count_q);
-  assign waddr_d    = (state_q == StDesc) ? sp_addr[SpAW-1:0] :
-                      (el_valid_i ? waddr_q + 1'b1 : waddr_q);
+  assign hand_off = (state_q == StDesc) && desc_ready_i;
 
   assign desc_valid_o      = (state_q == StDesc);
   assign desc_addr_o       = cmd_i[TSR_F_LOAD_DRAM_ADDR_LSB +: AddrW];
@@ -148,15 +170,59 @@ module tsr_ld #(
   assign desc_row_bytes_o  = row_bytes;
   assign desc_elem_bytes_o = elem;
 
-  assign sp_we_o    = el_valid_i && (state_q == StRun);
-  assign sp_waddr_o = waddr_q;
-  assign sp_wmirror_o = mirror;
-  assign sp_wdata_o = el_data_i[8*RowBytes-1:0];
+  // ---- back end: the element streams of up to two commands, in order ---------------------------
+  // Context 0 is being written (next row waddr_q, count_q elements so far); context 1 waits.
+  reg  [1:0]      be_n_q;
+  wire [1:0]      be_n_d;
+  reg  [SpAW-1:0] waddr_q, c1_addr_q;
+  reg  [SpAW-1:0] waddr_d, c1_addr_d;
+  reg  [31:0]     count_q, c0_total_q, c1_total_q;
+  reg  [31:0]     count_d, c0_total_d, c1_total_d;
+  reg             c0_mirror_q, c1_mirror_q, c0_mirror_d, c1_mirror_d;
+  wire            load_c0, load_c1, c0_from_c1;
 
-  assign done_o     = done_d;
+  assign be_empty = (be_n_q == 2'd0);
+  assign be_err   = dma_done_i && dma_err_i && (state_q != StDead);
+  assign el_we    = el_valid_i && !be_empty && (state_q != StDead);
+  assign el_last  = el_we && ((count_q + 32'd1) == c0_total_q);
+  assign be_n_d   = be_n_q + {1'b0, hand_off} - {1'b0, el_last};
+  // context 0 is (re)loaded when it is free or finishes: from context 1 if that holds a command,
+  // else from the hand-off; context 1 takes a hand-off that context 0 does not
+  assign c0_from_c1 = el_last && (be_n_q == 2'd2);
+  assign load_c0    = c0_from_c1 || (hand_off && (be_empty || (el_last && (be_n_q == 2'd1))));
+  assign load_c1    = hand_off && !(load_c0 && !c0_from_c1);
+
+  always @(*) begin
+    waddr_d     = el_we ? waddr_q + 1'b1 : waddr_q;
+    count_d     = el_we ? count_q + 32'd1 : count_q;
+    c0_total_d  = c0_total_q;
+    c0_mirror_d = c0_mirror_q;
+    c1_addr_d   = c1_addr_q;
+    c1_total_d  = c1_total_q;
+    c1_mirror_d = c1_mirror_q;
+    if (load_c0) begin
+      count_d     = 32'd0;
+      waddr_d     = c0_from_c1 ? c1_addr_q : sp_addr[SpAW-1:0];
+      c0_total_d  = c0_from_c1 ? c1_total_q : total_q;
+      c0_mirror_d = c0_from_c1 ? c1_mirror_q : mirror;
+    end
+    if (load_c1) begin
+      c1_addr_d   = sp_addr[SpAW-1:0];
+      c1_total_d  = total_q;
+      c1_mirror_d = mirror;
+    end
+  end
+
+  assign sp_we_o      = el_we;
+  assign sp_waddr_o   = waddr_q;
+  assign sp_wmirror_o = c0_mirror_q;
+  assign sp_wdata_o   = el_data_i[8*RowBytes-1:0];
+
+  assign done_o     = el_last;
   assign err_o      = err_d;
   assign err_code_o = err_code_d;
-  assign busy_o     = sp_we_o;
+  assign busy_o     = el_we;
+  assign ready_o    = (state_q == StIdle);
   // Only the LOAD fields are used; the element port is wider than a scratchpad row when a
   // command fetch (32 bytes) shares the engine.
   wire [255:0] unused_cmd;
@@ -170,17 +236,27 @@ module tsr_ld #(
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q    <= StIdle;
+      state_q <= StIdle;
+      be_n_q  <= 2'd0;
     end else begin
-      state_q    <= state_d;
+      state_q <= state_d;
+      be_n_q  <= be_n_d;
     end
   end
 
   always @(posedge clk_i) begin
-    total_q    <= total_d;
-    count_q    <= count_d;
-    waddr_q    <= waddr_d;
-    dma_done_q <= dma_done_d;
+    fast_q      <= fast_d;
+    fquot_q     <= fquot_d;
+    frem_q      <= frem_d;
+    total_q     <= total_d;
+    fe_code_q   <= fe_code_d;
+    waddr_q     <= waddr_d;
+    count_q     <= count_d;
+    c0_total_q  <= c0_total_d;
+    c0_mirror_q <= c0_mirror_d;
+    c1_addr_q   <= c1_addr_d;
+    c1_total_q  <= c1_total_d;
+    c1_mirror_q <= c1_mirror_d;
   end
 
 endmodule

@@ -14,10 +14,15 @@
 // the n oldest commands must have completed. free_i says the unit no longer reads cmd_o, so the
 // next command may be taken from the queue (and cmd_o change); ready_i, evaluated with that next
 // command on cmd_o, says the unit may start it.
+//
+// ErrOldest = 1 (load unit, whose errors always belong to its oldest command in flight): an error
+// the unit reports carries, on err_idx_o, the index of the oldest command started and not done;
+// otherwise err_idx_o is the index of the command on cmd_o.
 module tsr_unit_seq #(
   parameter HasPrev = 1,
   parameter HasNext     = 1,
   parameter MaxInflight = 1,
+  parameter ErrOldest   = 0,
   parameter IdxW        = 16
 ) (
   input  wire            clk_i,
@@ -47,6 +52,7 @@ module tsr_unit_seq #(
   // status
   output wire            err_o,       // one-cycle pulse with err_code_o / idx_o
   output wire [7:0]      err_code_o,
+  output wire [IdxW-1:0] err_idx_o,
   output wire            retire_o,
   output wire            idle_o,      // no command
   output wire            wait_o,      // waiting for tokens
@@ -67,6 +73,7 @@ module tsr_unit_seq #(
   reg  [1:0]      inflight_q;
   wire [1:0]      inflight_d;
   reg  [1:0]      push0_q, push1_q, push2_q;
+  reg  [IdxW-1:0] idx0_q, idx1_q, idx2_q;
   wire            pop_prev, pop_next, push_prev, push_next, bad_flags, tokens_ok, take;
   wire            accept, retire;
 
@@ -96,6 +103,7 @@ module tsr_unit_seq #(
   assign err_o      = (state_q != StDead) &&
                       (((state_q == StWait) && !halt_i && bad_flags) || err_i);
   assign err_code_o = err_i ? err_code_i : ErrToken;
+  assign err_idx_o  = ((ErrOldest != 0) && err_i && (inflight_q != 2'd0)) ? idx0_q : idx_q;
 
   assign idle_o   = ((state_q == StIdle) && (inflight_q == 2'd0)) || (state_q == StDead);
   assign wait_o   = (state_q == StWait);
@@ -134,13 +142,15 @@ module tsr_unit_seq #(
     if (retire) begin
       push0_q <= push1_q;
       push1_q <= push2_q;
+      idx0_q  <= idx1_q;
+      idx1_q  <= idx2_q;
     end
     if (take) begin
       // the entry after the last one still in flight once this cycle's retire is done
       case (inflight_q - {1'b0, retire})
-        2'd0:    push0_q <= {push_prev, push_next};
-        2'd1:    push1_q <= {push_prev, push_next};
-        default: push2_q <= {push_prev, push_next};
+        2'd0:    begin push0_q <= {push_prev, push_next}; idx0_q <= idx_q; end
+        2'd1:    begin push1_q <= {push_prev, push_next}; idx1_q <= idx_q; end
+        default: begin push2_q <= {push_prev, push_next}; idx2_q <= idx_q; end
       endcase
     end
   end

@@ -694,6 +694,40 @@ TEST_F(Top, ErrorBadFieldAndTokens) {
   expect_error(run_error(rng_, {tsr::dev::load(l2)}), "token", 1, 0);
 }
 
+// Two LOADs overlap (the second is checked and its descriptor issued while the first's data
+// arrives); an error still names its own command: a check or window error of the second waits for
+// the first, and an AXI error in the first's data names the first, not the LOAD behind it.
+TEST_F(Top, ErrorsOfOverlappedLoadsNameTheirCommand) {
+  auto first = good_load();
+  first.rows = std::min<int64_t>(64, TSR_SP_ROWS / 2);
+  first.dram_addr = kBase + 0x4000;
+  first.sp_addr = 0;
+  auto second = good_load();
+  second.sp_addr = first.rows;
+  {
+    auto l = second;
+    l.dram_addr = kLimit - 3 * TSR_SP_ROW_BYTES - 1;
+    expect_error(run_error(rng_, {tsr::dev::load(first), tsr::dev::load(l)}), "dma_window", 1, 1);
+  }
+  {
+    auto l = second;
+    l.sp_addr = TSR_SP_ROWS - 3;
+    expect_error(run_error(rng_, {tsr::dev::load(first), tsr::dev::load(l)}), "sp_range", 1, 1);
+  }
+  if (TSR_SP_ROW_BYTES >= 3) {  // through the divider: 3-byte elements, 10-byte rows
+    auto l = second;
+    l.elem_bytes = 3;
+    l.row_bytes = 10;
+    expect_error(run_error(rng_, {tsr::dev::load(first), tsr::dev::load(l)}), "bad_field", 1, 1);
+  }
+  {
+    const uint64_t bad = first.dram_addr + static_cast<uint64_t>(first.rows - 8) * first.dram_stride;
+    expect_error(run_error(rng_, {tsr::dev::load(first), tsr::dev::load(second), tsr::dev::load(second)},
+                           bad, bad + 1),
+                 "axi_read", 1, 0);
+  }
+}
+
 // Mirror misuse: a mirrored LOAD or dual-row VECTOR whose rows cross a bank boundary
 // (sp_range), mirror on a VECTOR that is not a depthwise row FIR (bad_field). The reference
 // device must report the same errors.
