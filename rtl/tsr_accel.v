@@ -24,7 +24,7 @@ module tsr_accel #(
   parameter CoreImemKib = 16,
   parameter CoreDmemKib = 16,
   parameter CoreClkDiv  = 1,      // the core advances every CoreClkDiv-th cycle (docs/core.md)
-  parameter SkipDepth   = 0,      // 0: dense tsr_array; 1, 2: zero-skip tsr_array (docs/skip.md)
+  parameter SkipDepth   = 0,      // 0: dense tsr_array; 1, 2, 4: zero-skip tsr_array (docs/skip.md)
   parameter DwLinePx    = 0       // depthwise line buffer in pixels (memory.dw_line_px)
 ) (
   input  wire                  clk_i,
@@ -90,6 +90,8 @@ module tsr_accel #(
   localparam integer QW      = 256 + IdxW;
   localparam integer SpStride = (RowBytes <= 4) ? 4 : (1 << $clog2(RowBytes));
   localparam integer ADepth  = (SkipDepth > 0) ? SkipDepth : 1;  // chunks per array beat
+  // banks a mirrored LOAD writes: the partner bank, or all four on depth-4 zero-skip variants
+  localparam integer MirrorWays = (SkipDepth > 2) ? 4 : 2;
   localparam integer BeatMacsI = Rows * Cols * ADepth;
   localparam [15:0]  BeatMacs  = BeatMacsI[15:0];               // ARRAY_MACS per beat
 
@@ -545,6 +547,10 @@ module tsr_accel #(
   wire                  sp_c_req, sp_c_gnt, sp_cw_req, sp_cw_gnt;
   wire [SpAW-1:0]       sp_c_addr, sp_cw_addr;
   wire [8*RowBytes-1:0] sp_c_rdata, sp_cw_data;
+  // depth-4 zero skip: the second and third chunk of a beat (tied off by tsr_ex otherwise)
+  wire [1:0]            sp_x_req, sp_x_gnt;
+  wire [2*SpAW-1:0]     sp_x_addr;
+  wire [16*RowBytes-1:0] sp_x_rdata;
   wire                  ld_we;
   wire [SpAW-1:0]       ld_waddr;
   wire [8*RowBytes-1:0] ld_wdata;
@@ -557,7 +563,8 @@ module tsr_accel #(
     .RowBytes (RowBytes),
     .BankRows (SpBankRows),
     .Banks    (SpBanks),
-    .AddrW    (SpAW)
+    .AddrW    (SpAW),
+    .MirrorWays (MirrorWays)
   ) u_spad (
     .clk_i     (clk_i),
     .we_i      (sp_we),
@@ -572,6 +579,10 @@ module tsr_accel #(
     .w_addr_i  (sp_w_addr),
     .w_gnt_o   (sp_w_gnt),
     .w_rdata_o (sp_w_rdata),
+    .x_req_i   (sp_x_req),
+    .x_addr_i  (sp_x_addr),
+    .x_gnt_o   (sp_x_gnt),
+    .x_rdata_o (sp_x_rdata),
     .c_req_i   (sp_c_req),
     .c_addr_i  (sp_c_addr),
     .c_gnt_o   (sp_c_gnt),
@@ -689,6 +700,10 @@ module tsr_accel #(
     .w_addr_o       (sp_w_addr),
     .w_gnt_i        (sp_w_gnt),
     .w_rdata_i      (sp_w_rdata),
+    .x_req_o        (sp_x_req),
+    .x_addr_o       (sp_x_addr),
+    .x_gnt_i        (sp_x_gnt),
+    .x_rdata_i      (sp_x_rdata),
     .arr_a_valid_o  (arr_a_valid),
     .arr_a_ready_i  (arr_a_ready),
     .arr_a_last_o   (arr_a_last),

@@ -42,11 +42,15 @@
 // fall in the same cycle are reported on consecutive cycles (done_o is one pulse per command).
 //
 // Zero-skip arrays (SkipDepth > 0, docs/skip.md): the array subtracts the zero point itself
-// (arr_zp_o, the MATMUL's in_zp) and a beat is one pixel of ADepth chunks. With two chunks a beat a
-// pass covers chunk group g (chunks 2g, 2g+1) of one tap: chunk 2g comes through port a, chunk 2g+1
-// through port w from the mirrored copy of the input in the partner bank (row XOR SpBankRows; the
-// input was loaded with LOAD mirror), and it has port w before the weight feeder, which fills the
-// gaps. A pass takes ADepth*R weight rows; the MATMUL's `skip` bit drives the array's skip enable.
+// (arr_zp_o, the MATMUL's in_zp) and a beat is one pixel of ADepth (D) chunks. With D > 1 a pass
+// covers chunk group g (chunks D*g .. D*g+D-1) of one tap: lane group j of the beat is read from
+// row + j of copy j of the input (row XOR j*SpBankRows: the input was loaded with LOAD mirror, which
+// writes the partner bank, or all four banks on a depth-4 variant). Group 0 comes through port a,
+// group D-1 through port w (before the weight feeder, which fills the gaps), groups 1 and 2 of a
+// depth-4 array through the x ports. Tap groups: with one chunk (or two on a depth-4 array) and
+// k_w > 1 a pass covers T = D / chunks taps (ky, kx .. kx+T-1) instead; lane group j is chunk
+// j mod chunks of pixel ix + j / chunks, again row + j. A pass takes D*R weight rows; the MATMUL's
+// `skip` bit drives the array's skip enable.
 module tsr_ex #(
   parameter Rows     = 4,
   parameter Cols     = 4,
@@ -57,7 +61,7 @@ module tsr_ex #(
   parameter AccRows  = 64,
   parameter SpAW     = 16,
   parameter AccAW    = 16,
-  parameter SkipDepth = 0,  // 0: dense array; 1 or 2: zero-skip array taking SkipDepth chunks a beat
+  parameter SkipDepth = 0,  // 0: dense array; 1, 2 or 4: zero-skip array taking SkipDepth chunks a beat
   parameter LinePx   = 0,   // depthwise line buffer: longest row span of the three-row FIR
   parameter ADepth   = (SkipDepth > 0) ? SkipDepth : 1  // derived: chunks per array beat
 ) (
@@ -82,6 +86,11 @@ module tsr_ex #(
   output wire [SpAW-1:0]       w_addr_o,
   input  wire                  w_gnt_i,
   input  wire [8*RowBytes-1:0] w_rdata_i,
+  // depth-4 zero skip: lane groups 1 and 2 of a beat (tied off otherwise)
+  output wire [1:0]            x_req_o,
+  output wire [2*SpAW-1:0]     x_addr_o,
+  input  wire [1:0]            x_gnt_i,
+  input  wire [16*RowBytes-1:0] x_rdata_i,
   // array
   output wire                  arr_a_valid_o,
   input  wire                  arr_a_ready_i,
@@ -123,6 +132,7 @@ module tsr_ex #(
   localparam integer WRowsI   = Rows * ADepth;
   localparam         SkipOn   = (SkipDepth > 0) ? 1'b1 : 1'b0;
   localparam         HasC1    = (ADepth > 1) ? 1'b1 : 1'b0;
+  localparam integer ALog     = (ADepth == 4) ? 2 : ((ADepth == 2) ? 1 : 0);
 
   localparam [4:0] StIdle = 5'd0, StSet1 = 5'd1, StSet2 = 5'd2, StCheck = 5'd3, StPass1 = 5'd4,
                    StPass2 = 5'd5, StPass3 = 5'd6, StStream = 5'd7, StDrain = 5'd8,
@@ -178,12 +188,13 @@ module tsr_ex #(
   assign mirror_f   = cmd_i[TSR_F_VECTOR_MIRROR_LSB];
   assign dual       = fir && mirror_f;
   assign skip_f     = cmd_i[TSR_F_MATMUL_SKIP_LSB];
-  // chunk groups of a MATMUL (passes per tap): chunks on the dense array, ceil(chunks / 2) when a
-  // beat carries two chunks (the second read through port w from the mirrored copy)
-  assign ngroups    = HasC1 ? ({8'd0, chunks} + 16'd1) >> 1 : {8'd0, chunks};
-  // One chunk (cin <= R) and k_w > 1: a pass pairs taps (ky, kx) and (ky, kx + 1) instead, the
-  // second pixel (ix + 1) again from the mirrored copy, one row further on (pitch 1).
-  assign tpair      = HasC1 && is_mm && (chunks == 8'd1) && (k_w > 8'd1);
+  // chunk groups of a MATMUL (passes per tap): chunks on the dense array, ceil(chunks / D) when a
+  // beat carries D chunks (the others read from the mirrored copies)
+  assign ngroups    = ({8'd0, chunks} + ADepth - 16'd1) >> ALog;
+  // Tap groups: one chunk (cin <= R; or two on a depth-4 array) and k_w > 1: a pass covers
+  // T = D / chunks taps (ky, kx .. kx+T-1), pixel ix + t again from a mirrored copy, row + j.
+  assign tpair      = HasC1 && is_mm && (k_w > 8'd1) &&
+                      ((chunks == 8'd1) || ((ADepth == 4) && (chunks == 8'd2)));
   assign skip_pair  = HasC1 && is_mm && ((chunks > 8'd1) || tpair);
   assign nchunks    = is_mm ? ngroups : 16'd1;
 
@@ -247,8 +258,9 @@ module tsr_ex #(
   wire [15:0] nkx, nky, nc;
   wire [31:0] niy0, nix0;
   wire        fast_next;
-  assign kstep = tpair ? 16'd2 : 16'd1;
-  assign kx_end = tpair ? (kx_q + 16'd2 >= {8'd0, k_w}) : (kx_q == {8'd0, k_w} - 16'd1);
+  // taps a pass covers: T = D / chunks for tap groups
+  assign kstep = !tpair ? 16'd1 : (((ADepth == 4) && (chunks == 8'd1)) ? 16'd4 : 16'd2);
+  assign kx_end = tpair ? (kx_q + kstep >= {8'd0, k_w}) : (kx_q == {8'd0, k_w} - 16'd1);
   assign nkx  = kx_end ? 16'd0 : kx_q + kstep;
   assign nky  = !kx_end ? ky_q :
                 ((ky_q == {8'd0, k_h} - 16'd1) ? 16'd0 : ky_q + 16'd1);
@@ -261,7 +273,7 @@ module tsr_ex #(
                       (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
                       (s_w == 4'd0) || (pitch == 8'd0) || (is_vec && (vmode > 3'd3)) ||
                       (is_vec && mirror_f && (!fir || (SpBanks < 2))) ||
-                      (skip_pair && (SpBanks < 2));
+                      (skip_pair && (SpBanks < ADepth));
   // three-row FIR: k_h = 3, s_h 1 or 2, a row span (spanm_q + k_w, valid in StSet2) the line
   // buffer holds and of at least two pixels (the read-first line buffer needs one cycle between a
   // position's write and its next read)
@@ -305,22 +317,55 @@ module tsr_ex #(
                       (ix_q < {16'd0, in_w});
   assign addr_b     = (addr_q + rowstep_q) ^ SpBankRows;
   assign b_req      = can_issue && px_valid_b;
-  // Skip arrays with two chunks a beat: chunk 2g+1 of the pixel from the mirrored copy (port w,
-  // partner bank); it takes port w before the weight feeder. Past the last chunk: the zero point.
-  wire        c1_valid, c1_req;
+  // Skip arrays with D chunks a beat: lane group j >= 1 of the pixel from copy j (row + j, XOR
+  // j*SpBankRows); group D-1 (c1) takes port w before the weight feeder, groups 1 and 2 of a
+  // depth-4 array the x ports. Past the last chunk, or outside the input / past k_w for a tap
+  // group: the zero point.
+  wire [ADepth-1:0]    cj_valid;
+  wire [32*ADepth-1:0] cj_addr;
+  wire        c1_valid, c1_req, x_ok;
   wire [31:0] addr_c1;
-  wire [31:0] ixb;
-  wire        pxb_valid;
-  assign ixb        = ix_q + 32'd1;
-  assign pxb_valid  = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ixb[31] && (ixb < {16'd0, in_w}) &&
-                      (kx_q + 16'd1 < {8'd0, k_w});
-  assign c1_valid   = HasC1 && is_mm &&
-                      (tpair ? pxb_valid
-                             : (px_valid && ({c_q[14:0], 1'b1} < {8'd0, chunks})));
+  wire        unused_cj_addr;  // bits above the scratchpad (checked in StCheck); group 0 is addr_q
+  assign cj_valid[0] = px_valid;
+  assign cj_addr[31:0] = addr_q;
+  assign unused_cj_addr = ^cj_addr;
+  genvar gj;
+  generate
+    for (gj = 1; gj < ADepth; gj = gj + 1) begin : g_cj
+      localparam [15:0] TjA = gj;       // tap offset of lane group gj: one chunk
+      localparam [15:0] TjB = gj / 2;   // two chunks (depth 4)
+      wire [15:0] tj;
+      wire [31:0] ixj;
+      wire        pxj;
+      assign tj  = (chunks == 8'd1) ? TjA : TjB;
+      assign ixj = ix_q + {16'd0, tj};
+      assign pxj = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ixj[31] && (ixj < {16'd0, in_w}) &&
+                   (kx_q + tj < {8'd0, k_w});
+      assign cj_valid[gj] = is_mm && (tpair ? pxj
+                                            : (px_valid && ({16'd0, c_q} * ADepth + gj <
+                                                            {24'd0, chunks})));
+      assign cj_addr[32*gj +: 32] = (addr_q + gj) ^ (gj * SpBankRows);
+    end
+    if (ADepth == 4) begin : g_x
+      assign x_req_o  = {can_issue && cj_valid[2], can_issue && cj_valid[1]};
+      assign x_addr_o = {cj_addr[64 +: SpAW], cj_addr[32 +: SpAW]};
+      assign x_ok     = (!x_req_o[0] || x_gnt_i[0]) && (!x_req_o[1] || x_gnt_i[1]);
+      wire unused_xrd;  // lanes above R of the x rows
+      assign unused_xrd = ^x_rdata_i;
+    end else begin : g_nox
+      wire unused_x;
+      assign unused_x = ^{x_gnt_i, x_rdata_i};
+      assign x_req_o  = 2'b00;
+      assign x_addr_o = {(2*SpAW){1'b0}};
+      assign x_ok     = 1'b1;
+    end
+  endgenerate
+  assign c1_valid   = HasC1 && cj_valid[ADepth-1];
   assign c1_req     = can_issue && c1_valid;
-  assign addr_c1    = (addr_q + 32'd1) ^ SpBankRows;
-  // port w always wins a bank conflict, so row B never waits
-  assign issue     = can_issue && (!px_valid || a_gnt_i);
+  assign addr_c1    = cj_addr[32*(ADepth-1) +: 32];
+  // port w always wins a bank conflict, so row B never waits; the x ports may lose one (then the
+  // pixel is read again)
+  assign issue     = can_issue && (!px_valid || a_gnt_i) && x_ok;
   assign pass_end  = issue && last_px;
   assign fast_next = is_mm && (pre_q == 2'd2) && !last_pass;
 
@@ -330,24 +375,35 @@ module tsr_ex #(
   // ---- MATMUL: array streams ---------------------------------------------------------------------
   wire [8*Rows*ADepth:0]   a_fifo_out;
   wire [8*Rows*ADepth-1:0] s1_beat;
-  reg                      s1c_pad_q;
+  reg  [ADepth-1:0]        s1c_pad_q;   // lane group j past the chunks / taps (bit 0: s1_pad_q)
+  wire                     unused_pad0;
+  assign unused_pad0 = s1c_pad_q[0];
+  assign s1_beat[8*Rows-1:0] = s1_data[8*Rows-1:0];
   generate
-    if (ADepth > 1) begin : g_beat2
-      // Tap pairs: lane r of the second pixel carries channel (r + R/2) mod R, so a row pairs two
-      // different channels (a channel that is rarely zero no longer keeps its row at two steps).
-      wire [8*Rows-1:0] c1_raw, c1_rot;
-      assign c1_raw = w_rdata_i[8*Rows-1:0];
-      if (Rows > 1) begin : g_rot
-        assign c1_rot = {c1_raw[8*(Rows/2)-1:0], c1_raw[8*Rows-1:8*(Rows/2)]};
-      end else begin : g_norot
-        assign c1_rot = c1_raw;
+    for (gj = 1; gj < ADepth; gj = gj + 1) begin : g_beat
+      // Tap groups: lane r of tap t carries channel (r + t*R/T) mod R, so a row holds T different
+      // channels (a channel that is rarely zero no longer keeps its row busy on every tap).
+      // SA: one chunk (T = D, t = gj); SB: two chunks on a depth-4 array (T = 2, t = gj / 2).
+      localparam integer SA = (gj * Rows / ADepth) % Rows;
+      localparam integer SB = ((gj / 2) * Rows / 2) % Rows;
+      wire [8*Rows-1:0] raw, rot_a, rot_b;
+      if (gj == ADepth - 1) begin : g_w
+        assign raw = w_rdata_i[8*Rows-1:0];
+      end else begin : g_x
+        assign raw = x_rdata_i[8*RowBytes*(gj-1) +: 8*Rows];
       end
-      assign s1_beat = {(s1c_pad_q ? {Rows{pad_val}} : (tpair ? c1_rot : c1_raw)),
-                        s1_data[8*Rows-1:0]};
-    end else begin : g_beat1
-      wire unused_c1;
-      assign unused_c1 = s1c_pad_q;  // one chunk a beat: no second read
-      assign s1_beat   = s1_data[8*Rows-1:0];
+      if (SA == 0) begin : g_a0
+        assign rot_a = raw;
+      end else begin : g_a
+        assign rot_a = {raw[8*SA-1:0], raw[8*Rows-1:8*SA]};
+      end
+      if (SB == 0) begin : g_b0
+        assign rot_b = raw;
+      end else begin : g_b
+        assign rot_b = {raw[8*SB-1:0], raw[8*Rows-1:8*SB]};
+      end
+      assign s1_beat[8*Rows*gj +: 8*Rows] =
+          s1c_pad_q[gj] ? {Rows{pad_val}} : (!tpair ? raw : ((chunks == 8'd1) ? rot_a : rot_b));
     end
   endgenerate
   assign a_fifo_push = s1_valid_q && is_mm;
@@ -741,8 +797,10 @@ module tsr_ex #(
     if (state_q == StSet1) begin
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
       m_q     <= {16'd0, out_h} * {16'd0, out_w};
-      // MATMUL tap pairs: ceil(k_w / 2) passes per kernel row
-      taps_q  <= {24'd0, k_h} * (tpair ? {25'd0, k_w[7:1]} + {31'd0, k_w[0]} : {24'd0, k_w});
+      // MATMUL tap groups: ceil(k_w / T) passes per kernel row
+      taps_q  <= {24'd0, k_h} * (!tpair ? {24'd0, k_w} :
+                                 (kstep == 16'd4) ? ({24'd0, k_w} + 32'd3) >> 2
+                                                  : ({24'd0, k_w} + 32'd1) >> 1);
       stepx_q <= (fir ? 32'd1 : {28'd0, s_w}) * {24'd0, pitch};
       spanm_q <= ({16'd0, out_w} - 32'd1) * {28'd0, s_w};
       rowstep_q <= {16'd0, in_w} * {24'd0, pitch};
@@ -849,7 +907,7 @@ module tsr_ex #(
     end
     s1_pad_q  <= !px_valid;
     s1b_pad_q <= !px_valid_b;
-    s1c_pad_q <= !c1_valid;
+    s1c_pad_q <= ~cj_valid;
     s1_last_q <= last_m;
     s1_m_q    <= m_idx_q;
     s1_pass_q <= pass_q;

@@ -214,8 +214,9 @@ const std::vector<ParamSpec>& param_specs() {
        "Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row "
        "issues one step per activation that differs from the zero point (at least one per pixel) "
        "and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per "
-       "beat plus the zero point. See docs/skip.md. With skip.depth <= 2 the variant has the "
-       "accelerator top tsr_top; depth 4 builds the array only.",
+       "beat plus the zero point. See docs/skip.md. With skip.depth <= 2, or skip.depth = 4 and "
+       "memory.sp_banks = 4 (four mirrored copies of the input, one per bank), the variant has "
+       "the accelerator top tsr_top; depth 4 on fewer banks builds the array only.",
        "TSR_SKIP_ENABLE"},
       {"skip.depth", ParamKind::Enum, 0, 0, {"1", "2", "4"},
        "Skip granularity: K indices per row and pixel (D); a beat carries D*R activations and a "

@@ -221,7 +221,7 @@ std::vector<Constant> constants(const AccelConfig& cfg) {
                "Accumulator rows of C int32 lanes (both banks)."});
   v.push_back({"TSR_DMA_BUS_BYTES", std::to_string(cfg.bus_bytes), "AXI4 data width in bytes."});
   v.push_back({"TSR_HAS_TOP", cfg.has_top() ? "1" : "0",
-               "1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2)."});
+               "1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2, or 4 on four banks)."});
   return v;
 }
 

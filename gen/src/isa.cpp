@@ -80,7 +80,8 @@ const std::vector<Command>& commands() {
            {"elem_bytes", 4, 16, 16, false,
             "Bytes per scratchpad row written (1 .. scratchpad row bytes)."},
            {"mirror", 0, 16, 1, false,
-            "Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, "
+            "Also write each row to the partner bank (row XOR sp_bank_rows), on depth-4 zero-skip "
+            "variants to all four banks (row XOR j*sp_bank_rows, j = 1..3): needs >= 2 banks, "
             "and the rows written must stay in one bank (else sp_range)."},
        }},
       {"STORE", 2, Unit::Store,
@@ -128,14 +129,16 @@ const std::vector<Command>& commands() {
        "or a vector of `in_zp` where that lies outside the input. Results go to accumulator row "
        "`acc_addr + oy * out_w + ox`: the first pass overwrites unless `accumulate` is set, "
        "later passes add. On zero-skip variants (docs/skip.md) the array computes "
-       "sum((a - in_zp) * w); with skip.depth 2 a pass covers chunks 2g and 2g+1 of one tap "
-       "(chunk 2g+1 read from the mirrored copy, row XOR sp_bank_rows; past the last chunk it is "
-       "in_zp), its weight tile has 2R rows at `w_addr + ((g * k_h + ky) * k_w + kx) * 2R`, and "
-       "row r*2 + j holds input channel (2g+j)*R + r. With one chunk and k_w > 1 a pass pairs the "
-       "taps (ky, kx) and (ky, kx+1) instead (kx even; ceil(k_w/2) passes per kernel row): the "
-       "second pixel (ix+1) is read from the mirrored copy, in_zp outside the input or past the "
-       "last tap; its lanes are rotated (lane r = channel (r + R/2) mod R), and row r*2 + j of tile "
-       "(ky, kx/2) holds tap kx+j of the channel in lane r.",
+       "sum((a - in_zp) * w); with skip.depth D > 1 a pass covers chunks D*g .. D*g+D-1 of one "
+       "tap (chunk D*g+j read from row + j of mirrored copy j, row XOR j*sp_bank_rows; past the "
+       "last chunk it is in_zp), its weight tile has D*R rows at "
+       "`w_addr + ((g * k_h + ky) * k_w + kx) * D*R`, and row r*D + j holds input channel "
+       "(D*g+j)*R + r. With one chunk (or two on a depth-4 variant) and k_w > 1 a pass covers "
+       "T = D / chunks taps (ky, kx .. kx+T-1) instead (ceil(k_w/T) passes per kernel row): lane "
+       "group j is chunk j mod chunks of pixel ix + j / chunks (again row + j of copy j), in_zp "
+       "outside the input or past the last tap; tap t's lanes are rotated (lane r = channel "
+       "(r + t*R/T) mod R), and row r*D + j of tile (ky, kx/T) holds lane group j's weight for "
+       "the channel in lane r.",
        concat(
            {
                {"accumulate", 0, 16, 1, false, "Add the first pass onto the accumulator rows."},

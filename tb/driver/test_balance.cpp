@@ -4,6 +4,7 @@
 // in the permuted channel order.
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 
 #include <gtest/gtest.h>
 
@@ -69,6 +70,18 @@ TEST(BalancedChannelOrder, ChunkGroupsAndTapPairs) {
   EXPECT_EQ(balanced_channel_order(std::span(d4).first(3), 4, 2), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(balanced_channel_order(std::span(d8).first(6), 2, 2), (std::vector<int>{1, 2, 0, 3, 4, 5}));
   EXPECT_EQ(balanced_channel_order(d4, 2, 1), (std::vector<int>{0, 1, 2, 3}));
+  // Depth 4, tap groups. One chunk (C = R = 8): four taps a pass, tap t's lanes rotated by 2t, so
+  // row r holds positions r, r + 2, r + 4, r + 6 (mod 8): two classes of four. Densest first
+  // (1, 7, 2, 6, 3, 5, 0, 4) dealt in snake order over the two: {1, 6, 3, 4} and {7, 2, 5, 0}.
+  EXPECT_EQ(balanced_channel_order(d8, 8, 4), (std::vector<int>{1, 7, 6, 2, 3, 5, 4, 0}));
+  // Two chunks (C = 2R = 8, R = 4): two taps a pass, the second rotated by 2, so row r holds
+  // positions r and r + 2 of both chunks: again r + 2k, the same dealing.
+  EXPECT_EQ(balanced_channel_order(d8, 4, 4), (std::vector<int>{1, 7, 6, 2, 3, 5, 4, 0}));
+  // Three chunks at depth 4 (C = 12, R = 4) is one partial group of 16: unchanged.
+  const std::vector<double> d12(12, 0.5);
+  std::vector<int> id12(12);
+  std::iota(id12.begin(), id12.end(), 0);
+  EXPECT_EQ(balanced_channel_order(d12, 4, 4), id12);
 }
 
 // A graph under construction (tensors appended in order).

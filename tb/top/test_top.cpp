@@ -248,14 +248,18 @@ TEST_F(Top, Conv3x3Stride1Same) {
   }
 }
 
-// One chunk of input channels (cin <= R): on depth-2 zero-skip variants a pass pairs the taps
-// (ky, kx) and (ky, kx + 1) (docs/skip.md); odd and even kernel widths, strides, padding.
+// One chunk of input channels (cin <= R): on zero-skip variants of depth D a pass covers the taps
+// (ky, kx .. kx+D-1) (tap groups, docs/skip.md); two chunks (R < cin <= 2R) on depth-4 variants
+// cover two taps; odd and even kernel widths, strides, padding.
 TEST_F(Top, ConvOneChunkTapPairs) {
   const int R = TSR_ARRAY_ROWS;
   run_conv({7, 6, R, int(rng_() % 10) + 1, 3, 1, ref::Padding::Same}, rng_);
   run_conv({6, 9, int(rng_() % R) + 1, int(rng_() % 10) + 1, 2, 1, ref::Padding::Same}, rng_);
   run_conv({9, 10, int(rng_() % R) + 1, int(rng_() % 10) + 1, 5, 2, ref::Padding::Same}, rng_);
   run_conv({8, 7, int(rng_() % R) + 1, int(rng_() % 10) + 1, 3, 2, ref::Padding::Valid}, rng_);
+  run_conv({7, 6, 2 * R, int(rng_() % 10) + 1, 3, 1, ref::Padding::Same}, rng_);
+  run_conv({6, 7, R + 1 + int(rng_() % R), int(rng_() % 10) + 1, 3, 2, ref::Padding::Valid}, rng_);
+  run_conv({5, 9, R + 1 + int(rng_() % R), int(rng_() % 10) + 1, 5, 1, ref::Padding::Same}, rng_);
 }
 
 TEST_F(Top, Conv3x3Stride2) {
@@ -289,7 +293,7 @@ TEST_F(Top, NarrowInputConvFoldsTheKernelWidth) {
   int kw_folded = 0;
   for (const auto& cc : cases) {
     const std::string m = run_conv(cc, rng_);
-    // (zero-skip variants of depth 2 fold too: edge taps paired from a mirrored copy, docs/skip.md)
+    // (zero-skip variants fold too: edge taps as one tap group from the mirrored copies, docs/skip.md)
     EXPECT_TRUE(m.starts_with("k_w folded") || m.starts_with("width folded"))
         << "plainly lowered: " << cc.h << "x" << cc.w << "x" << cc.cin << " k" << cc.k << " s"
         << cc.stride;

@@ -135,9 +135,10 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
         static_cast<uint64_t>(f("rows")) *
         static_cast<uint64_t>(f("row_bytes") / std::max<int64_t>(1, f("elem_bytes")));
     fp.sp_write.push_back({static_cast<uint64_t>(f("sp_addr")), 1, 0, elems});
-    if (f("mirror") != 0) {
+    for (uint64_t m = 1; f("mirror") != 0 && m < static_cast<uint64_t>(p.mirror_ways()); ++m) {
       fp.sp_write.push_back(
-          {static_cast<uint64_t>(f("sp_addr")) ^ static_cast<uint64_t>(p.sp_bank_rows), 1, 0, elems});
+          {static_cast<uint64_t>(f("sp_addr")) ^ (m * static_cast<uint64_t>(p.sp_bank_rows)), 1, 0,
+           elems});
     }
     fp.dram_read.push_back({static_cast<uint64_t>(f("dram_addr")), static_cast<uint64_t>(f("rows")),
                             static_cast<uint64_t>(f("dram_stride")),
@@ -161,18 +162,18 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t chunks = static_cast<uint64_t>(f("chunks"));
     fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")), 1, 0, pix * chunks});
-    // Zero-skip arrays with two chunks a beat: odd chunks from the mirrored copy, 2R weight rows
-    // per chunk pair (docs/skip.md).
+    // Zero-skip arrays with D chunks a beat: chunk j (or tap group member j) from copy j, D*R
+    // weight rows per pass (docs/skip.md).
     const uint64_t d = static_cast<uint64_t>(std::max(1, p.skip_depth));
-    const bool tpair = d == 2 && chunks == 1 && f("k_w") > 1;
-    const uint64_t kwp = static_cast<uint64_t>(tpair ? (f("k_w") + 1) / 2 : f("k_w"));
-    if (d > 1 && (chunks > 1 || tpair)) {
+    const uint64_t T = static_cast<uint64_t>(p.skip_taps(static_cast<int>(chunks), static_cast<int>(f("k_w"))));
+    const uint64_t kwp = (static_cast<uint64_t>(f("k_w")) + T - 1) / T;
+    for (uint64_t j = 1; d > 1 && (chunks > 1 || T > 1) && j < d; ++j) {
       fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")) ^
-                                static_cast<uint64_t>(p.sp_bank_rows),
+                                (j * static_cast<uint64_t>(p.sp_bank_rows)),
                             1, 0, pix * chunks});
     }
     fp.sp_read.push_back({static_cast<uint64_t>(f("w_addr")), 1, 0,
-                          (chunks + d - 1) / d * static_cast<uint64_t>(f("k_h")) * kwp * R * d});
+                          (T > 1 ? 1 : (chunks + d - 1) / d) * static_cast<uint64_t>(f("k_h")) * kwp * R * d});
     const Strided out{static_cast<uint64_t>(f("acc_addr")), 1, 0,
                       static_cast<uint64_t>(f("out_h") * f("out_w"))};
     fp.acc_write.push_back(out);
@@ -537,13 +538,14 @@ RefDevice::Check RefDevice::check(const Command& c) const {
     const uint64_t pix = static_cast<uint64_t>(f("in_h") * f("in_w"));
     const uint64_t ch = static_cast<uint64_t>(f("chunks"));
     const uint64_t d = static_cast<uint64_t>(std::max(1, p_.skip_depth));
-    const bool tpair = d == 2 && ch == 1 && f("k_w") > 1;  // tap pairs (one chunk)
-    const uint64_t kwp = static_cast<uint64_t>(tpair ? (f("k_w") + 1) / 2 : f("k_w"));
-    const bool pair = d > 1 && (ch > 1 || tpair);  // odd chunks / taps from the mirrored copy
-    if (pair && p_.sp_banks < 2) {
-      return bad(fmt::format("{} chunks on a depth-{} zero-skip array need the mirrored copy in a "
-                             "second scratchpad bank; this variant has {}",
-                             ch, d, p_.sp_banks));
+    // tap groups: T taps a pass (one chunk, or two at depth 4)
+    const uint64_t T = static_cast<uint64_t>(p_.skip_taps(static_cast<int>(ch), static_cast<int>(f("k_w"))));
+    const uint64_t kwp = (static_cast<uint64_t>(f("k_w")) + T - 1) / T;
+    const bool pair = d > 1 && (ch > 1 || T > 1);  // chunks / taps from the mirrored copies
+    if (pair && static_cast<uint64_t>(p_.sp_banks) < d) {
+      return bad(fmt::format("{} chunks on a depth-{} zero-skip array need a mirrored copy in {} "
+                             "scratchpad banks; this variant has {}",
+                             ch, d, d, p_.sp_banks));
     }
     if (auto x = sp_end("input", static_cast<uint64_t>(f("in_addr")), pix * ch)) return *x;
     if (pair) {
@@ -551,7 +553,7 @@ RefDevice::Check RefDevice::check(const Command& c) const {
         return *x;
     }
     if (auto x = sp_end("weight", static_cast<uint64_t>(f("w_addr")),
-                        (ch + d - 1) / d * d * static_cast<uint64_t>(f("k_h")) * kwp * R))
+                        (T > 1 ? d : (ch + d - 1) / d * d) * static_cast<uint64_t>(f("k_h")) * kwp * R))
       return *x;
     if (auto x = acc_end("output", static_cast<uint64_t>(f("acc_addr")),
                          static_cast<uint64_t>(f("out_h") * f("out_w"))))
@@ -654,7 +656,10 @@ CommandStats RefDevice::execute(const Command& c) {
         for (uint64_t b = 0; b < static_cast<uint64_t>(S); ++b) {
           row[b] = b < e ? static_cast<int8_t>(dram_at(ra + k * e + b)) : int8_t{0};
         }
-        if (mirror) std::copy_n(row, S, sp_at((sp0 + i * epr + k) ^ bank_rows));
+        // mirrored: the partner bank, or all four banks on a depth-4 zero-skip variant
+        for (uint64_t m = 1; mirror && m < static_cast<uint64_t>(p_.mirror_ways()); ++m) {
+          std::copy_n(row, S, sp_at((sp0 + i * epr + k) ^ (m * bank_rows)));
+        }
       }
       st.dma_rd_beats += beats(ra, rb);
     }
@@ -747,23 +752,25 @@ CommandStats RefDevice::execute(const Command& c) {
     std::vector<uint64_t> nzw(static_cast<size_t>(R));
     std::vector<int32_t> sum(static_cast<size_t>(C));
     if (p_.skip_depth > 0) {
-      // Zero-skip array (docs/skip.md): sum((a - in_zp) * w) over D chunks a beat; chunk 2g+j
-      // (j >= 1) read from the mirrored copy (row XOR bank rows), in_zp past the last chunk; the
+      // Zero-skip array (docs/skip.md): sum((a - in_zp) * w) over D chunks a beat; chunk D*g+j
+      // read from row + j of copy j (row XOR j * bank rows), in_zp past the last chunk; the
       // pass's weight tile has D*R rows, row r*D + j for input lane r of chunk j.
       const int D = p_.skip_depth;
       const int zp = static_cast<int>(f("in_zp"));
       const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
-      // One chunk and k_w > 1 (D = 2): a pass pairs taps (ky, kx) and (ky, kx + 1) instead; the
-      // second pixel (ix + 1) comes from the mirrored copy.
-      const bool tpair = D == 2 && chunks == 1 && kw > 1;
-      const int kwp = tpair ? (kw + 1) / 2 : kw;
+      // Tap groups (one chunk, or two at D = 4, and k_w > 1): a pass covers T = D / chunks taps
+      // (ky, kx .. kx+T-1); lane group j is chunk j % chunks of pixel ix + j / chunks, from row + j
+      // of copy j, its lanes rotated by (j / chunks) * R / T.
+      const int T = p_.skip_taps(chunks, kw);
+      const bool tpair = T > 1;
+      const int kwp = (kw + T - 1) / T;
       const int groups = tpair ? 1 : (chunks + D - 1) / D;
       const bool skip = f("skip") != 0;
       std::vector<int> nnz(static_cast<size_t>(R));
       for (int g = 0; g < groups; ++g) {
         for (int ky = 0; ky < kh; ++ky) {
           for (int kp = 0; kp < kwp; ++kp) {
-            const int kx = tpair ? 2 * kp : kp;
+            const int kx = T * kp;
             const bool first = g == 0 && ky == 0 && kx == 0 && !accumulate;
             const uint64_t tile =
                 w0 + static_cast<uint64_t>(((g * kh + ky) * kwp + kp) * R * D);
@@ -775,17 +782,20 @@ CommandStats RefDevice::execute(const Command& c) {
                 std::fill(sum.begin(), sum.end(), 0);
                 std::fill(nnz.begin(), nnz.end(), 0);
                 for (int j = 0; j < D; ++j) {
-                  const int ch = tpair ? 0 : g * D + j;
-                  const int jx = tpair ? ix + j : ix;  // the tap pair's second pixel
+                  const int tj = tpair ? j / chunks : 0;  // tap offset within the group
+                  const int ch = tpair ? j % chunks : g * D + j;
+                  const int jx = ix + tj;
                   const bool padj = tpair ? (iy < 0 || iy >= in_h || jx < 0 || jx >= in_w ||
-                                             kx + j >= kw)
+                                             kx + tj >= kw)
                                           : pad || ch >= chunks;
+                  // row + j of copy j (the pixel's row plus its chunk, or the next pixels')
                   uint64_t row = in0 + static_cast<uint64_t>((iy * in_w + jx) * chunks + ch);
-                  if (j > 0) row ^= bank_rows;
+                  row ^= static_cast<uint64_t>(j) * bank_rows;
                   const int8_t* x = padj ? zp_row.data() : sp_at(row);
+                  const int rot = tj * R / T % R;
                   for (int r = 0; r < R; ++r) {
-                    // tap pairs: lane r of the second pixel is channel (r + R/2) mod R
-                    const int8_t xr = tpair && j == 1 ? x[(r + R / 2) % R] : x[r];
+                    // tap groups: lane r of tap t is channel (r + t*R/T) mod R
+                    const int8_t xr = x[(r + rot) % R];
                     if (int{xr} != zp) ++nnz[static_cast<size_t>(r)];
                     if (int{xr} == zp) continue;
                     const int8_t* wr = sp_at(tile + static_cast<uint64_t>(r * D + j));

@@ -581,10 +581,11 @@ struct KwFold {
 
 std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nblk) {
   const int R = dp.rows;
-  // Zero-skip variants of depth D <= 2 (docs/skip.md): interior tiles have D*R rows per kernel row
-  // (one chunk, the odd lanes unused), edge columns pair their two taps from a mirrored copy.
+  // Zero-skip variants of depth D (docs/skip.md): interior tiles have D*R rows per kernel row
+  // (one chunk, lane groups 1.. unused), edge columns run their two taps as one tap group from
+  // the mirrored copies (D banks).
   const int D = std::max(1, dp.skip_depth);
-  if (D > 2 || (D == 2 && (dp.sp_banks != 2 || R % 2 != 0))) return std::nullopt;
+  if (D >= 2 && (dp.sp_banks != D || R % D != 0)) return std::nullopt;
   if (g.n != 1 || g.kw < 2) return std::nullopt;
   if (int64_t{g.kw} * g.cin > R) return std::nullopt;
   KwFold f;
@@ -616,14 +617,15 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   // Weights per block: the folded tiles (k_h of R rows), two tiles per kernel row for every
   // edge column, then the parameter rows; every block stays resident.
   f.fold_rows = int64_t{g.kh} * R * D;
-  f.edge_rows = 2 * int64_t{g.kh} * R;
+  f.edge_rows = std::max(2, D) * int64_t{g.kh} * R;
   f.wslot = f.fold_rows + static_cast<int64_t>(f.edges.size()) * f.edge_rows + dp.param_rows();
   int64_t act_rows = 0;
-  if (D == 2) {
-    // Mirrored edge columns: bank 0 from row 0, their copies at the same rows of bank 1, the
-    // weights at the top of bank 1, the interior tiles in the rest of bank 0.
-    f.w_base = 2 * int64_t{dp.sp_bank_rows} - nblk * f.wslot;
-    if (dp.sp_bank_rows + static_cast<int64_t>(f.edges.size()) * g.h > f.w_base) return std::nullopt;
+  if (D >= 2) {
+    // Mirrored edge columns: bank 0 from row 0, their copies at the same rows of banks 1 .. D-1,
+    // the weights at the top of bank D-1, the interior tiles in the rest of bank 0.
+    f.w_base = D * int64_t{dp.sp_bank_rows} - nblk * f.wslot;
+    if ((D - 1) * int64_t{dp.sp_bank_rows} + static_cast<int64_t>(f.edges.size()) * g.h > f.w_base)
+      return std::nullopt;
     act_rows = dp.sp_bank_rows;
   } else if (dp.sp_banks > 1) {
     if (nblk * f.wslot > dp.sp_bank_rows) return std::nullopt;
@@ -667,7 +669,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
   const int nblk = static_cast<int>(ceil_div(g.cout, C));
   const int taps = g.kh * g.kw;
   const auto nedge = static_cast<int64_t>(f.edges.size());
-  const int D = std::max(1, dp.skip_depth);  // plan_kw_fold: 1 or 2
+  const int D = std::max(1, dp.skip_depth);
   const bool skip = dp.skip_depth > 0 && dp.skip;
 
   // Per block: folded rows (ky, lane kx*cin + c), then per edge column its two tiles per kernel
@@ -692,10 +694,10 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
             const bool padded = kx < ed.pl || kx >= g.kw - ed.pr;
             const int tap = padded == (ed.pl > 0) ? 0 : 1;
             const int lane = padded ? kx * g.cin + ic : (kx - ed.pl) * g.cin + ic;
-            // Skip depth 2: the two taps are one pass, row lane'*2 + tap, the second tap's lanes
-            // rotated by R/2 (SkipLayout::row).
-            const int64_t row = D == 2 ? int64_t{ky} * 2 * R +
-                                             int64_t{tap == 1 ? (lane + R - R / 2) % R : lane} * 2 + tap
+            // Skip depth D: the two taps are one tap group (lane groups 0 and 1), row
+            // lane'*D + tap, the second tap's lanes rotated by R/D (SkipLayout::row).
+            const int64_t row = D >= 2 ? int64_t{ky} * D * R +
+                                             int64_t{tap == 1 ? (lane + R - R / D) % R : lane} * D + tap
                                        : (int64_t{ky} * 2 + tap) * R + lane;
             put(oc, f.fold_rows + e * f.edge_rows + row, w);
           }
@@ -756,7 +758,7 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
   for (int64_t e = 0; e < nedge; ++e) {
     const KwEdge& ed = f.edges[static_cast<size_t>(e)];
     L.load_strided(in_addr + static_cast<uint64_t>(int64_t{ed.px} * g.cin), g.h, span,
-                   int64_t{g.w} * g.cin, span, e * g.h, D == 2);
+                   int64_t{g.w} * g.cin, span, e * g.h, D >= 2);
   }
 
   // Parameter sets: each block its own while there are two or fewer, else alternating.
@@ -855,29 +857,35 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 // ---- zero-skip variants (docs/skip.md) ----
 // A skip array takes D chunks of a pixel a beat and subtracts in_zp itself: MATMUL passes cover
 // chunk groups of D, a pass's weight tile has D*R rows (row r*D + j: lane r of chunk j), and the
-// bias is not folded. With D = 2 the odd chunks are read from a mirrored copy of the input in the
-// partner bank (LOAD mirror), so the input tiles live in bank 0, their copies at the same rows of
-// bank 1, and the weight slots at the top of bank 1.
-// With one chunk (cin <= R) and k_w > 1 a pass pairs taps (ky, kx) and (ky, kx + 1) instead
-// (`tpair`): the second pixel is the next one to the right, read from the mirrored copy.
+// bias is not folded. Chunk D*g+j is read from row + j of copy j of the input (row XOR
+// j*sp_bank_rows; LOAD mirror writes the copies: the partner bank at D = 2, all four banks at
+// D = 4), so the input tiles live in bank 0, their copies at the same rows of banks 1 .. D-1, and
+// the weight slots at the top of bank D-1.
+// Tap groups (`tgroup`): with one chunk (or two at D = 4) and k_w > 1 a pass covers T = D / chunks
+// taps (ky, kx .. kx+T-1) instead: lane group j is chunk j % chunks of pixel ix + j / chunks, and
+// tap t's lanes are rotated (lane l carries channel (l + t*R/T) mod R).
 struct SkipLayout {
-  int depth = 1;       // chunks per beat (1 on dense variants)
-  bool pair = false;   // odd chunks (or taps) from the mirrored copy
-  bool tpair = false;  // tap pairs
+  int depth = 1;        // chunks per beat (1 on dense variants)
+  bool pair = false;    // chunks (or taps) from the mirrored copies
+  bool tgroup = false;  // tap groups
+  int T = 1;            // taps per pass
+  int chunks = 1;
   int kw = 1;
-  int64_t tile_rows(int chunks, int taps, int R) const {
-    if (tpair) return int64_t{taps / kw} * ((kw + 1) / 2) * R * 2;
-    return int64_t{(chunks + depth - 1) / depth} * taps * R * depth;
+  int64_t tile_rows(int chunks_, int taps, int R) const {
+    if (tgroup) return int64_t{taps / kw} * ((kw + T - 1) / T) * R * depth;
+    return int64_t{(chunks_ + depth - 1) / depth} * taps * R * depth;
   }
   // Row of input channel ic at tap t within an output block's weight rows.
   int64_t row(int ic, int t, int taps, int R) const {
     const int c = ic / R, r = ic % R;
     if (depth == 1) return (int64_t{c} * taps + t) * R + r;
-    if (tpair) {
-      // the second tap's lanes are rotated: channel ic in lane (ic - R/2) mod R
-      const int ky = t / kw, kx = t % kw;
-      const int lane = kx % 2 == 1 ? (r + R - R / 2) % R : r;
-      return (int64_t{ky} * ((kw + 1) / 2) + kx / 2) * R * 2 + int64_t{lane} * 2 + kx % 2;
+    if (tgroup) {
+      // tap tt of the group: channel r in lane (r - tt*R/T) mod R, lane group tt*chunks + c
+      const int ky = t / kw, kx = t % kw, tt = kx % T;
+      const int rot = tt * R / T % R;
+      const int lane = (r + R - rot) % R;
+      return (int64_t{ky} * ((kw + T - 1) / T) + kx / T) * R * depth + int64_t{lane} * depth +
+             tt * chunks + c;
     }
     return (int64_t{c / depth} * taps + t) * R * depth + int64_t{r} * depth + c % depth;
   }
@@ -887,8 +895,10 @@ SkipLayout skip_layout(const DeviceParams& dp, int chunks, int kw) {
   SkipLayout s;
   s.depth = std::max(1, dp.skip_depth);
   s.kw = kw;
-  s.tpair = s.depth == 2 && chunks == 1 && kw > 1;
-  s.pair = s.depth > 1 && (chunks > 1 || s.tpair);
+  s.chunks = chunks;
+  s.T = dp.skip_taps(chunks, kw);
+  s.tgroup = s.T > 1;
+  s.pair = s.depth > 1 && (chunks > 1 || s.tgroup);
   return s;
 }
 
@@ -896,10 +906,11 @@ SkipLayout skip_layout(const DeviceParams& dp, int chunks, int kw) {
 SpPlan plan_sp_mirrored(const Lowering& L, int64_t wslot, int nblk, int& n_wslots) {
   const DeviceParams& dp = L.dp();
   const int64_t br = dp.sp_bank_rows;
-  if (dp.sp_banks < 2) {
-    L.err(fmt::format("a depth-{} zero-skip array reads two chunks a beat from a mirrored input; "
-                      "this variant has {} scratchpad bank(s)",
-                      dp.skip_depth, dp.sp_banks));
+  const int D = std::max(2, dp.skip_depth);
+  if (dp.sp_banks < D) {
+    L.err(fmt::format("a depth-{} zero-skip array reads {} chunks a beat from mirrored copies of "
+                      "the input, one per bank; this variant has {} scratchpad bank(s)",
+                      dp.skip_depth, D, dp.sp_banks));
   }
   n_wslots = nblk > 1 && 2 * wslot <= br / 2 ? 2 : 1;
   if (n_wslots * wslot >= br) {
@@ -910,7 +921,7 @@ SpPlan plan_sp_mirrored(const Lowering& L, int64_t wslot, int nblk, int& n_wslot
   SpPlan p;
   p.act_base = 0;
   p.act_rows = br - n_wslots * wslot;
-  p.w_base = br + p.act_rows;
+  p.w_base = (D - 1) * br + p.act_rows;  // the top of bank D-1
   p.w_rows = n_wslots * wslot;
   return p;
 }

@@ -33,8 +33,11 @@ std::vector<int> balanced_channel_order(std::span<const double> d, int R, int D)
   std::vector<int> perm(static_cast<size_t>(C));
   std::iota(perm.begin(), perm.end(), 0);
   if (D < 2 || R < 2) return perm;
-  if (D == 2 && C == R && R % 2 == 0) {
-    const auto lanes = snake_lanes(d, R / 2, 2);
+  // Tap groups (one chunk, or two at D = 4): T = D / chunks taps a pass, tap t's lanes rotated by
+  // t*R/T, so row r holds the positions r + k*R/T (mod R, and in every chunk): R/T rows of D.
+  const int T = C == R ? D : (C == 2 * R && D == 4 ? 2 : 1);
+  if (T > 1 && R % T == 0) {
+    const auto lanes = snake_lanes(d, R / T, D);
     for (int p = 0; p < C; ++p) perm[static_cast<size_t>(p)] = lanes[static_cast<size_t>(p)];
     return perm;
   }

@@ -56,10 +56,12 @@ struct AccelConfig {
   std::string hash;      // 16 hex digits over the canonical parameter list
 
   std::string dataflow_name() const;  // "ws" or "os"
-  // The accelerator top: weight-stationary, dense or zero-skip with at most two chunks a beat
-  // (the execute unit reads two scratchpad rows a cycle; docs/skip.md).
+  // The accelerator top: weight-stationary, dense or zero-skip. The execute unit reads a beat's D
+  // chunks from D mirrored copies of the input, one per bank: depth 4 needs four banks
+  // (docs/skip.md).
   bool has_top() const {
-    return dataflow == Dataflow::WeightStationary && (!skip_enable || skip_depth <= 2);
+    return dataflow == Dataflow::WeightStationary &&
+           (!skip_enable || skip_depth <= 2 || sp_banks >= skip_depth);
   }
 };
 

@@ -69,6 +69,18 @@ struct DeviceParams {
   // puts into MATMUL.skip (false runs the same array without skipping, for A/B runs).
   int skip_depth = 0;
   bool skip = true;
+  // Banks a mirrored LOAD writes: the partner bank (row XOR sp_bank_rows), or all four banks
+  // (row XOR j*sp_bank_rows) on depth-4 zero-skip variants, whose beats read chunk j from copy j.
+  int mirror_ways() const { return skip_depth > 2 ? 4 : 2; }
+  // Taps a zero-skip MATMUL pass covers (tap groups, docs/skip.md): T = D / chunks when the input
+  // has one chunk (or two on a depth-4 array) and k_w > 1, else 1. Lane group j of a beat is then
+  // chunk j mod chunks of tap kx + j / chunks, its lanes rotated by (j / chunks) * R / T.
+  int skip_taps(int chunks, int kw) const {
+    if (skip_depth < 2 || kw < 2) return 1;
+    if (chunks == 1) return skip_depth;
+    if (chunks == 2 && skip_depth == 4) return 2;
+    return 1;
+  }
 
   static DeviceParams from_config(const gen::AccelConfig& cfg);
   // Rows of one PARAMS block: ceil(4C / sp_row_bytes) rows of biases, as many of multipliers, one

@@ -30,11 +30,11 @@ std::vector<int> snake_lanes(std::span<const double> density, int R, int D);
 
 // The channel order of a tensor with per-channel densities `d` consumed by a skip array of R rows
 // and depth D (result[p] = original channel now at position p). D*R-channel groups (chunk groups of
-// the skip MATMULs) are dealt by snake_lanes; a tensor of exactly R channels with D = 2 (one chunk:
-// the lowering pairs taps (ky, kx), (ky, kx + 1) and rotates the second tap's lanes by R/2, so row r
-// holds positions r and (r + R/2) mod R) is dealt by snake_lanes(d, R/2, 2), which pairs the i-th
-// densest with the i-th sparsest. Everything else (fewer than R channels, a partial last group)
-// keeps its order.
+// the skip MATMULs) are dealt by snake_lanes. A tensor of exactly R channels (one chunk), or of 2R
+// at D = 4 (two chunks), runs as tap groups of T = D / chunks taps (the lowering rotates tap t's
+// lanes by t*R/T, so row r holds the positions r + k*R/T, mod R and in every chunk): it is dealt by
+// snake_lanes(d, R/T, D); at D = 2 and R channels that pairs the i-th densest with the i-th
+// sparsest. Everything else (fewer than R channels, a partial last group) keeps its order.
 std::vector<int> balanced_channel_order(std::span<const double> d, int R, int D);
 
 // Per-channel non-zero rate (value != the tensor's zero point, over all its pixels) of every int8
