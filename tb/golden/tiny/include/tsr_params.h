@@ -35,7 +35,7 @@
 #define TSR_CORE_DMEM_KIB 4
 // Escape core clock divider N: the core advances on a clock enable every N-th accelerator cycle (one core cycle = N accelerator cycles), so its single-cycle execute stage does not set the accelerator's clock; the SDC declares the core's internal paths multicycle N. Pick N >= clock.freq_mhz / the core's Fmax (docs/synth.md). (core.clk_div)
 #define TSR_CORE_CLK_DIV 3
-// Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row issues one step per activation that differs from the zero point (at least one per pixel) and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per beat plus the zero point. See docs/skip.md. With skip.depth <= 2 the variant has the accelerator top tsr_top; depth 4 builds the array only. (skip.enable)
+// Row-elastic zero skipping (ws only): every PE holds skip.depth weights per bank, each row issues one step per activation that differs from the zero point (at least one per pixel) and rows are decoupled by psum FIFOs; the array then takes skip.depth*R activations per beat plus the zero point. See docs/skip.md. With skip.depth <= 2, or skip.depth = 4 and memory.sp_banks = 4 (four mirrored copies of the input, one per bank), the variant has the accelerator top tsr_top; depth 4 on fewer banks builds the array only. (skip.enable)
 #define TSR_SKIP_ENABLE 0
 // Skip granularity: K indices per row and pixel (D); a beat carries D*R activations and a row spends max(1, non-zero of its D) cycles on a pixel. 1 = gating only, no skipping. (skip.depth)
 #define TSR_SKIP_DEPTH 2
@@ -75,7 +75,7 @@
 #define TSR_ACC_ROWS 256
 // AXI4 data width in bytes.
 #define TSR_DMA_BUS_BYTES 8
-// 1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2).
+// 1 when the variant has the accelerator top tsr_top (weight-stationary; skip.depth <= 2, or 4 on four banks).
 #define TSR_HAS_TOP 1
 
 #endif  // TSR_PARAMS_H_

@@ -47,7 +47,7 @@ localparam integer TSR_F_LOAD_SP_ADDR_W = 16;
 // Bytes per scratchpad row written (1 .. scratchpad row bytes).
 localparam integer TSR_F_LOAD_ELEM_BYTES_LSB = 144;
 localparam integer TSR_F_LOAD_ELEM_BYTES_W = 16;
-// Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
+// Also write each row to the partner bank (row XOR sp_bank_rows), on depth-4 zero-skip variants to all four banks (row XOR j*sp_bank_rows, j = 1..3): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
 localparam integer TSR_F_LOAD_MIRROR_LSB = 16;
 localparam integer TSR_F_LOAD_MIRROR_W = 1;
 // opcode, store unit

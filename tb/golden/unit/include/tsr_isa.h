@@ -46,7 +46,7 @@
 // Bytes per scratchpad row written (1 .. scratchpad row bytes).
 #define TSR_F_LOAD_ELEM_BYTES_LSB 144u
 #define TSR_F_LOAD_ELEM_BYTES_W 16u
-// Also write each row to the partner bank (row XOR sp_bank_rows): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
+// Also write each row to the partner bank (row XOR sp_bank_rows), on depth-4 zero-skip variants to all four banks (row XOR j*sp_bank_rows, j = 1..3): needs >= 2 banks, and the rows written must stay in one bank (else sp_range).
 #define TSR_F_LOAD_MIRROR_LSB 16u
 #define TSR_F_LOAD_MIRROR_W 1u
 // opcode, store unit
