@@ -26,6 +26,7 @@
 #include "tessera/tb/axi_mem.h"
 #include "tessera/tb/dut.h"
 #include "tessera/tb/harness.h"
+#include "dma_mem_config.h"
 
 namespace {
 
@@ -212,14 +213,7 @@ class DmaRdOverlap : public ::testing::Test {
 };
 
 AxiMemory::Config config(int latency) {
-  AxiMemory::Config c;
-  c.base = kBase;
-  c.size = kSize;
-  c.data_bytes = kBus;
-  c.latency_cycles = latency;
-  c.bytes_per_cycle = kBus;
-  c.max_outstanding = 32;
-  return c;
+  return tsr::tb::dma_mem_config(kBase, kSize, kBus, latency);
 }
 
 TEST_F(DmaRdOverlap, BackToBackDescriptorsStreamInOrder) {
