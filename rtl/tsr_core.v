@@ -444,16 +444,20 @@ module tsr_core #(
   assign lm_rdata_o = lm_reg_i ? rs2v : dmem_rdata;
 
   // Bus port. ClkDiv > 1: X issues the request without waiting (bus_gnt = 1); the access goes
-  // out from registers (clocked only when X issues one) as a one-cycle bus_req_o, and W waits for
-  // the held response.
+  // out as a one-cycle bus_req_o from W's registers, which hold it until the response: the store
+  // data in w_res_q (x_res is the store data), write and byte enables from w_store_q, w_f3_q and
+  // w_alo_q, and the address in a register (clocked only when X issues an access) that keeps
+  // what the bus adapter decodes: the window (scratchpad or CSR, address bits 31:28) and the
+  // word offset inside it (the windows are aligned to 2^28 bytes; docs/memory-map.md).
   wire        x_bus   = x_live && is_mem && hit_bus && !mis && !trap_x;
   generate
     if (ClkDiv > 1) begin : g_bus_reg
-      wire        bclk;
-      reg         breq_q, bwe_q;
-      reg  [29:0] baddr_q;
-      reg  [31:0] bwdata_q;
-      reg  [3:0]  bbe_q;
+      localparam integer SpadW = (SpadBytes > 4) ? $clog2(SpadBytes) : 2;
+      localparam integer CsrW  = $clog2(TSR_ACSR_SIZE);
+      localparam integer LoW   = (SpadW > CsrW) ? SpadW : CsrW;   // byte-offset bits kept
+      wire          bclk;
+      reg           breq_q, bcsr_q;
+      reg [LoW-1:2] boff_q;
       tsr_clk_gate u_cg_bus (
         .clk_i(clk_i),
         .en_i (cen_i && x_bus),
@@ -464,19 +468,19 @@ module tsr_core #(
         else         breq_q <= x_bus;
       end
       always @(posedge bclk) begin
-        bwe_q    <= is_store;
-        baddr_q  <= maddr[31:2];
-        bwdata_q <= sdata;
-        bbe_q    <= be;
+        bcsr_q <= hit_acsr;
+        boff_q <= maddr[LoW-1:2];
       end
       wire unused_gnt;
       assign unused_gnt  = bus_gnt_i;
       assign bus_gnt     = 1'b1;
       assign bus_req_o   = breq_q && cstb_i;
-      assign bus_we_o    = bwe_q;
-      assign bus_addr_o  = {baddr_q, 2'b00};
-      assign bus_wdata_o = bwdata_q;
-      assign bus_be_o    = bbe_q;
+      assign bus_we_o    = w_store_q;
+      assign bus_addr_o  = {bcsr_q ? TSR_ACSR_BASE[31:LoW] : TSR_SPAD_BASE[31:LoW],
+                            boff_q, 2'b00};
+      assign bus_wdata_o = w_res_q;
+      assign bus_be_o    = (w_f3_q[1:0] == 2'd0) ? (4'b0001 << w_alo_q) :
+                           (w_f3_q[1:0] == 2'd1) ? (w_alo_q[1] ? 4'b1100 : 4'b0011) : 4'b1111;
     end else begin : g_bus_direct
       assign bus_gnt     = bus_gnt_i;
       assign bus_req_o   = x_bus;
@@ -511,8 +515,8 @@ module tsr_core #(
   generate
     if (ClkDiv > 1) begin : g_out_reg
       // Registered at the core edge; the pulses last the first clk_i cycle of the next core cycle.
+      // The status (the stored word) is in w_res_q, which holds it for the whole core cycle.
       reg        ret_q, con_q, esc_q;
-      reg [31:0] st_q;
       always @(posedge cclk or negedge rst_ni) begin
         if (!rst_ni) begin
           ret_q <= 1'b0;
@@ -524,12 +528,11 @@ module tsr_core #(
           esc_q <= esc_wr;
         end
       end
-      always @(posedge cclk) st_q <= rs2v;
       assign retire_o        = ret_q && cstb_i;
       assign console_valid_o = con_q && cstb_i;
-      assign console_data_o  = st_q[7:0];
+      assign console_data_o  = w_res_q[7:0];
       assign esc_done_o      = esc_q && cstb_i;
-      assign esc_status_o    = st_q;
+      assign esc_status_o    = w_res_q;
     end else begin : g_out_direct
       assign retire_o        = x_fire;
       assign console_valid_o = con_wr;
@@ -545,6 +548,9 @@ module tsr_core #(
 
   // ---------------------------------------------------------------- X -> W
   wire        wr_rd   = is_lui | is_auipc | is_jal | is_jalr | is_load | is_opimm | is_op | is_md;
+  // ClkDiv > 1: a store's result is its data, for the bus port and the MMIO writes (ESC_DONE /
+  // EXIT status, console byte) that leave the core from w_res_q. Stores write no register.
+  wire        store_res = (ClkDiv > 1) && is_store;
   reg  [31:0] x_res;
   always @(*) begin
     if (is_lui)                 x_res = imm_u;
@@ -553,6 +559,7 @@ module tsr_core #(
     else if (is_md)             x_res = md_res;
     else if (is_ecall)          x_res = ecall_ret_i;
     else if (is_load)           x_res = mmio_rd;
+    else if (store_res)          x_res = sdata;     // W holds the store data (ClkDiv > 1)
     else                        x_res = alu;
   end
   assign w_valid_d = x_fire ? 1'b1 : (w_wait_q ? !trap_w : 1'b0);
