@@ -5,7 +5,7 @@
 // elements of `elem_bytes` bytes. The generator checks the whole descriptor once, in the three
 // cycles after it is accepted, before any burst:
 //   * code 2 (bad descriptor): rows, row_bytes or elem_bytes zero, elem_bytes > ElemBytes, or
-//     row_bytes not a multiple of elem_bytes (a restoring division, 6 + 5 + 5 quotient bits);
+//     row_bytes not a multiple of elem_bytes (a restoring division, 6 + 6 + 4 quotient bits);
 //   * code 1 (window): the bus-aligned extent [floor(addr), ceil(addr + (rows-1)*stride +
 //     row_bytes)) is not inside [win_base, win_limit). The arithmetic is wide enough not to wrap,
 //     so a descriptor whose end overflows AddrW bits is outside the window too.
@@ -95,27 +95,35 @@ module tsr_dma_agen #(
   assign idle_o       = (state_q == StIdle);
   assign elem_bytes_o = elem_q[EW-1:0];
 
-  // ---- check: row_bytes % elem_bytes: dividend bits 15:10 in StChk0, 9:5 in StChk1, 4:0 in StChk2
-  wire          six      = (state_q == StChk0);
-  wire [5:0]    dvd_bits = six ? row_bytes_q[15:10] :
-                           ((state_q == StChk1) ? {1'b0, row_bytes_q[9:5]} : {1'b0, row_bytes_q[4:0]});
+  // ---- check: row_bytes % elem_bytes: dividend bits 15:10 in StChk0 (from a zero remainder),
+  // 9:4 in StChk1, 3:0 in StChk2. Each cycle has its own chain of restoring steps. The last bit
+  // is not divided: the remainder is zero exactly when the last partial remainder (below twice
+  // the divisor) equals 0 or the divisor, an equality that is shorter than a step.
   wire [EW:0]   divisor  = {1'b0, elem_q[EW-1:0]};
-  reg  [EW:0]   div_r;
-  integer       k;
-  always @* begin
-    div_r = {1'b0, rem_q};
-    for (k = 5; k >= 0; k = k - 1) begin
-      if ((k != 5) || six) begin
-        div_r = {div_r[EW-1:0], dvd_bits[k]};
-        if (div_r >= divisor) div_r = div_r - divisor;
+  function automatic [EW-1:0] div_steps(input [EW-1:0] r0, input [5:0] bits, input integer n,
+                                        input [EW:0] d);
+    reg     [EW:0] r;
+    integer        i;
+    begin
+      r = {1'b0, r0};
+      for (i = 5; i >= 0; i = i - 1) begin
+        if (i < n) begin
+          r = {r[EW-1:0], bits[i]};
+          if (r >= d) r = r - d;
+        end
       end
+      div_steps = r[EW-1:0];
     end
-  end
-  wire [EW-1:0] rem_step = div_r[EW-1:0];
+  endfunction
+  wire [EW-1:0] rem_c0 = div_steps({EW{1'b0}}, row_bytes_q[15:10], 6, divisor);
+  wire [EW-1:0] rem_c1 = div_steps(rem_q, row_bytes_q[9:4], 6, divisor);
+  wire [EW-1:0] rem_c2 = div_steps(rem_q, {3'd0, row_bytes_q[3:1]}, 3, divisor);
+  wire [EW:0]   r_last = {rem_c2, row_bytes_q[0]};
+  wire          rem_zero = (r_last == {(EW+1){1'b0}}) || (r_last == divisor);
 
   wire elem_big = ({16'd0, elem_q} > ElemBytesI[31:0]);
   wire bad      = (rows_q == 16'd0) || (row_bytes_q == 16'd0) || (elem_q == 16'd0) || elem_big ||
-                  (rem_step != {EW{1'b0}});
+                  !rem_zero;
 
   // ---- check: the bus-aligned extent inside the window -----------------------------------------
   wire [15:0]   rows_m1  = rows_q - 16'd1;
@@ -207,12 +215,12 @@ module tsr_dma_agen #(
         pp1_d   = pp1_prod;
         ab_d    = ab_x;
         lo_ok_d = (first_al >= base_x);
-        rem_d   = rem_step;
+        rem_d   = rem_c0;
       end
       StChk1: begin
         state_d = StChk2;
         end_d   = end_x;
-        rem_d   = rem_step;
+        rem_d   = rem_c1;
       end
       StChk2: begin
         state_d      = check_ok ? StRun : StIdle;

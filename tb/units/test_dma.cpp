@@ -461,6 +461,9 @@ std::vector<Desc> bad_descriptors(int elem_max) {
       {kWinLo + 3, 100, 2, 10, 4},       // row not a multiple of the element
       {kWinLo + 3, 100, 2, 16, 3},       //   (non-power-of-two element)
       {kWinLo + 3, 100, 2, 0x8001, 2},   //   (remainder only in the low dividend byte)
+      {kWinLo + 3, 100, 2, 3090, 12},    //   (3090 = 257 * 12 + 6)
+      {kWinLo + 3, 100, 2, 9004, 9},     //   (9004 = 1000 * 9 + 4)
+      {kWinLo + 3, 100, 2, 0x230, 12},   //   (560 % 12 = 8, the low four dividend bits 0)
       {kWinHi - 4, 100, 2, 10, 4},       // bad and outside the window: bad wins
   };
 }
