@@ -227,6 +227,7 @@ module tsr_ex #(
   reg  [15:0] wj_q;
   // output side
   reg  [31:0] out_m_q, out_pass_q, outs_q, total_q;
+  reg  [31:0] outs1_q;        // outs_q + 1, kept beside it (the last-result compare has no adder)
   // MATMUL output contexts: entry 0 is the command whose results leave the array now.
   reg  [1:0]  ctx_n_q;
   reg  [15:0] ctx0_acc_q, ctx1_acc_q;
@@ -508,69 +509,69 @@ module tsr_ex #(
 
   // Line buffer (three-row FIR): read at issue with the pixel's position in the row, written one
   // cycle later (read-first: a position is read for this row before this row overwrites it).
+  // Without a line buffer (LinePx < 2) the three-row FIR is never chosen (LineMax = 0) and row Z
+  // reads zeros.
   reg  [LineAW-1:0] s1_ox_q;
   reg               s1_prime_q;
-  wire [8*Cols-1:0] lb_rdata, lb_wdata;
-  assign lb_wdata = ((s_h == 4'd1) || s1_prime_q) ? s1_data[8*Cols-1:0] : s1b_data;
-  tsr_sram_1r1w #(.Width (8 * Cols), .Depth (LineD)) u_line (
-    .clk_i   (clk_i),
-    .re_i    (issue && row3),
-    .raddr_i (ox_q[LineAW-1:0]),
-    .rdata_o (lb_rdata),
-    .we_i    (s1_valid_q && row3),
-    .waddr_i (s1_ox_q),
-    .wdata_i (lb_wdata)
-  );
+  wire [8*Cols-1:0] lb_rdata;
+  generate
+    if (LinePx >= 2) begin : g_line
+      wire [8*Cols-1:0] lb_wdata;
+      assign lb_wdata = ((s_h == 4'd1) || s1_prime_q) ? s1_data[8*Cols-1:0] : s1b_data;
+      tsr_sram_1r1w #(.Width (8 * Cols), .Depth (LineD)) u_line (
+        .clk_i   (clk_i),
+        .re_i    (issue && row3),
+        .raddr_i (ox_q[LineAW-1:0]),
+        .rdata_o (lb_rdata),
+        .we_i    (s1_valid_q && row3),
+        .waddr_i (s1_ox_q),
+        .wdata_i (lb_wdata)
+      );
+    end else begin : g_no_line
+      wire unused_line;
+      assign unused_line = ^{s1_ox_q, s1_prime_q};
+      assign lb_rdata = {(8*Cols){1'b0}};
+    end
+  endgenerate
   assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
   assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
   assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
   assign vmult  = cmd_i[TSR_F_VECTOR_MULT_LSB +: 32];
 
+  // One kernel row of a lane: the newest pixel times tap 0, plus (tail) the two before it times
+  // taps 1 and 2, as int32.
+  function automatic [31:0] row_sum(input [7:0] p0, input [7:0] t0, input [7:0] p1,
+                                    input [7:0] t1, input [7:0] p2, input [7:0] t2,
+                                    input tail);
+    reg [15:0] m0, m1, m2;
+    begin
+      m0 = $signed(p0) * $signed(t0);
+      m1 = $signed(p1) * $signed(t1);
+      m2 = $signed(p2) * $signed(t2);
+      row_sum = {{16{m0[15]}}, m0} +
+                (tail ? ({{16{m1[15]}}, m1} + {{16{m2[15]}}, m2}) : 32'd0);
+    end
+  endfunction
+
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
-      wire [7:0]  x, w, x1, w1, x2, w2, y0, v0, y1, v1, y2, v2, z0, u0, z1, u1, z2, u2;
-      wire [15:0] prod, prod1, prod2, bprod0, bprod1, bprod2, zprod0, zprod1, zprod2;
       wire [31:0] a_sum, b_sum, z_sum, ys;
       wire [31:0] xs, scaled_in;
       reg  [31:0] a_sum_q, b_sum_q, z_sum_q;
-      assign x    = s1_data[8*l +: 8];
-      assign w    = dw_w0_q[8*l +: 8];
-      assign x1   = x1_q[8*l +: 8];
-      assign w1   = dw_w1_q[8*l +: 8];
-      assign x2   = x2_q[8*l +: 8];
-      assign w2   = dw_w2_q[8*l +: 8];
-      assign prod  = $signed(x) * $signed(w);
-      assign prod1 = $signed(x1) * $signed(w1);
-      assign prod2 = $signed(x2) * $signed(w2);
-      assign y0     = s1b_data[8*l +: 8];
-      assign v0     = wb0_q[8*l +: 8];
-      assign y1     = y1_q[8*l +: 8];
-      assign v1     = wb1_q[8*l +: 8];
-      assign y2     = y2_q[8*l +: 8];
-      assign v2     = wb2_q[8*l +: 8];
-      assign bprod0 = $signed(y0) * $signed(v0);
-      assign bprod1 = $signed(y1) * $signed(v1);
-      assign bprod2 = $signed(y2) * $signed(v2);
-      assign z0     = lb_rdata[8*l +: 8];
-      assign u0     = wz0_q[8*l +: 8];
-      assign z1     = z1_q[8*l +: 8];
-      assign u1     = wz1_q[8*l +: 8];
-      assign z2     = z2_q[8*l +: 8];
-      assign u2     = wz2_q[8*l +: 8];
-      assign zprod0 = $signed(z0) * $signed(u0);
-      assign zprod1 = $signed(z1) * $signed(u1);
-      assign zprod2 = $signed(z2) * $signed(u2);
-      assign b_sum  = dual ? ({{16{bprod0[15]}}, bprod0} + {{16{bprod1[15]}}, bprod1} +
-                              {{16{bprod2[15]}}, bprod2}) : 32'd0;
-      assign z_sum  = row3 ? ({{16{zprod0[15]}}, zprod0} + {{16{zprod1[15]}}, zprod1} +
-                             {{16{zprod2[15]}}, zprod2}) : 32'd0;
-      // Unused taps (k_w < 3) hold zero weights; the per-tap walk uses w0 only. Other modes pass
-      // the input through row A's sum.
-      assign xs    = {{24{x[7]}}, x};
+      // Row A: the pixel just read (port a) and the FIR window; row B: port w and its window;
+      // row Z: the line buffer and its window. Unused taps (k_w < 3) hold zero weights; the
+      // per-tap walk uses w0 only. Other modes pass the input through row A's sum.
+      assign xs    = {{24{s1_data[8*l+7]}}, s1_data[8*l +: 8]};
       assign a_sum = (vmode != TSR_VECTOR_MODE_DW[2:0]) ? xs :
-                     ({{16{prod[15]}}, prod} +
-                      (fir ? ({{16{prod1[15]}}, prod1} + {{16{prod2[15]}}, prod2}) : 32'd0));
+                     row_sum(s1_data[8*l +: 8], dw_w0_q[8*l +: 8], x1_q[8*l +: 8],
+                             dw_w1_q[8*l +: 8], x2_q[8*l +: 8], dw_w2_q[8*l +: 8], fir);
+      assign b_sum = dual ? row_sum(s1b_data[8*l +: 8], wb0_q[8*l +: 8], y1_q[8*l +: 8],
+                                    wb1_q[8*l +: 8], y2_q[8*l +: 8], wb2_q[8*l +: 8], 1'b1)
+                          : 32'd0;
+      assign z_sum = row3 ? row_sum(lb_rdata[8*l +: 8], wz0_q[8*l +: 8], z1_q[8*l +: 8],
+                                    wz1_q[8*l +: 8], z2_q[8*l +: 8], wz2_q[8*l +: 8], 1'b1)
+                          : 32'd0;
       // one register stage of the VecLat: the row sums, then their total
       always @(posedge clk_i) begin
         a_sum_q <= a_sum;
@@ -664,7 +665,7 @@ module tsr_ex #(
   wire outs_total_done, mm_last;
   assign outs_total_done = (outs_q == total_q);
   // The last result of the head MATMUL is written this cycle.
-  assign mm_last  = mm_out && (outs_q == ctx0_total_q - 32'd1);
+  assign mm_last  = mm_out && (outs1_q == ctx0_total_q);
   assign ctx_pop  = mm_last;
   assign ctx_push = is_mm && (state_q == StCheck) && !fields_bad && !sp_bad && !acc_bad;
 
@@ -807,9 +808,11 @@ module tsr_ex #(
       syw_q   <= {28'd0, s_h} * {16'd0, in_w};
     end
     if (state_q == StSet2) begin
-      // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only.
-      in_ext_q <= is_mm ? {16'd0, npix_q} * {40'd0, pitch}
-                        : {16'd0, npix_q - 32'd1} * {40'd0, pitch} + 48'd1;
+      // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only:
+      // (npix - 1) * pitch + 1, formed as npix * pitch - (pitch - 1) (no adder before the
+      // product; npix >= 1 unless a field is bad, which is reported first).
+      in_ext_q <= {16'd0, npix_q} * {40'd0, pitch} -
+                  (is_mm ? 48'd0 : {40'd0, pitch} - 48'd1);
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
@@ -835,6 +838,7 @@ module tsr_ex #(
         out_m_q    <= 32'd0;
         out_pass_q <= 32'd0;
         outs_q     <= 32'd0;
+        outs1_q    <= 32'd1;
       end
       total_q    <= total_w;
       prow_q     <= 8'd0;
@@ -961,7 +965,8 @@ module tsr_ex #(
     end
     // outputs
     if (out_fire) begin
-      outs_q <= outs_q + 32'd1;
+      outs_q  <= outs_q + 32'd1;
+      outs1_q <= outs1_q + 32'd1;
     end
     if (mm_out) begin
       if (out_m_q == ctx0_m_q - 32'd1) begin
@@ -975,6 +980,7 @@ module tsr_ex #(
       out_m_q    <= 32'd0;
       out_pass_q <= 32'd0;
       outs_q     <= 32'd0;
+      outs1_q    <= 32'd1;
     end
     // output contexts (a push while the queue pops lands in the entry that becomes the head)
     if (ctx_pop) begin

@@ -184,8 +184,8 @@ const std::vector<ParamSpec>& param_specs() {
        "Depthwise line buffer of the execute unit's vector lanes, in pixels (rows of max(R, C) "
        "bytes, one tsr_sram_1r1w). A depthwise VECTOR with a 3-row kernel, stride_h 1 or 2, k_w <= "
        "3 and an input row span ((out_w - 1) * stride_w + k_w) of 2 .. dw_line_px pixels runs as "
-       "one three-row pass instead of two (docs/architecture.md). 0 or 1: no three-row FIR (a "
-       "2-row buffer remains).",
+       "one three-row pass instead of two (docs/architecture.md). 0 or 1: no three-row FIR and no "
+       "line buffer.",
        "TSR_MEMORY_DW_LINE_PX"},
       {"dma.bus_bits", ParamKind::Enum, 0, 0, {"64", "128"},
        "AXI4 data width of the DMA master in bits.", "TSR_DMA_BUS_BITS"},

@@ -21,7 +21,7 @@
 `define TSR_SP_BANKS 2
 // Accumulator size in KiB (rows of C int32 lanes, two banks so stores overlap compute). Each bank is rounded down to a power of two rows. (memory.acc_kib)
 `define TSR_ACC_KIB 2
-// Depthwise line buffer of the execute unit's vector lanes, in pixels (rows of max(R, C) bytes, one tsr_sram_1r1w). A depthwise VECTOR with a 3-row kernel, stride_h 1 or 2, k_w <= 3 and an input row span ((out_w - 1) * stride_w + k_w) of 2 .. dw_line_px pixels runs as one three-row pass instead of two (docs/architecture.md). 0 or 1: no three-row FIR (a 2-row buffer remains). (memory.dw_line_px)
+// Depthwise line buffer of the execute unit's vector lanes, in pixels (rows of max(R, C) bytes, one tsr_sram_1r1w). A depthwise VECTOR with a 3-row kernel, stride_h 1 or 2, k_w <= 3 and an input row span ((out_w - 1) * stride_w + k_w) of 2 .. dw_line_px pixels runs as one three-row pass instead of two (docs/architecture.md). 0 or 1: no three-row FIR and no line buffer. (memory.dw_line_px)
 `define TSR_MEMORY_DW_LINE_PX 32
 // AXI4 data width of the DMA master in bits. (dma.bus_bits)
 `define TSR_DMA_BUS_BITS 64
