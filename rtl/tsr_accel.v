@@ -86,6 +86,9 @@ module tsr_accel #(
   localparam integer SpAW    = $clog2(SpRows);
   localparam integer AccAW   = $clog2(AccRows);
   localparam integer IdxW    = 16;
+  // LOADs in flight in the load unit (its DMA engine overlaps their descriptors): enough to cover
+  // the memory latency with the short per-row LOADs of strided and tiled inputs (docs/results.md)
+  localparam integer LdDepth = TSR_LOAD_DEPTH;
   localparam integer NumCnt  = TSR_CNT_NUM;
   localparam integer QW      = 256 + IdxW;
   localparam integer SpStride = (RowBytes <= 4) ? 4 : (1 << $clog2(RowBytes));
@@ -312,12 +315,12 @@ module tsr_accel #(
       );
       assign q_empty[u] = !sv[u];
       // The execute unit overlaps back-to-back MATMULs and PARAMS with a draining MATMUL (up to
-      // three commands in flight); the load unit checks the next LOAD and issues its descriptor
-      // while the current one's data arrives (two in flight).
+      // three commands in flight); the load unit checks the next LOADs and issues their
+      // descriptors while the older ones' data arrives (LdDepth in flight).
       tsr_unit_seq #(
         .HasPrev     (u != 0),
         .HasNext     (u != 2),
-        .MaxInflight ((u == 1) ? 3 : (u == 0) ? 2 : 1),
+        .MaxInflight ((u == 1) ? 3 : (u == 0) ? LdDepth : 1),
         .ErrOldest   ((u == 0) ? 1 : 0),
         .IdxW        (IdxW)
       ) u_seq (
@@ -466,7 +469,7 @@ module tsr_accel #(
     .MaxBurst       (16),
     .ElemBytes      (RowBytes),
     .MaxOutstanding (32),
-    .Overlap        (1)
+    .Overlap        (LdDepth - 1)
   ) u_dma_rd (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -622,7 +625,8 @@ module tsr_accel #(
     .Banks     (SpBanks),
     .ElemBytes (RowBytes),
     .AddrW     (32),
-    .SpAW      (SpAW)
+    .SpAW      (SpAW),
+    .Depth     (LdDepth)
   ) u_ld (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -905,13 +909,13 @@ module tsr_accel #(
     inc = {(16*NumCnt){1'b0}};
     inc[16*TSR_CNT_CYCLES +: 16]       = {15'd0, csr_active};
     inc[16*TSR_CNT_LD_BUSY +: 16]      = {15'd0, ld_busy};
-    inc[16*TSR_CNT_LD_STALL +: 16]     = {15'd0, (s_active[0] && !ld_busy) || s_wait[0]};
+    inc[16*TSR_CNT_LD_STALL +: 16]     = {15'd0, !ld_busy && (s_active[0] || s_wait[0])};
     inc[16*TSR_CNT_LD_IDLE +: 16]      = {15'd0, s_idle[0]};
     inc[16*TSR_CNT_EX_BUSY +: 16]      = {15'd0, ex_busy};
-    inc[16*TSR_CNT_EX_STALL +: 16]     = {15'd0, (s_active[1] && !ex_busy) || s_wait[1]};
+    inc[16*TSR_CNT_EX_STALL +: 16]     = {15'd0, !ex_busy && (s_active[1] || s_wait[1])};
     inc[16*TSR_CNT_EX_IDLE +: 16]      = {15'd0, s_idle[1]};
     inc[16*TSR_CNT_ST_BUSY +: 16]      = {15'd0, st_busy};
-    inc[16*TSR_CNT_ST_STALL +: 16]     = {15'd0, (s_active[2] && !st_busy) || s_wait[2]};
+    inc[16*TSR_CNT_ST_STALL +: 16]     = {15'd0, !st_busy && (s_active[2] || s_wait[2])};
     inc[16*TSR_CNT_ST_IDLE +: 16]      = {15'd0, s_idle[2]};
     inc[16*TSR_CNT_ARRAY_ROWS +: 16]   = {15'd0, ex_array_row};
     inc[16*TSR_CNT_ARRAY_MACS +: 16]   = ex_array_row ? BeatMacs : 16'd0;

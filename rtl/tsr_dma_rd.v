@@ -26,15 +26,16 @@
 // the descriptor's); only the number of AR bursts differs. The lowering loads window-start rows
 // this way (narrow-input convolutions, and pixels of cin % R != 0 channels).
 //
-// Overlapped descriptors (Overlap = 1, the load unit's engine): a second descriptor is accepted
-// as soon as the address generator has issued every burst of the first (its data may still be on
-// its way), so the next descriptor's check and its first ARs hide under the first's memory latency.
-// Each burst record carries its descriptor's tag (one bit, alternating). The R beats of the second
-// descriptor wait (RREADY low) until the first's final element has left the buffer, so the buffer
-// only ever holds one descriptor's bytes and each descriptor keeps its own element size and
-// coalescing. A check error of the second descriptor is held until the first has completed, then
-// reported as usual; a response error of the first also stops the second (the engine drains and
-// falls idle, as below). At most two descriptors are in the engine.
+// Overlapped descriptors (Overlap = N > 0, the load unit's engine): up to N + 1 descriptors are in
+// the engine. The next one is accepted as soon as the address generator has issued every burst of
+// the previous one (their data may still be on its way), so its check and its first ARs hide under
+// the memory latency of those before it. Each burst record carries its descriptor's tag (counting
+// modulo a power of two >= N + 1). The R beats of a descriptor wait (RREADY low) until the one
+// before it has had its final element leave the buffer, so the buffer only ever holds one
+// descriptor's bytes and each descriptor keeps its own element size and coalescing. A check error
+// of a descriptor is held until every older one has completed (no descriptor is accepted after
+// it), then reported as usual; a response error stops all of them (the engine drains and falls
+// idle, as below).
 //
 // Errors: a rejected descriptor (code 1 window, 2 bad descriptor; see tsr_dma_agen) issues no AR
 // at all. An R beat with a response other than OKAY sets err_o with code 4 + RRESP and stops
@@ -49,7 +50,7 @@ module tsr_dma_rd #(
   parameter MaxBurst       = 16,  // beats per burst, power of two, <= 256
   parameter ElemBytes      = 16,  // largest element in bytes (any value >= 1)
   parameter MaxOutstanding = 8,   // read bursts in flight, power of two >= 2
-  parameter Overlap        = 0    // accept a second descriptor once the first's bursts are issued
+  parameter Overlap        = 0    // descriptors accepted beyond the oldest (0, 1 or 3)
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -94,7 +95,12 @@ module tsr_dma_rd #(
   localparam NW   = OffW + 1;                       // bytes of one beat's segment, 1..DataBytes
   localparam CapB = ElemBytes + 2 * DataBytes - 1;  // buffer bytes
   localparam CW   = $clog2(CapB + 1);
-  localparam MW   = 12 + 2 * OffW;                  // burst record
+  localparam integer ND = Overlap + 1;              // descriptors in the engine, at most
+  localparam integer TW = (ND > 2) ? $clog2(ND) : 1; // tag bits
+  localparam integer NT = 1 << TW;                  // tags
+  localparam integer AcW = $clog2(ND + 2);          // act_q bits
+  localparam [AcW-1:0] NDA = ND[AcW-1:0];
+  localparam MW   = 11 + TW + 2 * OffW;             // burst record
   localparam integer    CapBI   = CapB;
   localparam [CW:0]     CAP     = CapBI[CW:0];
   localparam [NW-1:0]   FULL_N  = {1'b1, {OffW{1'b0}}};  // DataBytes
@@ -122,20 +128,23 @@ module tsr_dma_rd #(
                    (desc_row_bytes_i <= ElemBytes[15:0]) && (desc_stride_i != 32'd0) &&
                    (desc_stride_i < {16'd0, desc_row_bytes_i}) && (co_span[31:16] == 16'd0);
   // element size, coalescing and stride of the descriptors in the engine, by tag
-  reg  [1:0]    p_co_q;
-  reg  [SW-1:0] p_stride_q [0:1];
-  reg  [EW-1:0] p_elem_q [0:1];
+  reg  [NT-1:0] p_co_q;
+  reg  [SW-1:0] p_stride_q [0:NT-1];
+  reg  [EW-1:0] p_elem_q [0:NT-1];
   wire          co_cur;
   wire [SW-1:0] co_stride_cur;
   // tags: in_tag_q is the next accepted descriptor's, gen_tag_q the one the generator works on,
   // out_tag_q the one whose bytes the buffer takes; act_q counts descriptors not yet completed;
-  // perr_q holds the second descriptor's check error
-  reg           in_tag_q, gen_tag_q, out_tag_q, perr_q;
-  reg  [1:0]    act_q;
+  // perr_q holds the newest descriptor's check error while older ones are unfinished
+  reg  [TW-1:0] in_tag_q, gen_tag_q, out_tag_q;
+  reg           perr_q;
+  reg  [AcW-1:0] act_q;
   reg  [1:0]    perr_code_q;
   wire          complete, solo, err_now, perr_apply, drained;
-  wire          in_tag_d, gen_tag_d, out_tag_d, perr_d;
-  wire [1:0]    act_d, perr_code_d;
+  wire [TW-1:0] in_tag_d, gen_tag_d, out_tag_d;
+  wire          perr_d;
+  wire [AcW-1:0] act_d;
+  wire [1:0]    perr_code_d;
 
   tsr_dma_agen #(
     .AddrW     (AddrW),
@@ -174,12 +183,13 @@ module tsr_dma_rd #(
   // the generator is idle, hence ready, whenever a descriptor is accepted
   wire [EW:0] unused_agen = {agen_ok ^ desc_ready_agen, agen_elem};
 
-  // A second descriptor only while the first is the only one, all its bursts are issued and
-  // nothing has failed.
+  // Another descriptor only while fewer than ND are in, the newest one's bursts are all issued
+  // and nothing has failed.
   generate
     if (Overlap != 0) begin : g_ovl
-      assign desc_ready_o = ((act_q == 2'd0) && !busy_o) ||
-                            ((act_q == 2'd1) && agen_idle && !err_q && !perr_q);
+      assign desc_ready_o = ((act_q == {AcW{1'b0}}) && !busy_o) ||
+                            ((act_q != {AcW{1'b0}}) && (act_q < NDA) && agen_idle && !err_q &&
+                             !perr_q);
     end else begin : g_single
       assign desc_ready_o = !busy_o;
     end
@@ -191,7 +201,7 @@ module tsr_dma_rd #(
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      p_co_q <= 2'b00;
+      p_co_q <= {NT{1'b0}};
     end else if (desc_fire) begin
       p_co_q[in_tag_q] <= co_in;
     end
@@ -240,7 +250,7 @@ module tsr_dma_rd #(
   wire            h_rend  = meta_head[8+2*OffW];
   wire            h_first = meta_head[9+2*OffW];
   wire            h_dlast = meta_head[10+2*OffW];
-  wire            h_tag   = meta_head[11+2*OffW];
+  wire [TW-1:0]   h_tag   = meta_head[11+2*OffW +: TW];
   wire            b_last  = (beat_q == h_len);
   wire [OffW-1:0] seg_lo  = (beat_q == 8'd0 && h_first) ? h_lo : {OffW{1'b0}};
   wire [NW-1:0]   seg_hi  = (b_last && h_rend) ? ({1'b0, h_hi} + {{OffW{1'b0}}, 1'b1}) : FULL_N;
@@ -279,7 +289,7 @@ module tsr_dma_rd #(
   assign out_last_o  = out_valid_o && all_in_q && ({1'b0, cnt_q} == elem_c);
   assign hold        = out_valid_o && !out_ready_i;
   // After an error, keep only an element on offer (never withdraw out_valid_o), then discard.
-  assign flush       = (desc_fire && (act_q == 2'd0)) || (err_q && !hold);
+  assign flush       = (desc_fire && (act_q == {AcW{1'b0}})) || (err_q && !hold);
 
   // bytes an element leaves behind: its own, or (coalesced, not the last) the stride
   wire [EW-1:0] drop   = (co_cur && !out_last_o) ? co_stride_cur[EW-1:0] : elem;
@@ -302,27 +312,29 @@ module tsr_dma_rd #(
   assign pend_d   = hold;
 
   // ---- status -----------------------------------------------------------------------------------
-  // A descriptor completes when its final element leaves. A check error belongs to the current
-  // descriptor when it is the only one left (solo); otherwise it waits for the current one.
+  // A descriptor completes when its final element leaves. A check error belongs to the newest
+  // descriptor (the one checked); it is reported at once when that is the only one left (solo),
+  // else when the one before it completes.
+  localparam [AcW-1:0] Act1 = 1, Act2 = 2;
   assign complete   = out_fire && out_last_o;
-  assign solo       = (act_q == 2'd1) || ((act_q == 2'd2) && complete);
+  assign solo       = (act_q == Act1) || ((act_q == Act2) && complete);
   assign err_now    = agen_err && solo;
-  assign perr_apply = perr_q && complete;
+  assign perr_apply = perr_q && complete && (act_q == Act2);
   assign drained    = err_q && !busy_o;
-  assign err_d      = (desc_fire && (act_q == 2'd0)) ? 1'b0 :
+  assign err_d      = (desc_fire && (act_q == {AcW{1'b0}})) ? 1'b0 :
                       (err_q || err_now || resp_err || perr_apply);
-  assign err_code_d = (desc_fire && (act_q == 2'd0)) ? 3'd0 :
+  assign err_code_d = (desc_fire && (act_q == {AcW{1'b0}})) ? 3'd0 :
                       err_q ? err_code_q :
                       err_now ? {1'b0, agen_code} :
                       resp_err ? {1'b1, m_rresp_i} :
                       perr_apply ? {1'b0, perr_code_q} : err_code_q;
 
   // After an error has drained, no descriptor is left but one accepted in that cycle.
-  assign in_tag_d    = desc_fire ? !in_tag_q : in_tag_q;
+  assign in_tag_d    = desc_fire ? in_tag_q + 1'b1 : in_tag_q;
   assign gen_tag_d   = desc_fire ? in_tag_q : gen_tag_q;
-  assign act_d       = drained ? {1'b0, desc_fire} :
-                       act_q + {1'b0, desc_fire} - {1'b0, complete};
-  assign out_tag_d   = drained ? in_tag_q : (complete ? !out_tag_q : out_tag_q);
+  assign act_d       = drained ? {{(AcW-1){1'b0}}, desc_fire} :
+                       act_q + {{(AcW-1){1'b0}}, desc_fire} - {{(AcW-1){1'b0}}, complete};
+  assign out_tag_d   = drained ? in_tag_q : (complete ? out_tag_q + 1'b1 : out_tag_q);
   assign perr_d      = !drained && ((agen_err && !solo) || (perr_q && !perr_apply));
   assign perr_code_d = (agen_err && !solo) ? agen_code : perr_code_q;
 
@@ -340,10 +352,10 @@ module tsr_dma_rd #(
       pend_q     <= 1'b0;
       cnt_q      <= {CW{1'b0}};
       beat_q     <= 8'd0;
-      in_tag_q   <= 1'b0;
-      gen_tag_q  <= 1'b0;
-      out_tag_q  <= 1'b0;
-      act_q      <= 2'd0;
+      in_tag_q   <= {TW{1'b0}};
+      gen_tag_q  <= {TW{1'b0}};
+      out_tag_q  <= {TW{1'b0}};
+      act_q      <= {AcW{1'b0}};
       perr_q     <= 1'b0;
       perr_code_q <= 2'd0;
     end else begin

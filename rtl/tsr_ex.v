@@ -144,6 +144,23 @@ module tsr_ex #(
   localparam [31:0]  LineMax = (LinePx < 2) ? 32'd0 : LinePx;
 
   // ---- command fields ---------------------------------------------------------------------------
+  // The command runs from cmd_q, captured from the offer (cmd_i) when it starts; the offer is then
+  // released (free_o) once the command has passed its checks, so the sequencer can offer the next
+  // one while this one streams. Decisions about the offered command use the l_* fields of cmd_i.
+  reg  [255:0] cmd_q;
+  wire [7:0]  l_opcode, l_pad;
+  wire [15:0] l_w_addr, l_par_addr;
+  wire [1:0]  l_par_set;
+  wire        l_is_mm, l_is_par, l_is_vec, l_skip;
+  assign l_opcode = cmd_i[TSR_F_OPCODE_LSB +: 8];
+  assign l_is_mm  = (l_opcode == TSR_OP_MATMUL[7:0]);
+  assign l_is_par = (l_opcode == TSR_OP_PARAMS[7:0]);
+  assign l_is_vec = (l_opcode == TSR_OP_VECTOR[7:0]);
+  assign l_pad    = cmd_i[TSR_F_MATMUL_IN_ZP_LSB +: 8];
+  assign l_skip   = cmd_i[TSR_F_MATMUL_SKIP_LSB];
+  assign l_w_addr = cmd_i[TSR_F_MATMUL_W_ADDR_LSB +: 16];
+  assign l_par_addr = cmd_i[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
+  assign l_par_set  = cmd_i[TSR_F_PARAMS_PSET_LSB +: 2];
   wire [7:0]  opcode;
   wire        is_mm, is_vec, is_par;
   wire        accumulate;
@@ -158,36 +175,36 @@ module tsr_ex #(
   wire        skip_f, skip_pair, tpair, kx_end;
   wire [15:0] kstep;
 
-  assign opcode     = cmd_i[TSR_F_OPCODE_LSB +: 8];
+  assign opcode     = cmd_q[TSR_F_OPCODE_LSB +: 8];
   assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
   assign is_vec     = (opcode == TSR_OP_VECTOR[7:0]);
   assign is_par     = (opcode == TSR_OP_PARAMS[7:0]);
-  assign accumulate = cmd_i[TSR_F_MATMUL_ACCUMULATE_LSB];
-  assign vmode      = cmd_i[TSR_F_VECTOR_VMODE_LSB +: 3];
-  assign in_addr    = cmd_i[TSR_F_MATMUL_IN_ADDR_LSB +: 16];
-  assign w_addr     = cmd_i[TSR_F_MATMUL_W_ADDR_LSB +: 16];
-  assign acc_addr   = cmd_i[TSR_F_MATMUL_ACC_ADDR_LSB +: 16];
-  assign pad_val    = cmd_i[TSR_F_MATMUL_IN_ZP_LSB +: 8];
-  assign chunks     = cmd_i[TSR_F_MATMUL_CHUNKS_LSB +: 8];
-  assign pitch_f    = cmd_i[TSR_F_VECTOR_PITCH_LSB +: 8];
-  assign in_h       = cmd_i[TSR_F_MATMUL_IN_H_LSB +: 16];
-  assign in_w       = cmd_i[TSR_F_MATMUL_IN_W_LSB +: 16];
-  assign out_h      = cmd_i[TSR_F_MATMUL_OUT_H_LSB +: 16];
-  assign out_w      = cmd_i[TSR_F_MATMUL_OUT_W_LSB +: 16];
-  assign k_h        = cmd_i[TSR_F_MATMUL_K_H_LSB +: 8];
-  assign k_w        = cmd_i[TSR_F_MATMUL_K_W_LSB +: 8];
-  assign s_h        = cmd_i[TSR_F_MATMUL_STRIDE_H_LSB +: 4];
-  assign s_w        = cmd_i[TSR_F_MATMUL_STRIDE_W_LSB +: 4];
-  assign p_t        = cmd_i[TSR_F_MATMUL_PAD_TOP_LSB +: 4];
-  assign p_l        = cmd_i[TSR_F_MATMUL_PAD_LEFT_LSB +: 4];
-  assign par_addr   = cmd_i[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
-  assign par_set    = cmd_i[TSR_F_PARAMS_PSET_LSB +: 2];
+  assign accumulate = cmd_q[TSR_F_MATMUL_ACCUMULATE_LSB];
+  assign vmode      = cmd_q[TSR_F_VECTOR_VMODE_LSB +: 3];
+  assign in_addr    = cmd_q[TSR_F_MATMUL_IN_ADDR_LSB +: 16];
+  assign w_addr     = cmd_q[TSR_F_MATMUL_W_ADDR_LSB +: 16];
+  assign acc_addr   = cmd_q[TSR_F_MATMUL_ACC_ADDR_LSB +: 16];
+  assign pad_val    = cmd_q[TSR_F_MATMUL_IN_ZP_LSB +: 8];
+  assign chunks     = cmd_q[TSR_F_MATMUL_CHUNKS_LSB +: 8];
+  assign pitch_f    = cmd_q[TSR_F_VECTOR_PITCH_LSB +: 8];
+  assign in_h       = cmd_q[TSR_F_MATMUL_IN_H_LSB +: 16];
+  assign in_w       = cmd_q[TSR_F_MATMUL_IN_W_LSB +: 16];
+  assign out_h      = cmd_q[TSR_F_MATMUL_OUT_H_LSB +: 16];
+  assign out_w      = cmd_q[TSR_F_MATMUL_OUT_W_LSB +: 16];
+  assign k_h        = cmd_q[TSR_F_MATMUL_K_H_LSB +: 8];
+  assign k_w        = cmd_q[TSR_F_MATMUL_K_W_LSB +: 8];
+  assign s_h        = cmd_q[TSR_F_MATMUL_STRIDE_H_LSB +: 4];
+  assign s_w        = cmd_q[TSR_F_MATMUL_STRIDE_W_LSB +: 4];
+  assign p_t        = cmd_q[TSR_F_MATMUL_PAD_TOP_LSB +: 4];
+  assign p_l        = cmd_q[TSR_F_MATMUL_PAD_LEFT_LSB +: 4];
+  assign par_addr   = cmd_q[TSR_F_PARAMS_SP_ADDR_LSB +: 16];
+  assign par_set    = cmd_q[TSR_F_PARAMS_PSET_LSB +: 2];
   assign pitch      = is_mm ? chunks : pitch_f;
   assign fir        = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) && (k_w <= 8'd3) &&
                       (out_w < 16'd4096);
-  assign mirror_f   = cmd_i[TSR_F_VECTOR_MIRROR_LSB];
+  assign mirror_f   = cmd_q[TSR_F_VECTOR_MIRROR_LSB];
   assign dual       = fir && mirror_f;
-  assign skip_f     = cmd_i[TSR_F_MATMUL_SKIP_LSB];
+  assign skip_f     = cmd_q[TSR_F_MATMUL_SKIP_LSB];
   // chunk groups of a MATMUL (passes per tap): chunks on the dense array, ceil(chunks / D) when a
   // beat carries D chunks (the others read from the mirrored copies)
   assign ngroups    = ({8'd0, chunks} + ADepth - 16'd1) >> ALog;
@@ -230,13 +247,18 @@ module tsr_ex #(
   reg  [31:0] outs1_q;        // outs_q + 1, kept beside it (the last-result compare has no adder)
   // MATMUL output contexts: entry 0 is the command whose results leave the array now.
   reg  [1:0]  ctx_n_q;
+  reg         pf_q;           // a look-ahead MATMUL is taken and waits on cmd_i (see la_ok)
   reg  [15:0] ctx0_acc_q, ctx1_acc_q;
   reg         ctx0_accum_q, ctx1_accum_q;
   reg  [31:0] ctx0_m_q, ctx1_m_q;
   reg  [31:0] ctx0_total_q, ctx1_total_q;
   wire        ctx_push, ctx_pop;
-  // params
+  // params: the engine that copies a parameter set (rows pe_addr_q + prow_q)
   reg  [7:0]  prow_q;
+  reg         pe_busy_q, pe_fin1_q, pe_fin2_q;
+  reg  [SpAW-1:0] pe_addr_q;
+  reg  [1:0]  pe_set_q;
+  wire        pe_any, pe_last, pe_start;
   // error
   reg  [7:0]  err_code_d;
   reg         err_d, done_d;
@@ -432,9 +454,10 @@ module tsr_ex #(
   reg        w1_valid_q;
   wire       w_issue, w_fifo_valid, w_fifo_ready, w_fifo_pop, unused_w_full;
   wire       w_run, par_issue;
-  assign w_run   = is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
-                             state_q == StStream || state_q == StTail);
-  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0) && !c1_req;
+  assign w_run   = (is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
+                              state_q == StStream || state_q == StTail)) ||
+                   (pf_q && (state_q == StIdle));
+  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0) && !c1_req && !par_issue;
   tsr_fifo #(.Width (8 * Cols), .Depth (FifoD)) u_w_fifo (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -470,9 +493,11 @@ module tsr_ex #(
                     (fir ? (((in_pass_setup) || (in_wb_setup && rowb) || in_wz_setup) &&
                             ({6'd0, dw_j} < k_w))
                          : (state_q == StPass2));
-  assign par_issue = (state_q == StParams);
+  assign par_issue = pe_busy_q;
+  assign pe_last   = pe_busy_q && (prow_q == ParRows[7:0] - 8'd1);
+  assign pe_any    = pe_busy_q || pe_fin1_q || pe_fin2_q;
   assign w_req_o   = w_issue || dw_fetch || par_issue || b_req || c1_req;
-  assign w_addr_o  = par_issue ? (par_addr[SpAW-1:0] + {{(SpAW-8){1'b0}}, prow_q}) :
+  assign w_addr_o  = par_issue ? (pe_addr_q + {{(SpAW-8){1'b0}}, prow_q}) :
                      b_req     ? addr_b[SpAW-1:0] :
                      c1_req    ? addr_c1[SpAW-1:0] :
                      dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
@@ -533,10 +558,10 @@ module tsr_ex #(
       assign lb_rdata = {(8*Cols){1'b0}};
     end
   endgenerate
-  assign offset = cmd_i[TSR_F_VECTOR_OFFSET_LSB +: 16];
-  assign lshift = cmd_i[TSR_F_VECTOR_LSHIFT_LSB +: 5];
-  assign vshift = cmd_i[TSR_F_VECTOR_SHIFT_LSB +: 6];
-  assign vmult  = cmd_i[TSR_F_VECTOR_MULT_LSB +: 32];
+  assign offset = cmd_q[TSR_F_VECTOR_OFFSET_LSB +: 16];
+  assign lshift = cmd_q[TSR_F_VECTOR_LSHIFT_LSB +: 5];
+  assign vshift = cmd_q[TSR_F_VECTOR_SHIFT_LSB +: 6];
+  assign vmult  = cmd_q[TSR_F_VECTOR_MULT_LSB +: 32];
 
   // One kernel row of a lane: the newest pixel times tap 0, plus (tail) the two before it times
   // taps 1 and 2, as int32.
@@ -641,7 +666,7 @@ module tsr_ex #(
   reg        pw1_valid_q;
   reg  [7:0] pw1_row_q;
   assign pw_valid_o = pw1_valid_q;
-  assign pw_set_o   = par_set;
+  assign pw_set_o   = pe_set_q;
   localparam [7:0] NB8 = NB[7:0];
   assign pw_kind_o  = (pw1_row_q < NB8) ? 2'd0 : ((pw1_row_q < 2 * NB8) ? 2'd1 : 2'd2);
   assign pw_idx_o   = (pw1_row_q < NB8) ? pw1_row_q :
@@ -657,7 +682,37 @@ module tsr_ex #(
   wire       arr_skip_d, zp_change;
   assign arr_zp_d   = (state_q == StSet1 && is_mm) ? pad_val : arr_zp_q;
   assign arr_skip_d = (state_q == StSet1 && is_mm) ? skip_f : arr_skip_q;
-  assign zp_change  = SkipOn && is_mm && ((pad_val != arr_zp_q) || (skip_f != arr_skip_q));
+  // (of the offered command)
+  assign zp_change  = SkipOn && l_is_mm && ((l_pad != arr_zp_q) || (l_skip != arr_skip_q));
+
+  // Weight look-ahead: once a MATMUL has issued all its weight rows (its last pass streams), the
+  // next MATMUL may start (la_ok): it is taken, stays on offer (pf_q, free_o low) and the feeder
+  // streams its first pass's weight tile (WRows rows) into the array's free bank. When the walker
+  // is done with the current command, the pending one is set up (StSet1 .. StCheck, where it is
+  // checked as usual) and the feeder continues after the rows already sent. Only when its first
+  // tile lies inside the scratchpad and it keeps the skip array's zero point; a failing check
+  // leaves weights in the array, which the halt and the soft reset that follow clear.
+  wire la_ok, la_start, pf_go, la_fit;
+  wire [31:0] la_end;
+  assign la_end   = {16'd0, l_w_addr} + WRowsI;
+  assign la_fit   = (la_end <= SpRows32);
+  assign la_ok    = is_mm && ((state_q == StStream) || (state_q == StTail)) &&
+                    (wleft_q == 32'd0) && !pf_q && l_is_mm && !zp_change && la_fit && !pe_any;
+  assign la_start = start_i && (state_q != StIdle) && l_is_mm;
+  assign pf_go    = pf_q && (ctx_n_q != 2'd2);
+
+  // PARAMS beside a MATMUL: a PARAMS on offer while a MATMUL's last pass streams (port w is free
+  // then on a dense array) is taken and runs on the parameter engine at once (bp_ok), so it does
+  // not stand between two MATMULs (the weight look-ahead then takes the MATMUL behind it). Only
+  // when its rows lie inside the scratchpad (otherwise it runs, and fails, the usual way) and no
+  // other PARAMS is unreported; its completion is reported after the older MATMULs' as always.
+  wire bp_ok, bp_start;
+  assign bp_ok    = !HasC1 && is_mm && ((state_q == StStream) || (state_q == StTail)) &&
+                    (wleft_q == 32'd0) && !pf_q && l_is_par && !pe_any && !par_pend_q &&
+                    (dq_q == 2'd0) && ({16'd0, l_par_addr} + ParRows <= SpRowsI);
+  assign bp_start = start_i && (state_q != StIdle) && l_is_par;
+  assign pe_start = bp_start || ((state_q == StCheck) && is_par &&
+                                 !({16'd0, par_addr} + ParRows > SpRowsI));
   assign arr_zp_o   = arr_zp_q;
   assign arr_skip_o = arr_skip_q;
   wire [31:0] total_w;  // results of this command: passes * output pixels
@@ -675,8 +730,9 @@ module tsr_ex #(
     err_code_d = TSR_ERROR_NONE[7:0];
     done_d     = 1'b0;
     case (state_q)
-      StIdle:  if (start_i) state_d = is_par ? StCheck :
-                                      (((is_vec || zp_change) && (ctx_n_q != 2'd0)) ? StHold
+      StIdle:  if (pf_go) state_d = StSet1;
+               else if (start_i) state_d = l_is_par ? StCheck :
+                                      (((l_is_vec || zp_change) && (ctx_n_q != 2'd0)) ? StHold
                                                                                  : StSet1);
       StHold:  if (ctx_n_q == 2'd0) state_d = StSet1;
       StSet1:  state_d = StSet2;
@@ -711,11 +767,12 @@ module tsr_ex #(
                                                   (fast_next ? StStream :
                                                    (dual ? StWb1 : StPass1));
       // MATMUL: every weight row issued, and the last activation through the issue stage.
-      StTail: if ((wleft_q == 32'd0) && !s1_valid_q) state_d = StIdle;
+      // (with a look-ahead command pending, wleft_q counts its weight rows)
+      StTail: if (((wleft_q == 32'd0) || pf_q) && !s1_valid_q) state_d = StIdle;
       StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
         done_d = 1'b1; state_d = StIdle;
       end
-      StParams: if (prow_q == ParRows[7:0] - 8'd1) state_d = StParDrain;
+      StParams: if (pe_last) state_d = StParDrain;
       StParDrain: if (!pw1_valid_q) state_d = StIdle;  // completion: par_fin
       default: state_d = StIdle;
     endcase
@@ -727,7 +784,7 @@ module tsr_ex #(
   reg        par_pend_q, par_pend_d;
   wire       par_fin, par_now, par_release;
   wire [1:0] older, events, dq_sum, dq_d;
-  assign par_fin     = (state_q == StParDrain) && !pw1_valid_q;
+  assign par_fin     = pe_fin2_q;  // two cycles after the last row's read (its write is done)
   assign older       = ctx_n_q - {1'b0, ctx_pop};
   assign par_now     = par_fin && (older == 2'd0);
   assign par_release = par_pend_q && ctx_pop && (par_wait_q == 2'd1);
@@ -747,11 +804,15 @@ module tsr_ex #(
 
   assign done_o     = (dq_sum != 2'd0);
   assign dq_d       = dq_sum - {1'b0, done_o};
-  assign free_o     = (state_q == StIdle);
+  // The offer is kept while a started command is not yet checked (an error names it) and while a
+  // look-ahead command is pending.
+  assign free_o     = !pf_q && (state_q != StSet1) && (state_q != StSet2) &&
+                      (state_q != StCheck) && (state_q != StHold);
   // MATMUL: a free output context. Others: nothing unreported, so the sequencer's in-flight
   // window (3) always has room for the MATMULs that overlap them.
-  assign ready_o    = (state_q == StIdle) &&
-                      (is_mm ? (ctx_n_q != 2'd2) : (!par_pend_q && (dq_q == 2'd0)));
+  assign ready_o    = ((state_q == StIdle) && !pf_q && !pe_any &&
+                       (l_is_mm ? (ctx_n_q != 2'd2) : (!par_pend_q && (dq_q == 2'd0)))) ||
+                      la_ok || bp_ok;
   assign err_o      = err_d;
   assign err_code_o = err_code_d;
   assign busy_o     = issue || w_issue || par_issue;
@@ -771,6 +832,10 @@ module tsr_ex #(
       pw1_valid_q <= 1'b0;
       dw_latch_q  <= 1'b0;
       ctx_n_q     <= 2'd0;
+      pf_q        <= 1'b0;
+      pe_busy_q   <= 1'b0;
+      pe_fin1_q   <= 1'b0;
+      pe_fin2_q   <= 1'b0;
       par_pend_q  <= 1'b0;
       par_wait_q  <= 2'd0;
       dq_q        <= 2'd0;
@@ -783,6 +848,12 @@ module tsr_ex #(
       par_wait_q  <= par_wait_d;
       dq_q        <= dq_d;
       ctx_n_q     <= ctx_n_q + {1'b0, ctx_push} - {1'b0, ctx_pop};
+      if (la_start) pf_q <= 1'b1;
+      else if (state_q == StCheck) pf_q <= 1'b0;
+      if (pe_start) pe_busy_q <= 1'b1;
+      else if (pe_last) pe_busy_q <= 1'b0;
+      pe_fin1_q   <= pe_last;
+      pe_fin2_q   <= pe_fin1_q;
       state_q     <= state_d;
       a_cred_q    <= a_cred_d;
       w_cred_q    <= w_cred_d;
@@ -794,6 +865,7 @@ module tsr_ex #(
   end
 
   always @(posedge clk_i) begin
+    if ((state_q == StIdle) && (start_i || pf_go)) cmd_q <= cmd_i;
     // setup products (two cycles)
     if (state_q == StSet1) begin
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
@@ -831,9 +903,13 @@ module tsr_ex #(
       wtap_q <= 16'd0;
       dw_w1_q <= {(8*Cols){1'b0}};
       dw_w2_q <= {(8*Cols){1'b0}};
-      wrow_q <= {16'd0, w_addr};
-      wleft_q <= is_mm ? passes_q * WRowsI : 32'd0;
-      wj_q   <= WRowsI[15:0] - 16'd1;
+      // after a look-ahead the feeder goes on from the rows it has sent
+      if (!pf_q) begin
+        wrow_q <= {16'd0, w_addr};
+        wj_q   <= WRowsI[15:0] - 16'd1;
+      end
+      wleft_q <= !is_mm ? 32'd0 :
+                 pf_q ? passes_q * WRowsI - WRowsI + wleft_q : passes_q * WRowsI;
       if (ctx_n_q == 2'd0) begin
         out_m_q    <= 32'd0;
         out_pass_q <= 32'd0;
@@ -841,7 +917,6 @@ module tsr_ex #(
         outs1_q    <= 32'd1;
       end
       total_q    <= total_w;
-      prow_q     <= 8'd0;
     end
     if (state_q == StPass1) begin
       t_q <= iy0 * {16'd0, in_w} + ix0;
@@ -937,6 +1012,11 @@ module tsr_ex #(
         wj_q <= wj_q - 16'd1;
       end
     end
+    if (la_start) begin  // (wleft_q is 0 here: no w_issue this cycle)
+      wrow_q  <= {16'd0, l_w_addr};
+      wleft_q <= WRowsI;
+      wj_q    <= WRowsI[15:0] - 16'd1;
+    end
     // depthwise tap weights
     dw_slot_q <= fir ? {in_wz_setup, in_wb_setup, k_w[1:0] - 2'd1 - dw_j} : 4'd0;
     // row B's taps: cleared at the start of every dual pass (a pass without row B keeps zeros)
@@ -1003,7 +1083,11 @@ module tsr_ex #(
       end
     end
     // parameters
-    if (par_issue) begin
+    if (pe_start) begin
+      prow_q    <= 8'd0;
+      pe_addr_q <= bp_start ? l_par_addr[SpAW-1:0] : par_addr[SpAW-1:0];
+      pe_set_q  <= bp_start ? l_par_set : par_set;
+    end else if (par_issue) begin
       prow_q <= prow_q + 8'd1;
     end
     pw1_row_q <= prow_q;

@@ -3,10 +3,10 @@
 // returns into the next scratchpad row. DMA errors (window, AXI response) end the command with
 // the matching error code.
 //
-// Two LOADs overlap: the front end (check, division, range, descriptor) takes the next command as
+// LOADs overlap: the front end (check, division, range, descriptor) takes the next command as
 // soon as it has handed the current one's descriptor over (ready_o), while the back end writes the
-// elements of up to two commands in order (contexts 0 and 1: first row, element count, mirror). A
-// command is done when its last element is written. Errors are reported for the oldest command in
+// elements of up to Depth commands in order (a ring of contexts: first row, element count,
+// mirror; the head is the one being written). A command is done when its last element is written. Errors are reported for the oldest command in
 // flight only: a front-end check error waits until the back end is empty, and a DMA error (the
 // engine reports it once it has drained) belongs to context 0. After an error the unit stops until
 // reset: no further descriptor, no further scratchpad write.
@@ -17,7 +17,8 @@ module tsr_ld #(
   parameter Banks    = 1,
   parameter ElemBytes = 32, // width of the DMA element port (>= RowBytes)
   parameter AddrW    = 32,
-  parameter SpAW     = 16
+  parameter SpAW     = 16,
+  parameter Depth    = 2    // commands in the back end at most (the DMA engine's Overlap + 1)
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -170,52 +171,51 @@ module tsr_ld #(
   assign desc_row_bytes_o  = row_bytes;
   assign desc_elem_bytes_o = elem;
 
-  // ---- back end: the element streams of up to two commands, in order ---------------------------
-  // Context 0 is being written (next row waddr_q, count_q elements so far); context 1 waits.
-  reg  [1:0]      be_n_q;
-  wire [1:0]      be_n_d;
-  reg  [SpAW-1:0] waddr_q, c1_addr_q;
-  reg  [SpAW-1:0] waddr_d, c1_addr_d;
-  reg  [31:0]     count_q, c0_total_q, c1_total_q;
-  reg  [31:0]     count_d, c0_total_d, c1_total_d;
-  reg             c0_mirror_q, c1_mirror_q, c0_mirror_d, c1_mirror_d;
-  wire            load_c0, load_c1, c0_from_c1;
+  // ---- back end: the element streams of up to Depth commands, in order ---------------------------
+  // The head context is being written (next row waddr_q, count_q elements so far); the ones after
+  // it wait. A hand-off fills the tail entry.
+  localparam integer PW  = (Depth > 2) ? $clog2(Depth) : 1;
+  localparam integer NCx = 1 << PW;
+  localparam integer BW  = $clog2(Depth + 2);
+  localparam [BW-1:0] Be1 = 1;
+  reg  [BW-1:0]   be_n_q;
+  wire [BW-1:0]   be_n_d;
+  reg  [PW-1:0]   hd_q, tl_q;
+  reg  [SpAW-1:0] cx_addr_q [0:NCx-1];
+  reg  [31:0]     cx_total_q [0:NCx-1];
+  reg  [NCx-1:0]  cx_mirror_q;
+  reg  [SpAW-1:0] waddr_q, waddr_d;
+  reg  [31:0]     count_q, count_d;
+  wire [31:0]     c0_total;
+  wire            c0_mirror;
+  wire [PW-1:0]   hd_next;
 
-  assign be_empty = (be_n_q == 2'd0);
-  assign be_err   = dma_done_i && dma_err_i && (state_q != StDead);
-  assign el_we    = el_valid_i && !be_empty && (state_q != StDead);
-  assign el_last  = el_we && ((count_q + 32'd1) == c0_total_q);
-  assign be_n_d   = be_n_q + {1'b0, hand_off} - {1'b0, el_last};
-  // context 0 is (re)loaded when it is free or finishes: from context 1 if that holds a command,
-  // else from the hand-off; context 1 takes a hand-off that context 0 does not
-  assign c0_from_c1 = el_last && (be_n_q == 2'd2);
-  assign load_c0    = c0_from_c1 || (hand_off && (be_empty || (el_last && (be_n_q == 2'd1))));
-  assign load_c1    = hand_off && !(load_c0 && !c0_from_c1);
+  assign be_empty  = (be_n_q == {BW{1'b0}});
+  assign be_err    = dma_done_i && dma_err_i && (state_q != StDead);
+  assign el_we     = el_valid_i && !be_empty && (state_q != StDead);
+  assign c0_total  = cx_total_q[hd_q];
+  assign c0_mirror = cx_mirror_q[hd_q];
+  assign el_last   = el_we && ((count_q + 32'd1) == c0_total);
+  assign be_n_d    = be_n_q + {{(BW-1){1'b0}}, hand_off} - {{(BW-1){1'b0}}, el_last};
+  assign hd_next   = hd_q + 1'b1;
 
+  // the head starts over when a command becomes the head: the next waiting one when the head
+  // finishes, or a hand-off into an empty back end (or one whose only command finishes now)
   always @(*) begin
-    waddr_d     = el_we ? waddr_q + 1'b1 : waddr_q;
-    count_d     = el_we ? count_q + 32'd1 : count_q;
-    c0_total_d  = c0_total_q;
-    c0_mirror_d = c0_mirror_q;
-    c1_addr_d   = c1_addr_q;
-    c1_total_d  = c1_total_q;
-    c1_mirror_d = c1_mirror_q;
-    if (load_c0) begin
-      count_d     = 32'd0;
-      waddr_d     = c0_from_c1 ? c1_addr_q : sp_addr[SpAW-1:0];
-      c0_total_d  = c0_from_c1 ? c1_total_q : total_q;
-      c0_mirror_d = c0_from_c1 ? c1_mirror_q : mirror;
-    end
-    if (load_c1) begin
-      c1_addr_d   = sp_addr[SpAW-1:0];
-      c1_total_d  = total_q;
-      c1_mirror_d = mirror;
+    waddr_d = el_we ? waddr_q + 1'b1 : waddr_q;
+    count_d = el_we ? count_q + 32'd1 : count_q;
+    if (el_last && (be_n_q > Be1)) begin
+      count_d = 32'd0;
+      waddr_d = cx_addr_q[hd_next];
+    end else if (hand_off && (be_empty || (el_last && (be_n_q == Be1)))) begin
+      count_d = 32'd0;
+      waddr_d = sp_addr[SpAW-1:0];
     end
   end
 
   assign sp_we_o      = el_we;
   assign sp_waddr_o   = waddr_q;
-  assign sp_wmirror_o = c0_mirror_q;
+  assign sp_wmirror_o = c0_mirror;
   assign sp_wdata_o   = el_data_i[8*RowBytes-1:0];
 
   assign done_o     = el_last;
@@ -237,10 +237,14 @@ module tsr_ld #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= StIdle;
-      be_n_q  <= 2'd0;
+      be_n_q  <= {BW{1'b0}};
+      hd_q    <= {PW{1'b0}};
+      tl_q    <= {PW{1'b0}};
     end else begin
       state_q <= state_d;
       be_n_q  <= be_n_d;
+      if (el_last) hd_q <= hd_next;
+      if (hand_off) tl_q <= tl_q + 1'b1;
     end
   end
 
@@ -252,11 +256,11 @@ module tsr_ld #(
     fe_code_q   <= fe_code_d;
     waddr_q     <= waddr_d;
     count_q     <= count_d;
-    c0_total_q  <= c0_total_d;
-    c0_mirror_q <= c0_mirror_d;
-    c1_addr_q   <= c1_addr_d;
-    c1_total_q  <= c1_total_d;
-    c1_mirror_q <= c1_mirror_d;
+    if (hand_off) begin
+      cx_addr_q[tl_q]   <= sp_addr[SpAW-1:0];
+      cx_total_q[tl_q]  <= total_q;
+      cx_mirror_q[tl_q] <= mirror;
+    end
   end
 
 endmodule

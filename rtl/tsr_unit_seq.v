@@ -64,16 +64,25 @@ module tsr_unit_seq #(
   localparam [1:0] StIdle = 2'd0, StWait = 2'd1, StDead = 2'd3;
   localparam integer ErrTokenI = TSR_ERROR_TOKEN;
   localparam [7:0] ErrToken = ErrTokenI[7:0];
-  localparam [1:0] MaxIn = MaxInflight;
+  localparam integer IW = $clog2(MaxInflight + 2);
+  localparam integer NE = MaxInflight;
+  localparam integer MaxInI = MaxInflight;
+  localparam [IW-1:0] MaxIn = MaxInI[IW-1:0];
 
   reg  [1:0]      state_q, state_d;
   reg  [255:0]    cmd_q;
   reg  [IdxW-1:0] idx_q;
   // Commands started and not yet done, with the push flags each gives when done (entry 0 first).
-  reg  [1:0]      inflight_q;
-  wire [1:0]      inflight_d;
-  reg  [1:0]      push0_q, push1_q, push2_q;
-  reg  [IdxW-1:0] idx0_q, idx1_q, idx2_q;
+  reg  [IW-1:0]   inflight_q;
+  wire [IW-1:0]   inflight_d;
+  reg  [2*NE-1:0]    push_q;   // entry e: bits 2e +: 2
+  reg  [IdxW*NE-1:0] idxs_q;   // entry e: bits IdxW*e +: IdxW
+  wire [IdxW-1:0] idx0_q;
+  wire [1:0]      push0_q;
+  wire [IW-1:0]   slot;  // the entry a take fills: after the last one still in flight
+  assign idx0_q  = idxs_q[IdxW-1:0];
+  assign push0_q = push_q[1:0];
+  assign slot    = inflight_q - {{(IW-1){1'b0}}, retire};
   wire            pop_prev, pop_next, push_prev, push_next, bad_flags, tokens_ok, take;
   wire            accept, retire;
 
@@ -86,7 +95,7 @@ module tsr_unit_seq #(
   assign tokens_ok = (!pop_prev || prev_avail_i) && (!pop_next || next_avail_i);
   assign take      = (state_q == StWait) && !halt_i && !bad_flags && tokens_ok && ready_i &&
                      (inflight_q < MaxIn);
-  assign retire    = (inflight_q != 2'd0) && done_i && (state_q != StDead);
+  assign retire    = (inflight_q != {IW{1'b0}}) && done_i && (state_q != StDead);
 
   assign accept      = (state_q == StIdle) && !halt_i && cmd_valid_i && (inflight_q < MaxIn) &&
                        free_i;
@@ -103,13 +112,13 @@ module tsr_unit_seq #(
   assign err_o      = (state_q != StDead) &&
                       (((state_q == StWait) && !halt_i && bad_flags) || err_i);
   assign err_code_o = err_i ? err_code_i : ErrToken;
-  assign err_idx_o  = ((ErrOldest != 0) && err_i && (inflight_q != 2'd0)) ? idx0_q : idx_q;
+  assign err_idx_o  = ((ErrOldest != 0) && err_i && (inflight_q != {IW{1'b0}})) ? idx0_q : idx_q;
 
-  assign idle_o   = ((state_q == StIdle) && (inflight_q == 2'd0)) || (state_q == StDead);
+  assign idle_o   = ((state_q == StIdle) && (inflight_q == {IW{1'b0}})) || (state_q == StDead);
   assign wait_o   = (state_q == StWait);
-  assign active_o = (inflight_q != 2'd0) && (state_q != StDead);
+  assign active_o = (inflight_q != {IW{1'b0}}) && (state_q != StDead);
 
-  assign inflight_d = inflight_q + {1'b0, take} - {1'b0, retire};
+  assign inflight_d = inflight_q + {{(IW-1){1'b0}}, take} - {{(IW-1){1'b0}}, retire};
 
   always @(*) begin
     state_d = state_q;
@@ -126,7 +135,7 @@ module tsr_unit_seq #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q    <= StIdle;
-      inflight_q <= 2'd0;
+      inflight_q <= {IW{1'b0}};
     end else begin
       state_q    <= state_d;
       inflight_q <= inflight_d;
@@ -134,24 +143,20 @@ module tsr_unit_seq #(
   end
 
   // Push flags of the commands in flight: a take appends, a retire removes entry 0.
+  integer e;
   always @(posedge clk_i) begin
     if (accept) begin
       cmd_q <= cmd_i;
       idx_q <= idx_i;
     end
-    if (retire) begin
-      push0_q <= push1_q;
-      push1_q <= push2_q;
-      idx0_q  <= idx1_q;
-      idx1_q  <= idx2_q;
-    end
-    if (take) begin
-      // the entry after the last one still in flight once this cycle's retire is done
-      case (inflight_q - {1'b0, retire})
-        2'd0:    begin push0_q <= {push_prev, push_next}; idx0_q <= idx_q; end
-        2'd1:    begin push1_q <= {push_prev, push_next}; idx1_q <= idx_q; end
-        default: begin push2_q <= {push_prev, push_next}; idx2_q <= idx_q; end
-      endcase
+    for (e = 0; e < NE; e = e + 1) begin
+      if (take && (slot == e[IW-1:0])) begin
+        push_q[2*e +: 2]       <= {push_prev, push_next};
+        idxs_q[IdxW*e +: IdxW] <= idx_q;
+      end else if (retire && (e + 1 < NE)) begin
+        push_q[2*e +: 2]       <= push_q[2*((e + 1) % NE) +: 2];
+        idxs_q[IdxW*e +: IdxW] <= idxs_q[IdxW*((e + 1) % NE) +: IdxW];
+      end
     end
   end
 

@@ -34,6 +34,7 @@ std::vector<Item> items() {
   v.push_back({"CMD_WORDS", kCmdWords, "32-bit words per command"});
   v.push_back({"CMD_BITS", kCmdWords * 32, "bits per command"});
   v.push_back({"PARAM_SETS", kParamSets, "requantization parameter sets in the store unit"});
+  v.push_back({"LOAD_DEPTH", kLoadDepth, "LOADs in flight in the load unit"});
   for (const auto& f : common_fields()) {
     v.push_back({fmt::format("F_{}_LSB", upper(f.name)), uint64_t(f.word * 32 + f.lsb), f.doc});
     v.push_back({fmt::format("F_{}_W", upper(f.name)), uint64_t(f.width), ""});

@@ -732,6 +732,43 @@ TEST_F(Top, ErrorsOfOverlappedLoadsNameTheirCommand) {
   }
 }
 
+// Weight look-ahead: a MATMUL behind a MATMUL is taken while the first one still streams (its
+// first weight tile goes to the array early), but it is checked only once the first is through.
+// Its errors still name it, not the first one nor the command queued behind it, and the halt
+// stays clean (run_error: nothing moves afterwards). A second MATMUL whose first weight tile would leave the scratchpad is not
+// taken early; its range error is the plain one.
+TEST_F(Top, ErrorsOfLookAheadMatmulsNameTheirCommand) {
+  tsr::dev::MatmulFields first;
+  first.w_addr = TSR_SP_ROWS / 2;
+  first.win.in_h = first.win.in_w = 8;
+  first.win.k_h = first.win.k_w = 3;
+  first.win.out_h = first.win.out_w = 6;
+  auto run = [&](const tsr::dev::MatmulFields& second) {
+    return run_error(rng_, {tsr::dev::matmul(first), tsr::dev::matmul(second),
+                            tsr::dev::matmul(first)});
+  };
+  {
+    auto m = first;
+    m.win.stride_h = 0;
+    expect_error(run(m), "bad_field", 2, 1);
+  }
+  {
+    auto m = first;
+    m.acc_addr = TSR_ACC_ROWS - 1;
+    expect_error(run(m), "acc_range", 2, 1);
+  }
+  {
+    auto m = first;
+    m.in_addr = TSR_SP_ROWS - 3;
+    expect_error(run(m), "sp_range", 2, 1);
+  }
+  {
+    auto m = first;
+    m.w_addr = TSR_SP_ROWS - 2;
+    expect_error(run(m), "sp_range", 2, 1);
+  }
+}
+
 // Mirror misuse: a mirrored LOAD or dual-row VECTOR whose rows cross a bank boundary
 // (sp_range), mirror on a VECTOR that is not a depthwise row FIR (bad_field). The reference
 // device must report the same errors.

@@ -1,6 +1,7 @@
-// The DMA read engine in the load unit's mode (tsr_dma_rd, Overlap = 1): a second descriptor is
-// accepted once the first's bursts are all issued, its ARs go out while the first's data still
-// arrives, and the element stream stays that of the descriptors one after the other.
+// The DMA read engine in the load unit's mode (tsr_dma_rd, Overlap = 3: four descriptors in the
+// engine): the next descriptor is accepted once the previous one's bursts are all issued, its ARs
+// go out while older data still arrives, and the element stream stays that of the descriptors one
+// after the other.
 //
 // Each test offers a list of descriptors back to back against the AXI memory model (long latency,
 // random element back-pressure) and checks, against an independent model of the stream (the row
@@ -8,11 +9,13 @@
 // - the elements, byte for byte, and out_last_o exactly on each descriptor's final element;
 // - the overlap itself: a descriptor accepted, and one of its ARs issued, before the previous
 //   descriptor's final element left, and its data sooner than a serial engine could deliver it;
-//   never more than two descriptors unfinished;
+//   four descriptors in at once (the fourth accepted before the first's final element), never
+//   more;
 // - a check error of the second descriptor (window, bad descriptor) is reported only after the
 //   first's final element, with no AR of its own;
-// - a response error in the first stops both: err_o with the response's code, the engine drains
-//   and falls idle, no element of the second leaves, and the next descriptor runs cleanly.
+// - a response error in the first stops all accepted ones: err_o with the response's code, the
+//   engine drains and falls idle, no element of a later descriptor leaves, and the descriptors
+//   offered afterwards run cleanly.
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -37,6 +40,7 @@ using tsr::tb::AxiMemory;
 using tsr::tb::AxiSlavePins;
 
 constexpr int kBus = 16, kElem = 16;
+constexpr int kDepth = 4;  // descriptors in the engine (Overlap + 1, see tb/units/CMakeLists.txt)
 constexpr uint64_t kBase = 0x10000, kSize = 0x20000;
 constexpr uint64_t kWinLo = kBase + 0x1000, kWinHi = kBase + kSize - 0x1000;
 
@@ -73,6 +77,7 @@ struct Trace {
   uint64_t err_cycle = 0;                     // first cycle err_o was seen high
   size_t resumed_at = SIZE_MAX;               // elements taken when the engine was offered
                                               // descriptors again after the error
+  size_t resumed_desc = SIZE_MAX;             // the first descriptor offered then
   int ars = 0;
 };
 
@@ -136,7 +141,10 @@ class DmaRdOverlap : public ::testing::Test {
       dut->m_rresp_i = s.rresp;
       dut->m_rlast_i = s.rlast;
       const bool resuming = t.err && resume && idle;
-      if (resuming && t.resumed_at == SIZE_MAX) t.resumed_at = t.elems.size();
+      if (resuming && t.resumed_at == SIZE_MAX) {
+        t.resumed_at = t.elems.size();
+        t.resumed_desc = next;
+      }
       const bool offer = next < descs.size() && (!t.err || resuming);
       dut->desc_valid_i = offer;
       if (offer) {
@@ -236,7 +244,7 @@ TEST_F(DmaRdOverlap, BackToBackDescriptorsStreamInOrder) {
     ASSERT_EQ(t.elems.size(), want.size()) << ctx;
     for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(t.elems[i], want[i]) << ctx << " element " << i;
     EXPECT_EQ(t.lasts, want_lasts) << ctx << ": out_last_o not on each descriptor's final element";
-    EXPECT_LE(t.max_unfinished, 2) << ctx;
+    EXPECT_LE(t.max_unfinished, kDepth) << ctx;
   }
 }
 
@@ -258,6 +266,9 @@ TEST_F(DmaRdOverlap, NextDescriptorIssuesItsBurstsUnderTheCurrentOnesLatency) {
     // latency under the previous descriptor's data.
     EXPECT_LT(t.last_cycle[i] - t.last_cycle[i - 1], 64u + 32u) << "descriptor " << i;
   }
+  // all four in at once: the last one is taken before the first one's final element
+  EXPECT_LT(t.accept[kDepth - 1], t.last_cycle[0]) << "fewer than " << kDepth << " in flight";
+  EXPECT_EQ(t.max_unfinished, kDepth);
 }
 
 TEST_F(DmaRdOverlap, SecondDescriptorsCheckErrorWaitsForTheFirst) {
@@ -297,10 +308,13 @@ TEST_F(DmaRdOverlap, ResponseErrorStopsBothAndTheEngineRecovers) {
     const Desc b{kWinLo + 0x4000, 64, 12, 64, 16};
     const Desc c{kWinLo + 0x800 + pick(0, 15), 40, pick(1, 9), 32, 8};
     const Desc d{kWinLo + 0x6000, 16, 20, 16, 16};
+    const Desc e{kWinLo + 0x7000 + pick(0, 15), 64, pick(1, 6), 48, 16};
+    const Desc f{kWinLo + 0x9000, 32, 9, 32, 8};
     const uint32_t bad_row = pick(0, a.rows - 1);
     const uint64_t bad = a.addr + uint64_t{bad_row} * a.stride + 8;
     mem.add_error_range(bad, bad + 1);
-    const Trace t = run(mem, {a, b, c, d}, static_cast<int>(pick(40, 100)), /*resume=*/true);
+    const std::vector<Desc> all{a, b, c, d, e, f};
+    const Trace t = run(mem, all, static_cast<int>(pick(40, 100)), /*resume=*/true);
     const std::string ctx = fmt::format("seed {} trial {} bad row {}", seed_, trial, bad_row);
     ASSERT_TRUE(t.err) << ctx;
     EXPECT_EQ(t.code, 4u + tsr::tb::kAxiSlvErr) << ctx;
@@ -312,9 +326,13 @@ TEST_F(DmaRdOverlap, ResponseErrorStopsBothAndTheEngineRecovers) {
     const auto want_a = model(mem, a);
     EXPECT_LE(t.resumed_at, uint64_t{bad_row} * 4) << ctx;
     for (size_t i = 0; i < t.resumed_at; ++i) EXPECT_EQ(t.elems[i], want_a[i]) << ctx << " element " << i;
-    // after it: c and d, exactly (the engine recovered, with overlap)
-    std::vector<Elem> want = model(mem, c);
-    for (auto& e : model(mem, d)) want.push_back(std::move(e));
+    // after it: the descriptors offered afterwards, exactly (the engine recovered, with overlap);
+    // at most kDepth were taken before the error
+    ASSERT_LE(t.resumed_desc, static_cast<size_t>(kDepth)) << ctx;
+    std::vector<Elem> want;
+    for (size_t k = t.resumed_desc; k < all.size(); ++k) {
+      for (auto& el : model(mem, all[k])) want.push_back(std::move(el));
+    }
     const std::vector<Elem> after(t.elems.begin() + static_cast<long>(t.resumed_at), t.elems.end());
     EXPECT_EQ(after, want) << ctx;
   }

@@ -26,6 +26,14 @@ constexpr int64_t kMaxField8 = 255;  // 8-bit kernel / chunks fields
 // Elements a LOAD moves in one memory latency (the element port moves one per cycle; 64 cycles is
 // the latency `bench layers` models). Used to trade extra bytes against extra LOADs.
 constexpr int64_t kLatencyElems = 64;
+// Cycles a LOAD spends in the load unit's front end and the DMA check before its first burst.
+constexpr int64_t kLoadSetup = 8;
+
+// Cycles a LOAD of `elems` elements costs in a stream of such LOADs: the load unit keeps
+// kLoadDepth of them in flight, so each pays its own elements or its share of one latency.
+int64_t load_cost(int64_t elems) {
+  return std::max(elems, (kLatencyElems + kLoadSetup + elems) / gen::isa::kLoadDepth);
+}
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -350,6 +358,9 @@ SpPlan plan_sp(const Lowering& L, int64_t w_slot_rows, int64_t nblk, int& n_wslo
   }
   n_wslots = nblk > 1 && 2 * w_slot_rows <= w_area ? 2 : 1;
   if (dp.sp_banks > 1) {
+    // The weight bank is the weight area whatever the slot count: as many slots as blocks and
+    // bank allow, so the LOADs of later blocks need not wait for a slot's MATMUL to finish.
+    n_wslots = static_cast<int>(std::clamp<int64_t>(w_area / w_slot_rows, 1, nblk));
     sp.w_base = static_cast<int64_t>(dp.sp_banks - 1) * dp.sp_bank_rows;
     sp.w_rows = dp.sp_bank_rows;
     sp.act_rows = sp.w_base;
@@ -938,10 +949,11 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   const bool subsample =
       g_in.kh == 1 && g_in.kw == 1 && (g_in.sh > 1 || g_in.sw > 1) && g_in.pt == 0 && g_in.pl == 0;
   // Narrow rows: rather one LOAD per tile of every stride_w-th pixel of every input row (the
-  // MATMUL keeps stride_h) than one LOAD per output row, each paying the memory latency, as long
-  // as the skipped rows cost fewer extra elements than a latency's worth (kLatencyElems).
+  // MATMUL keeps stride_h) than one LOAD per output row, when reading the skipped rows costs no
+  // more than a per-row LOAD does (load_cost: short LOADs pay for the memory latency).
+  const int64_t row_elems = int64_t{g_in.ow} * ceil_div(g_in.cin, R);
   const bool all_rows = subsample && g_in.sh > 1 && g_in.w % g_in.sw == 0 &&
-                        int64_t{g_in.ow} * ceil_div(g_in.cin, R) * (g_in.sh - 1) <= kLatencyElems;
+                        row_elems * g_in.sh <= load_cost(row_elems);
   Geom g = g_in;
   if (all_rows) {
     g.w = g.w / g.sw;
@@ -1011,8 +1023,9 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
       (int64_t{g.n} * (int64_t{g.h} * g.w * g.cin + int64_t{g.oh} * g.ow * g.cout) +
        int64_t{nblk} * wslot * S) / dp.bus_bytes;
   bool resident = false;
-  if (ntiles > 1 && nblk > n_wslots && dp.sp_banks > 1 && int64_t{nblk} * wslot <= sp.w_rows &&
-      dma_cycles > mac_cycles) {
+  // (as with the two weight slots of before: more slots only let the block LOADs run ahead)
+  if (ntiles > 1 && nblk > std::min(n_wslots, 2) && dp.sp_banks > 1 &&
+      int64_t{nblk} * wslot <= sp.w_rows && dma_cycles > mac_cycles) {
     const int64_t need = int64_t{band_in(ap.shape.th, g.sh, g.kh, g.h)} *
                          band_in(ap.shape.tw, g.sw, g.kw, g.w) * chunks;
     if (need * ntiles <= sp.act_rows) {
@@ -1051,25 +1064,29 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
   SlotCache wc(n_wslots), ac(ap.slots);
   std::vector<int> block_pset(static_cast<size_t>(nblk), 0);
   int params_loaded = 0;
-  int pset_holds[2] = {-1, -1};  // many resident blocks: the block each parameter set holds
+  AccRing acc_ring(dp.acc_bank_rows);
+  constexpr int kSets = gen::isa::kParamSets;
+  std::array<int, kSets> pset_holds{};  // more resident blocks than sets: the block each set holds
+  pset_holds.fill(-1);
   int64_t step = 0;
   for (const auto& [ob, ti] : steps) {
     const auto [ws, whit] = wc.get(ob, step);
     const int64_t wbase = sp.w_base + ws * wslot;
     if (!whit) L.load_contig(w_addr + static_cast<uint64_t>(ob * wslot * S), wslot * S, S, wbase);
-    if (n_wslots > 2) {
-      // Parameter sets alternate over the blocks as they come (the previous user of a set is
-      // two blocks back, its STORE long started).
-      if (pset_holds[0] != ob && pset_holds[1] != ob) {
-        const int ps = params_loaded++ % 2;
-        pset_holds[ps] = ob;
+    if (n_wslots > kSets) {
+      // The parameter sets rotate over the blocks as they come (the previous user of a set is
+      // kSets blocks back, its STORE long started).
+      if (std::find(pset_holds.begin(), pset_holds.end(), ob) == pset_holds.end()) {
+        const int ps = params_loaded++ % kSets;
+        pset_holds[static_cast<size_t>(ps)] = ob;
         block_pset[static_cast<size_t>(ob)] = ps;
         L.emit(params({.pset = ps, .sp_addr = wbase + wrows}));
       }
     } else if (!whit) {
-      // Two weight slots: the slot's own parameter set (the two resident blocks never share
-      // one). One slot: alternate, so the next block's PARAMS need not wait for this STORE.
-      block_pset[static_cast<size_t>(ob)] = n_wslots == 2 ? ws : params_loaded++ % 2;
+      // Up to kSets weight slots: the slot's own parameter set (resident blocks never share one;
+      // a reloaded slot's set was last used by the least recently used block). One slot:
+      // alternate, so the next block's PARAMS need not wait for this STORE.
+      block_pset[static_cast<size_t>(ob)] = n_wslots >= 2 ? ws : params_loaded++ % 2;
       L.emit(params({.pset = block_pset[static_cast<size_t>(ob)], .sp_addr = wbase + wrows}));
     }
     const Tile& t = tiles[static_cast<size_t>(ti)];
@@ -1116,7 +1133,9 @@ Program lower_matmul(Lowering& L, const Geom& g_in, std::span<const int8_t> inpu
         }
       }
     }
-    const int64_t acc = (step % 2) * dp.acc_bank_rows;
+    // Banks alternate; within a bank the tiles go round (AccRing), so a MATMUL need not wait for
+    // the STORE two steps back while the bank has room for another tile.
+    const int64_t acc = acc_ring.next(t.out_h() * t.out_w());
     L.emit(matmul({.skip = dp.skip_depth > 0 && dp.skip,
                    .in_addr = abase,
                    .w_addr = wbase,
