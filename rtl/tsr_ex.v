@@ -48,9 +48,11 @@
 // writes the partner bank, or all four banks on a depth-4 variant). Group 0 comes through port a,
 // group D-1 through port w (before the weight feeder, which fills the gaps), groups 1 and 2 of a
 // depth-4 array through the x ports. Tap groups: with one chunk (or two on a depth-4 array) and
-// k_w > 1 a pass covers T = D / chunks taps (ky, kx .. kx+T-1) instead; lane group j is chunk
-// j mod chunks of pixel ix + j / chunks, again row + j. A pass takes D*R weight rows; the MATMUL's
-// `skip` bit drives the array's skip enable.
+// k_w > 1 a pass covers T = D / chunks taps instead, in flattened order f = ky*k_w + kx across
+// kernel rows (taps f0 .. f0+T-1, f0 a multiple of T; ceil(k_h*k_w / T) passes); lane group j is
+// chunk j mod chunks of tap f0 + j / chunks: row + j, or when that tap is on the next kernel row,
+// row + j + (in_w - k_w) * chunks (one input row down). A pass takes D*R weight rows; the
+// MATMUL's `skip` bit drives the array's skip enable.
 module tsr_ex #(
   parameter Rows     = 4,
   parameter Cols     = 4,
@@ -174,6 +176,10 @@ module tsr_ex #(
   wire [15:0] nchunks, ngroups;
   wire        skip_f, skip_pair, tpair, kx_end;
   wire [15:0] kstep;
+  // tap groups: the next pass's first tap in flattened (ky, kx) order, and whether this pass is
+  // the chunk group's last
+  wire [15:0] fkx1, fkx2, fkx3, fnkx, fnky;
+  wire        fw1, fw2, tg_end;
 
   assign opcode     = cmd_q[TSR_F_OPCODE_LSB +: 8];
   assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
@@ -209,7 +215,7 @@ module tsr_ex #(
   // beat carries D chunks (the others read from the mirrored copies)
   assign ngroups    = ({8'd0, chunks} + ADepth - 16'd1) >> ALog;
   // Tap groups: one chunk (cin <= R; or two on a depth-4 array) and k_w > 1: a pass covers
-  // T = D / chunks taps (ky, kx .. kx+T-1), pixel ix + t again from a mirrored copy, row + j.
+  // T = D / chunks taps (flattened ky*k_w + kx order, across kernel rows) from the mirrored copies.
   assign tpair      = HasC1 && is_mm && (k_w > 8'd1) &&
                       ((chunks == 8'd1) || ((ADepth == 4) && (chunks == 8'd2)));
   assign skip_pair  = HasC1 && is_mm && ((chunks > 8'd1) || tpair);
@@ -237,6 +243,7 @@ module tsr_ex #(
   wire        row3, row3_d, prime;
   // dual: the second kernel row of the pass (row B) and its read address in the partner bank
   reg  [31:0] rowstep_q;
+  reg  [31:0] rowjump_q;      // tap groups: (in_w - k_w) * pitch, one kernel row down
   wire        rowb, px_valid_b, b_req;
   wire [31:0] iyb, addr_b;
   // weight feeder
@@ -283,11 +290,21 @@ module tsr_ex #(
   wire        fast_next;
   // taps a pass covers: T = D / chunks for tap groups
   assign kstep = !tpair ? 16'd1 : (((ADepth == 4) && (chunks == 8'd1)) ? 16'd4 : 16'd2);
-  assign kx_end = tpair ? (kx_q + kstep >= {8'd0, k_w}) : (kx_q == {8'd0, k_w} - 16'd1);
-  assign nkx  = kx_end ? 16'd0 : kx_q + kstep;
-  assign nky  = !kx_end ? ky_q :
-                ((ky_q == {8'd0, k_h} - 16'd1) ? 16'd0 : ky_q + 16'd1);
-  assign nc   = (kx_end && (ky_q == {8'd0, k_h} - 16'd1)) ? c_q + 16'd1
+  assign kx_end = (kx_q == {8'd0, k_w} - 16'd1);
+  // Tap groups run the taps in flattened order ky*k_w + kx, T a pass, across kernel rows: the
+  // next pass starts T taps on (k_w >= 2 and T <= 4: at most two row wraps).
+  assign fkx1 = kx_q + kstep;
+  assign fw1  = (fkx1 >= {8'd0, k_w});
+  assign fkx2 = fkx1 - {8'd0, k_w};
+  assign fw2  = fw1 && (fkx2 >= {8'd0, k_w});
+  assign fkx3 = fkx2 - {8'd0, k_w};
+  assign fnkx = fw2 ? fkx3 : (fw1 ? fkx2 : fkx1);
+  assign fnky = ky_q + {15'd0, fw1} + {15'd0, fw2};
+  assign tg_end = (fnky >= {8'd0, k_h});
+  assign nkx  = tpair ? (tg_end ? 16'd0 : fnkx) : (kx_end ? 16'd0 : kx_q + 16'd1);
+  assign nky  = tpair ? (tg_end ? 16'd0 : fnky) :
+                (!kx_end ? ky_q : ((ky_q == {8'd0, k_h} - 16'd1) ? 16'd0 : ky_q + 16'd1));
+  assign nc   = (tpair ? tg_end : (kx_end && (ky_q == {8'd0, k_h} - 16'd1))) ? c_q + 16'd1
                                                                                   : c_q;
   assign niy0 = {16'd0, nky} - {28'd0, p_t};
   assign nix0 = {16'd0, nkx} - {28'd0, p_l};
@@ -358,16 +375,21 @@ module tsr_ex #(
       localparam [15:0] TjA = gj;       // tap offset of lane group gj: one chunk
       localparam [15:0] TjB = gj / 2;   // two chunks (depth 4)
       wire [15:0] tj;
-      wire [31:0] ixj;
-      wire        pxj;
+      wire [31:0] ixj, iyj;
+      wire        pxj, dyj;
       assign tj  = (chunks == 8'd1) ? TjA : TjB;
-      assign ixj = ix_q + {16'd0, tj};
-      assign pxj = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ixj[31] && (ixj < {16'd0, in_w}) &&
-                   (kx_q + tj < {8'd0, k_w});
+      // flattened taps: tap kx + tj past the kernel row is tap kx + tj - k_w of the next row
+      // (pixel one input row down, k_w pixels back; never two rows, as passes start at a
+      // multiple of T)
+      assign dyj = tpair && (kx_q + tj >= {8'd0, k_w});
+      assign ixj = ix_q + {16'd0, tj} - (dyj ? {24'd0, k_w} : 32'd0);
+      assign iyj = iy_q + {31'd0, dyj};
+      assign pxj = !iyj[31] && (iyj < {16'd0, in_h}) && !ixj[31] && (ixj < {16'd0, in_w}) &&
+                   (ky_q + {15'd0, dyj} < {8'd0, k_h});
       assign cj_valid[gj] = is_mm && (tpair ? pxj
                                             : (px_valid && ({16'd0, c_q} * ADepth + gj <
                                                             {24'd0, chunks})));
-      assign cj_addr[32*gj +: 32] = (addr_q + gj) ^ (gj * SpBankRows);
+      assign cj_addr[32*gj +: 32] = (addr_q + gj + (dyj ? rowjump_q : 32'd0)) ^ (gj * SpBankRows);
     end
     if (ADepth == 4) begin : g_x
       assign x_req_o  = {can_issue && cj_valid[2], can_issue && cj_valid[1]};
@@ -381,6 +403,10 @@ module tsr_ex #(
       assign x_req_o  = 2'b00;
       assign x_addr_o = {(2*SpAW){1'b0}};
       assign x_ok     = 1'b1;
+    end
+    if (ADepth == 1) begin : g_norj
+      wire unused_rj;  // no tap groups on a dense array
+      assign unused_rj = ^rowjump_q;
     end
   endgenerate
   assign c1_valid   = HasC1 && cj_valid[ADepth-1];
@@ -871,9 +897,10 @@ module tsr_ex #(
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
       m_q     <= {16'd0, out_h} * {16'd0, out_w};
       // MATMUL tap groups: ceil(k_w / T) passes per kernel row
-      taps_q  <= {24'd0, k_h} * (!tpair ? {24'd0, k_w} :
-                                 (kstep == 16'd4) ? ({24'd0, k_w} + 32'd3) >> 2
-                                                  : ({24'd0, k_w} + 32'd1) >> 1);
+      // MATMUL tap groups: ceil(k_h * k_w / T) passes (flattened taps)
+      taps_q  <= !tpair ? {16'd0, {8'd0, k_h} * {8'd0, k_w}} :
+                 (kstep == 16'd4) ? ({16'd0, {8'd0, k_h} * {8'd0, k_w}} + 32'd3) >> 2
+                                  : ({16'd0, {8'd0, k_h} * {8'd0, k_w}} + 32'd1) >> 1;
       stepx_q <= (fir ? 32'd1 : {28'd0, s_w}) * {24'd0, pitch};
       spanm_q <= ({16'd0, out_w} - 32'd1) * {28'd0, s_w};
       rowstep_q <= {16'd0, in_w} * {24'd0, pitch};
@@ -888,6 +915,7 @@ module tsr_ex #(
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
+      rowjump_q <= rowstep_q - {16'd0, {8'd0, k_w} * {8'd0, pitch}};
       row3_q    <= row3_d;
       passes_q <= row3_d ? 32'd1 :
                   dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
@@ -962,7 +990,11 @@ module tsr_ex #(
       if (last_px) begin
         pass_q <= pass_q + 32'd1;
         wtap_q <= wtap_q + (dual ? {7'd0, k_w, 1'b0} : {8'd0, k_w});
-        if (fir || kx_end) begin
+        if (is_mm) begin
+          kx_q <= nkx;
+          ky_q <= nky;
+          c_q  <= nc;
+        end else if (fir || kx_end) begin
           kx_q <= 16'd0;
           if (ky_q + (dual ? 16'd1 : 16'd0) >= {8'd0, k_h} - 16'd1) begin
             ky_q <= 16'd0;

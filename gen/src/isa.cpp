@@ -134,11 +134,11 @@ const std::vector<Command>& commands() {
        "last chunk it is in_zp), its weight tile has D*R rows at "
        "`w_addr + ((g * k_h + ky) * k_w + kx) * D*R`, and row r*D + j holds input channel "
        "(D*g+j)*R + r. With one chunk (or two on a depth-4 variant) and k_w > 1 a pass covers "
-       "T = D / chunks taps (ky, kx .. kx+T-1) instead (ceil(k_w/T) passes per kernel row): lane "
-       "group j is chunk j mod chunks of pixel ix + j / chunks (again row + j of copy j), in_zp "
-       "outside the input or past the last tap; tap t's lanes are rotated (lane r = channel "
-       "(r + t*R/T) mod R), and row r*D + j of tile (ky, kx/T) holds lane group j's weight for "
-       "the channel in lane r.",
+       "T = D / chunks taps instead, in flattened order f = ky*k_w + kx across kernel rows "
+       "(pass p: taps p*T .. p*T+T-1, ceil(k_h*k_w/T) passes): lane group j is chunk j mod chunks "
+       "of tap p*T + j / chunks (its input pixel read from copy j), in_zp outside the input or "
+       "past the last tap; tap t's lanes are rotated (lane r = channel (r + t*R/T) mod R), and "
+       "row r*D + j of tile p holds lane group j's weight for the channel in lane r.",
        concat(
            {
                {"accumulate", 0, 16, 1, false, "Add the first pass onto the accumulator rows."},

@@ -296,6 +296,48 @@ INSTANTIATE_TEST_SUITE_P(Presets, LowerRandom,
                                            "default_skip", "wide_skip4", "default_skip4"),
                          [](const auto& p) { return p.param; });
 
+TEST(Lower, SkipTapGroupsRunFlattenedTapsAcrossKernelRows) {
+  // Tap groups on a depth-4 array (docs/skip.md): one chunk (T = 4) or two (T = 2) run the k_h*k_w
+  // taps in flattened order, T a pass across kernel rows, so a k x k kernel takes ceil(k*k / T)
+  // passes (per kernel row it would be k * ceil(k / T)). Array rows = passes * output pixels *
+  // output blocks; every case bit-exact against the reference kernel, MATMUL.skip on and off.
+  const DeviceParams dp = preset("default_skip4");
+  const int R = dp.rows;
+  Gen g(tsr::tb::test_seed());
+  struct Shape {
+    int k, cin, h, w, stride;
+    bool same;
+    int passes;  // flattened: ceil(k*k / T)
+  };
+  const Shape shapes[] = {
+      {3, R, 12, 11, 1, true, 3},      {3, 2 * R, 9, 10, 1, true, 5},  {5, R, 9, 9, 1, false, 7},
+      {2, R, 7, 8, 1, false, 1},       {3, 2 * R, 11, 9, 2, true, 5},  {5, R - 3, 10, 12, 2, true, 7},
+      {3, 2 * R - 5, 8, 8, 1, false, 5},
+  };
+  for (const Shape& sh : shapes) {
+    const ref::Shape4 is{1, sh.h, sh.w, sh.cin};
+    const ref::Padding pad = sh.same ? ref::Padding::Same : ref::Padding::Valid;
+    const ref::Window win = ref::make_window(pad, is, sh.k, sh.k, sh.stride, sh.stride);
+    const ref::QuantParams in = g.qp(0.01F, 0.1F), out = g.qp(0.05F, 0.5F);
+    const int cout = dp.cols + 3;  // two output blocks
+    ref::QTensor input = g.tensor(is, in.zero_point);
+    ref::QTensor filter = g.tensor({cout, sh.k, sh.k, sh.cin}, 0);
+    const std::vector<int32_t> bias = g.bias(cout);
+    const ref::OutputQuant oq = g.oq(in.scale, cout, out);
+    Case c;
+    c.desc = fmt::format("conv2d in {} k {} stride {} {}", ref::to_string(is), sh.k, sh.stride,
+                         sh.same ? "SAME" : "VALID");
+    c.expect = ref::conv2d(input, filter, bias, win, oq);
+    c.prog = tsr::dev::lower_conv2d(dp, "conv", input, filter, bias, win, oq);
+    ASSERT_FALSE(c.prog.mapping.starts_with("k_w folded")) << c.desc;
+    const tsr::dev::ProgramRun r = tsr::dev::run_program(dp, c.prog, 1);
+    ASSERT_TRUE(r.result.ok()) << c.desc << ": " << r.result.summary();
+    const uint64_t pixels = static_cast<uint64_t>(c.expect.shape.h) * c.expect.shape.w;
+    EXPECT_EQ(r.result.total.array_rows, static_cast<uint64_t>(sh.passes) * pixels * 2) << c.desc;
+    check(dp, c, g, 2);
+  }
+}
+
 // ---- Tiling corner cases (tiny: 128-row accumulator banks, 1024-row scratchpad banks) ----
 
 TEST(Lower, RowsWiderThanAnAccumulatorBankAreSplitAcrossTheWidth) {

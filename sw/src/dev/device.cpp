@@ -166,14 +166,15 @@ Footprint footprint(const Command& c, const DeviceParams& p) {
     // weight rows per pass (docs/skip.md).
     const uint64_t d = static_cast<uint64_t>(std::max(1, p.skip_depth));
     const uint64_t T = static_cast<uint64_t>(p.skip_taps(static_cast<int>(chunks), static_cast<int>(f("k_w"))));
-    const uint64_t kwp = (static_cast<uint64_t>(f("k_w")) + T - 1) / T;
+    const uint64_t np = static_cast<uint64_t>(
+        p.skip_passes(static_cast<int>(chunks), static_cast<int>(f("k_h")), static_cast<int>(f("k_w"))));
     for (uint64_t j = 1; d > 1 && (chunks > 1 || T > 1) && j < d; ++j) {
       fp.sp_read.push_back({static_cast<uint64_t>(f("in_addr")) ^
                                 (j * static_cast<uint64_t>(p.sp_bank_rows)),
                             1, 0, pix * chunks});
     }
     fp.sp_read.push_back({static_cast<uint64_t>(f("w_addr")), 1, 0,
-                          (T > 1 ? 1 : (chunks + d - 1) / d) * static_cast<uint64_t>(f("k_h")) * kwp * R * d});
+                          (T > 1 ? 1 : (chunks + d - 1) / d) * np * R * d});
     const Strided out{static_cast<uint64_t>(f("acc_addr")), 1, 0,
                       static_cast<uint64_t>(f("out_h") * f("out_w"))};
     fp.acc_write.push_back(out);
@@ -540,7 +541,8 @@ RefDevice::Check RefDevice::check(const Command& c) const {
     const uint64_t d = static_cast<uint64_t>(std::max(1, p_.skip_depth));
     // tap groups: T taps a pass (one chunk, or two at depth 4)
     const uint64_t T = static_cast<uint64_t>(p_.skip_taps(static_cast<int>(ch), static_cast<int>(f("k_w"))));
-    const uint64_t kwp = (static_cast<uint64_t>(f("k_w")) + T - 1) / T;
+    const uint64_t np = static_cast<uint64_t>(
+        p_.skip_passes(static_cast<int>(ch), static_cast<int>(f("k_h")), static_cast<int>(f("k_w"))));
     const bool pair = d > 1 && (ch > 1 || T > 1);  // chunks / taps from the mirrored copies
     if (pair && static_cast<uint64_t>(p_.sp_banks) < d) {
       return bad(fmt::format("{} chunks on a depth-{} zero-skip array need a mirrored copy in {} "
@@ -553,7 +555,7 @@ RefDevice::Check RefDevice::check(const Command& c) const {
         return *x;
     }
     if (auto x = sp_end("weight", static_cast<uint64_t>(f("w_addr")),
-                        (T > 1 ? d : (ch + d - 1) / d * d) * static_cast<uint64_t>(f("k_h")) * kwp * R))
+                        (T > 1 ? d : (ch + d - 1) / d * d) * np * R))
       return *x;
     if (auto x = acc_end("output", static_cast<uint64_t>(f("acc_addr")),
                          static_cast<uint64_t>(f("out_h") * f("out_w"))))
@@ -759,37 +761,37 @@ CommandStats RefDevice::execute(const Command& c) {
       const int zp = static_cast<int>(f("in_zp"));
       const uint64_t bank_rows = static_cast<uint64_t>(p_.sp_bank_rows);
       // Tap groups (one chunk, or two at D = 4, and k_w > 1): a pass covers T = D / chunks taps
-      // (ky, kx .. kx+T-1); lane group j is chunk j % chunks of pixel ix + j / chunks, from row + j
-      // of copy j, its lanes rotated by (j / chunks) * R / T.
+      // in flattened order f = ky*k_w + kx, across kernel rows (taps f0 .. f0+T-1, f0 = pass*T);
+      // lane group j is chunk j % chunks of tap f0 + j / chunks, read from copy j, its lanes
+      // rotated by (j / chunks) * R / T; past the last tap the zero point.
       const int T = p_.skip_taps(chunks, kw);
       const bool tpair = T > 1;
-      const int kwp = (kw + T - 1) / T;
+      const int npass = p_.skip_passes(chunks, kh, kw);
       const int groups = tpair ? 1 : (chunks + D - 1) / D;
       const bool skip = f("skip") != 0;
       std::vector<int> nnz(static_cast<size_t>(R));
       for (int g = 0; g < groups; ++g) {
-        for (int ky = 0; ky < kh; ++ky) {
-          for (int kp = 0; kp < kwp; ++kp) {
-            const int kx = T * kp;
-            const bool first = g == 0 && ky == 0 && kx == 0 && !accumulate;
-            const uint64_t tile =
-                w0 + static_cast<uint64_t>(((g * kh + ky) * kwp + kp) * R * D);
+        for (int ps = 0; ps < npass; ++ps) {
+          {
+            const int f0 = tpair ? ps * T : ps;
+            const bool first = g == 0 && ps == 0 && !accumulate;
+            const uint64_t tile = w0 + static_cast<uint64_t>((g * npass + ps) * R * D);
             for (int oy = 0; oy < out_h; ++oy) {
-              const int iy = oy * sh + ky - pt;
               for (int ox = 0; ox < out_w; ++ox) {
-                const int ix = ox * sw + kx - pl;
+                const int iy = oy * sh + f0 / kw - pt;
+                const int ix = ox * sw + f0 % kw - pl;
                 const bool pad = iy < 0 || iy >= in_h || ix < 0 || ix >= in_w;
                 std::fill(sum.begin(), sum.end(), 0);
                 std::fill(nnz.begin(), nnz.end(), 0);
                 for (int j = 0; j < D; ++j) {
                   const int tj = tpair ? j / chunks : 0;  // tap offset within the group
                   const int ch = tpair ? j % chunks : g * D + j;
-                  const int jx = ix + tj;
-                  const bool padj = tpair ? (iy < 0 || iy >= in_h || jx < 0 || jx >= in_w ||
-                                             kx + tj >= kw)
+                  const int fj = f0 + tj;  // flattened tap of lane group j
+                  const int jy = oy * sh + fj / kw - pt, jx = ox * sw + fj % kw - pl;
+                  const bool padj = tpair ? (fj >= kh * kw || jy < 0 || jy >= in_h || jx < 0 || jx >= in_w)
                                           : pad || ch >= chunks;
-                  // row + j of copy j (the pixel's row plus its chunk, or the next pixels')
-                  uint64_t row = in0 + static_cast<uint64_t>((iy * in_w + jx) * chunks + ch);
+                  // copy j: the pixel's row plus its chunk (chunk groups), or tap fj's pixel
+                  uint64_t row = in0 + static_cast<uint64_t>((jy * in_w + jx) * chunks + ch);
                   row ^= static_cast<uint64_t>(j) * bank_rows;
                   const int8_t* x = padj ? zp_row.data() : sp_at(row);
                   const int rot = tj * R / T % R;

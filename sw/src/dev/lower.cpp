@@ -556,6 +556,15 @@ std::pair<std::vector<int32_t>, ref::OutputQuant> repeat_channels(std::span<cons
   return {std::move(b), std::move(q)};
 }
 
+// Weight row of channel r of chunk c at flattened tap f in a tap-group MATMUL's tiles (T taps a
+// pass, D*R rows a pass): pass f / T, tap tt = f % T of the pass, whose channel r is in lane
+// (r - tt*R/T) mod R of lane group tt*chunks + c; row lane*D + lane group.
+int64_t skip_tap_row(int f, int c, int r, int T, int chunks, int R, int D) {
+  const int tt = f % T;
+  const int lane = (r + R - tt * R / T % R) % R;
+  return int64_t{f / T} * R * D + int64_t{lane} * D + tt * chunks + c;
+}
+
 // ---- Narrow-input convolutions: the kernel width folded into the channels ----
 //
 // A layer with few input channels (cin * k_w <= R, typically a network's first layer) uses
@@ -628,7 +637,8 @@ std::optional<KwFold> plan_kw_fold(const DeviceParams& dp, const Geom& g, int nb
   // Weights per block: the folded tiles (k_h of R rows), two tiles per kernel row for every
   // edge column, then the parameter rows; every block stays resident.
   f.fold_rows = int64_t{g.kh} * R * D;
-  f.edge_rows = std::max(2, D) * int64_t{g.kh} * R;
+  // edges: k_h x 2 taps as tap groups of T = D (flattened across kernel rows) at depth D >= 2
+  f.edge_rows = D >= 2 ? int64_t{(2 * g.kh + D - 1) / D} * D * R : 2 * int64_t{g.kh} * R;
   f.wslot = f.fold_rows + static_cast<int64_t>(f.edges.size()) * f.edge_rows + dp.param_rows();
   int64_t act_rows = 0;
   if (D >= 2) {
@@ -705,10 +715,9 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
             const bool padded = kx < ed.pl || kx >= g.kw - ed.pr;
             const int tap = padded == (ed.pl > 0) ? 0 : 1;
             const int lane = padded ? kx * g.cin + ic : (kx - ed.pl) * g.cin + ic;
-            // Skip depth D: the two taps are one tap group (lane groups 0 and 1), row
-            // lane'*D + tap, the second tap's lanes rotated by R/D (SkipLayout::row).
-            const int64_t row = D >= 2 ? int64_t{ky} * D * R +
-                                             int64_t{tap == 1 ? (lane + R - R / D) % R : lane} * D + tap
+            // Skip depth D: the k_h x 2 taps run as tap groups of T = D taps (flattened
+            // order, across kernel rows; SkipLayout::row).
+            const int64_t row = D >= 2 ? skip_tap_row(ky * 2 + tap, 0, lane, D, 1, R, D)
                                        : (int64_t{ky} * 2 + tap) * R + lane;
             put(oc, f.fold_rows + e * f.edge_rows + row, w);
           }
@@ -873,8 +882,9 @@ Program lower_kw_fold(Lowering& L, const Geom& g, const KwFold& f,
 // D = 4), so the input tiles live in bank 0, their copies at the same rows of banks 1 .. D-1, and
 // the weight slots at the top of bank D-1.
 // Tap groups (`tgroup`): with one chunk (or two at D = 4) and k_w > 1 a pass covers T = D / chunks
-// taps (ky, kx .. kx+T-1) instead: lane group j is chunk j % chunks of pixel ix + j / chunks, and
-// tap t's lanes are rotated (lane l carries channel (l + t*R/T) mod R).
+// taps instead, in flattened order f = ky*k_w + kx across kernel rows (pass p: taps p*T ..
+// p*T+T-1, ceil(k_h*k_w / T) passes): lane group j is chunk j % chunks of tap p*T + j / chunks,
+// and tap t of the pass has its lanes rotated (lane l carries channel (l + t*R/T) mod R).
 struct SkipLayout {
   int depth = 1;        // chunks per beat (1 on dense variants)
   bool pair = false;    // chunks (or taps) from the mirrored copies
@@ -883,21 +893,14 @@ struct SkipLayout {
   int chunks = 1;
   int kw = 1;
   int64_t tile_rows(int chunks_, int taps, int R) const {
-    if (tgroup) return int64_t{taps / kw} * ((kw + T - 1) / T) * R * depth;
+    if (tgroup) return int64_t{(taps + T - 1) / T} * R * depth;
     return int64_t{(chunks_ + depth - 1) / depth} * taps * R * depth;
   }
   // Row of input channel ic at tap t within an output block's weight rows.
   int64_t row(int ic, int t, int taps, int R) const {
     const int c = ic / R, r = ic % R;
     if (depth == 1) return (int64_t{c} * taps + t) * R + r;
-    if (tgroup) {
-      // tap tt of the group: channel r in lane (r - tt*R/T) mod R, lane group tt*chunks + c
-      const int ky = t / kw, kx = t % kw, tt = kx % T;
-      const int rot = tt * R / T % R;
-      const int lane = (r + R - rot) % R;
-      return (int64_t{ky} * ((kw + T - 1) / T) + kx / T) * R * depth + int64_t{lane} * depth +
-             tt * chunks + c;
-    }
+    if (tgroup) return skip_tap_row(t, c, r, T, chunks, R, depth);
     return (int64_t{c / depth} * taps + t) * R * depth + int64_t{r} * depth + c % depth;
   }
 };

@@ -82,6 +82,13 @@ struct DeviceParams {
     return 1;
   }
 
+  // Passes of one chunk group of a skip MATMUL (docs/skip.md): tap groups run the k_h*k_w taps
+  // in flattened order, T a pass across kernel rows; otherwise one pass per tap.
+  int skip_passes(int chunks, int kh, int kw) const {
+    const int T = skip_taps(chunks, kw);
+    return (kh * kw + T - 1) / T;
+  }
+
   static DeviceParams from_config(const gen::AccelConfig& cfg);
   // Rows of one PARAMS block: ceil(4C / sp_row_bytes) rows of biases, as many of multipliers, one
   // row of shifts.
