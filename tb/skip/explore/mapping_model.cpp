@@ -21,7 +21,7 @@
 using namespace tsr;
 using namespace tsr::drv;
 
-int main(int argc, char** argv) {
+int main(int argc, char** /*argv*/) {
   const std::string models = TSR_MODELS_DIR;
   const std::string path = models + "/ic_resnet8_int8.tflite";
   const Graph g0 = load_tflite(path);
