@@ -8,7 +8,7 @@
 //
 // This is TFLite's MultiplyByQuantizedMultiplier followed by the output offset and the activation
 // clamp, bit for bit (the golden model is tsr::ref::requantize). Five register stages (bias and
-// shift; partial products; high half; rounding shift; zero point and clamp); every stage
+// shift; four 32 x 8 partial products; high half; rounding shift; zero point and clamp); every stage
 // advances while en_i is high, so the owner can stall the lane together with its neighbours.
 // Parameters such as mult/shift are sampled with the data in stage 1 and travel with it.
 module tsr_requant (
@@ -45,58 +45,68 @@ module tsr_requant (
   assign rshift_d  = !shift_neg ? 5'd0 : ((shift_i == 6'b100000) ? 5'd31 : (~shift_i[4:0] + 5'd1));
   assign s1_x_d    = sum << lshift;
 
-  // ---- stage 2: the 32 x 32 signed product as two 32 x 16 partial products ------------------
-  // x * mult = pl + (ph << 16) with pl = x * mult[15:0] (multiplier bits unsigned) and
-  // ph = x * mult[31:16] (signed); the sum is formed in stage 3. The product's sign is known here
-  // (it decides the rounding nudge): negative when both factors are non-zero and their signs differ.
-  reg         s2_valid_q, s2_sat_q, s2_neg_q;
-  reg  [47:0] s2_pl_q, s2_ph_q;
+  // ---- stage 2: the 32 x 32 signed product as four 32 x 8 partial products ------------------
+  // x * mult = p0 + (p1 << 8) + (p2 << 16) + (p3 << 24) with pk = x * mult byte k, the bytes 0..2
+  // unsigned and byte 3 signed; each fits 40 bits (|x| <= 2^31, |byte| <= 255). They are summed in
+  // stage 3.
+  reg         s2_valid_q, s2_sat_q;
+  reg  [39:0] s2_p0_q, s2_p1_q, s2_p2_q, s2_p3_q;
   reg  [4:0]  s2_rshift_q;
   reg  [7:0]  s2_zp_q, s2_min_q, s2_max_q;
-  wire [47:0] pl_d, ph_d;
-  wire        sat_d, neg_d;
+  wire [39:0] p0_d, p1_d, p2_d, p3_d;
+  wire [40:0] p0_w, p1_w, p2_w;
+  wire        sat_d, unused_pw;
 
-  assign pl_d  = $signed(s1_x_q) * $signed({1'b0, s1_mult_q[15:0]});
-  assign ph_d  = $signed(s1_x_q) * $signed(s1_mult_q[31:16]);
+  assign p0_w  = $signed(s1_x_q) * $signed({1'b0, s1_mult_q[7:0]});
+  assign p1_w  = $signed(s1_x_q) * $signed({1'b0, s1_mult_q[15:8]});
+  assign p2_w  = $signed(s1_x_q) * $signed({1'b0, s1_mult_q[23:16]});
+  assign p0_d  = p0_w[39:0];
+  assign p1_d  = p1_w[39:0];
+  assign p2_d  = p2_w[39:0];
+  assign p3_d  = $signed(s1_x_q) * $signed(s1_mult_q[31:24]);
+  assign unused_pw = p0_w[40] ^ p1_w[40] ^ p2_w[40];
   // The only overflow of the doubling high multiply: INT32_MIN * INT32_MIN saturates to INT32_MAX.
   assign sat_d = (s1_x_q == 32'h8000_0000) && (s1_mult_q == 32'h8000_0000);
-  assign neg_d = (s1_x_q[31] ^ s1_mult_q[31]) && (s1_x_q != 32'd0) && (s1_mult_q != 32'd0);
 
   // ---- stage 3: rounding doubling high half ----------------------------------------------------
-  // nudged = product + nudge (2^30 for a non-negative product, 1 - 2^30 otherwise); its sign is the
-  // product's. Division by 2^31 truncating toward zero: floor, plus one for a negative value with
-  // a non-zero fraction (the same as adding 2^31 - 1 before the arithmetic shift).
+  // gemmlowp: (product + nudge) / 2^31, truncating toward zero, with nudge 2^30 for a non-negative
+  // product and 1 - 2^30 otherwise. For a negative product the nudged value is negative, and its
+  // truncation is floor((product + 1 - 2^30 + 2^31 - 1) / 2^31) = floor((product + 2^30) / 2^31),
+  // the same expression as for a non-negative product: high = (product + 2^30) >> 31
+  // (arithmetic), one sum of the four partial products and a constant, no sign-dependent nudge.
   reg         s3_valid_q;
-  reg  [31:0] s3_high_q, s3_mask_q, s3_half_q;
+  reg  [31:0] s3_high_q, s3_top_q, s3_half_q;
   reg  [4:0]  s3_rshift_q;
   reg  [7:0]  s3_zp_q, s3_min_q, s3_max_q;
-  wire [63:0] nudge, nudged;
+  wire [63:0] nudged;
   wire [31:0] high_d;
-  wire        unused_nudged;
+  wire [31:0] unused_nudged;
 
-  assign nudge  = s2_neg_q ? 64'hFFFF_FFFF_C000_0001 : 64'h0000_0000_4000_0000;
-  assign nudged = {{16{s2_pl_q[47]}}, s2_pl_q} + {s2_ph_q, 16'd0} + nudge;
-  // Bit 63 repeats bit 62 (|product| < 2^62).
-  assign unused_nudged = nudged[63];
-  assign high_d = s2_sat_q ? 32'h7FFF_FFFF :
-                  (nudged[62:31] + {31'd0, s2_neg_q && (nudged[30:0] != 31'd0)});
+  assign nudged = {{24{s2_p0_q[39]}}, s2_p0_q} + {{16{s2_p1_q[39]}}, s2_p1_q, 8'd0} +
+                  {{8{s2_p2_q[39]}}, s2_p2_q, 16'd0} + {s2_p3_q, 24'd0} +
+                  64'h0000_0000_4000_0000;
+  // Bit 63 repeats bit 62 (|product| < 2^62); bits 30:0 are the discarded fraction.
+  assign unused_nudged = {nudged[63], nudged[30:0]};
+  assign high_d = s2_sat_q ? 32'h7FFF_FFFF : nudged[62:31];
 
   // ---- stage 4: rounding right shift (RoundingDivideByPOT) -------------------------------------
-  // The mask of the discarded bits and half of it depend only on the shift and are formed a stage
-  // early; the threshold is half, or half + 1 for a negative value (ties round away from zero).
+  // gemmlowp rounds up when remainder = high & mask exceeds threshold = (mask >> 1) + (high < 0).
+  // With mask = 2^s - 1 that is: bit s-1 of high is set and, for a negative value, some bit below
+  // it is set too (remainder > 2^(s-1)). top = mask ^ (mask >> 1) (bit s-1 alone; zero for s = 0)
+  // and half = mask >> 1 depend only on the shift and are formed a stage early, so the rounding
+  // decision is two AND-OR reductions beside the shifter, and no comparator.
   reg         s4_valid_q;
   reg  [31:0] s4_y_q;
   reg  [7:0]  s4_zp_q, s4_min_q, s4_max_q;
-  wire [31:0] high, shifted, mask_d, remainder, threshold, s4_y_d;
-  wire        high_neg;
+  wire [31:0] high, shifted, mask_d, s4_y_d;
+  wire        high_neg, round_up;
 
   assign mask_d    = ~(32'hFFFF_FFFF << s2_rshift_q);
   assign high      = s3_high_q;
   assign high_neg  = high[31];
-  assign remainder = high & s3_mask_q;
-  assign threshold = high_neg ? (s3_half_q + 32'd1) : s3_half_q;
+  assign round_up  = (|(high & s3_top_q)) && (!high_neg || (|(high & s3_half_q)));
   assign shifted   = $signed(high) >>> s3_rshift_q;
-  assign s4_y_d    = shifted + {31'd0, (remainder > threshold)};
+  assign s4_y_d    = shifted + {31'd0, round_up};
 
   // ---- stage 5: output zero point and clamp ---------------------------------------------------
   reg         s5_valid_q;
@@ -142,16 +152,17 @@ module tsr_requant (
       s1_zp_q     <= out_zp_i;
       s1_min_q    <= act_min_i;
       s1_max_q    <= act_max_i;
-      s2_pl_q     <= pl_d;
-      s2_ph_q     <= ph_d;
+      s2_p0_q     <= p0_d;
+      s2_p1_q     <= p1_d;
+      s2_p2_q     <= p2_d;
+      s2_p3_q     <= p3_d;
       s2_sat_q    <= sat_d;
-      s2_neg_q    <= neg_d;
       s2_rshift_q <= s1_rshift_q;
       s2_zp_q     <= s1_zp_q;
       s2_min_q    <= s1_min_q;
       s2_max_q    <= s1_max_q;
       s3_high_q   <= high_d;
-      s3_mask_q   <= mask_d;
+      s3_top_q    <= mask_d ^ (mask_d >> 1);
       s3_half_q   <= mask_d >> 1;
       s3_rshift_q <= s2_rshift_q;
       s3_zp_q     <= s2_zp_q;
