@@ -3,8 +3,8 @@
 //   raw:     acc unchanged
 //   avg:     q = (|acc| + half) * magic >> dshift with the sign of acc (TFLite's rounding division
 //            of the average pool when magic/dshift are an exact reciprocal), clamp(q + zp)
-// Every multiply is split over two stages (two 32 x 16 partial products, then their sum), so
-// that no stage holds more than one wide carry chain.
+// The average's multiply is split over two stages (four 32 x 8 partial products, then their
+// sum), so that no stage holds more than one wide carry chain.
 module tsr_post_lane (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -56,14 +56,17 @@ module tsr_post_lane (
   );
 
   // ---- average: rounding division by reciprocal multiply ----
-  reg         a1_neg_q, a2_neg_q, a3_neg_q;
+  // stage 1: u = |acc| + half; 2: four 32 x 8 partial products of u * magic; 3: their sum;
+  // 4: the shift; 5: the sign, the zero point and the clamp.
+  reg         a1_neg_q, a2_neg_q, a3_neg_q, a4_neg_q;
   reg  [31:0] a1_u_q, a1_magic_q;
-  reg  [5:0]  a1_sh_q, a2_sh_q;
-  reg  [47:0] a2_pl_q, a2_ph_q;
-  reg  [31:0] a3_q_q, a4_q_q;
+  reg  [5:0]  a1_sh_q, a2_sh_q, a3_sh_q;
+  reg  [39:0] a2_p0_q, a2_p1_q, a2_p2_q, a2_p3_q;
+  reg  [63:0] a3_prod_q;
+  reg  [31:0] a4_q_q;
   reg  [7:0]  a1_zp_q, a2_zp_q, a3_zp_q, a4_zp_q, a1_min_q, a2_min_q, a3_min_q, a4_min_q,
               a1_max_q, a2_max_q, a3_max_q, a4_max_q, a5_out_q;
-  wire [31:0] mag, with_zp, lo, hi;
+  wire [31:0] mag_half, with_zp, lo, hi;
   wire [63:0] prod, shifted;
   wire [7:0]  a5_out_d;
   wire [31:0] unused_rq_wide;
@@ -71,10 +74,13 @@ module tsr_post_lane (
   wire [31:0] unused_shifted;
   assign unused_shifted = shifted[63:32];
 
-  assign mag      = acc_i[31] ? (~acc_i + 32'd1) : acc_i;
-  assign prod     = {16'd0, a2_pl_q} + {a2_ph_q, 16'd0};
-  assign shifted  = prod >> a2_sh_q;
-  assign with_zp  = a4_q_q + {{24{a4_zp_q[7]}}, a4_zp_q};
+  // |acc| + half as one adder: (acc ^ sign) + half + sign (|INT32_MIN| = 2^31 fits unsigned).
+  assign mag_half = (acc_i ^ {32{acc_i[31]}}) + {16'd0, half_i} + {31'd0, acc_i[31]};
+  assign prod     = {24'd0, a2_p0_q} + {16'd0, a2_p1_q, 8'd0} + {8'd0, a2_p2_q, 16'd0} +
+                    {a2_p3_q, 24'd0};
+  assign shifted  = a3_prod_q >> a3_sh_q;
+  // The sign and the zero point in one adder: (neg ? -q : q) + zp = (q ^ neg) + zp + neg.
+  assign with_zp  = (a4_q_q ^ {32{a4_neg_q}}) + {{24{a4_zp_q[7]}}, a4_zp_q} + {31'd0, a4_neg_q};
   assign lo       = {{24{a4_min_q[7]}}, a4_min_q};
   assign hi       = {{24{a4_max_q[7]}}, a4_max_q};
   assign a5_out_d = ($signed(with_zp) < $signed(lo)) ? a4_min_q :
@@ -84,25 +90,29 @@ module tsr_post_lane (
 
   always @(posedge clk_i) begin
     a1_neg_q   <= acc_i[31];
-    a1_u_q     <= mag + {16'd0, half_i};
+    a1_u_q     <= mag_half;
     a1_magic_q <= magic_i;
     a1_sh_q    <= dshift_i;
     a1_zp_q    <= out_zp_i;
     a1_min_q   <= act_min_i;
     a1_max_q   <= act_max_i;
     a2_neg_q   <= a1_neg_q;
-    a2_pl_q    <= {16'd0, a1_u_q} * {32'd0, a1_magic_q[15:0]};
-    a2_ph_q    <= {16'd0, a1_u_q} * {32'd0, a1_magic_q[31:16]};
+    a2_p0_q    <= {8'd0, a1_u_q} * {32'd0, a1_magic_q[7:0]};
+    a2_p1_q    <= {8'd0, a1_u_q} * {32'd0, a1_magic_q[15:8]};
+    a2_p2_q    <= {8'd0, a1_u_q} * {32'd0, a1_magic_q[23:16]};
+    a2_p3_q    <= {8'd0, a1_u_q} * {32'd0, a1_magic_q[31:24]};
     a2_sh_q    <= a1_sh_q;
     a2_zp_q    <= a1_zp_q;
     a2_min_q   <= a1_min_q;
     a2_max_q   <= a1_max_q;
     a3_neg_q   <= a2_neg_q;
-    a3_q_q     <= shifted[31:0];
+    a3_prod_q  <= prod;
+    a3_sh_q    <= a2_sh_q;
     a3_zp_q    <= a2_zp_q;
     a3_min_q   <= a2_min_q;
     a3_max_q   <= a2_max_q;
-    a4_q_q     <= a3_neg_q ? (~a3_q_q + 32'd1) : a3_q_q;
+    a4_neg_q   <= a3_neg_q;
+    a4_q_q     <= shifted[31:0];
     a4_zp_q    <= a3_zp_q;
     a4_min_q   <= a3_min_q;
     a4_max_q   <= a3_max_q;
