@@ -354,14 +354,20 @@ module tsr_csr #(
   // Data words and counters.
   reg  [255:0]         data_d;
   reg  [64*NumCnt-1:0] cnt_d;
+  reg  [16:0]          cnt_lo;
+  reg  [47:0]          cnt_hi;
   integer d;
   always @(*) begin
     data_d = data_q;
     if (wr_take && wa >= TSR_CSR_CMD_DATA0[11:0] && wa <= TSR_CSR_CMD_DATA7[11:0]) begin
       data_d[32*wa[4:2] +: 32] = s_wdata_i;
     end
+    // count + increment as a 16-bit add beside a 48-bit increment of the upper bits (both from
+    // registers), the add's carry choosing between the upper bits and their increment.
     for (d = 0; d < NumCnt; d = d + 1) begin
-      cnt_d[64*d +: 64] = clear ? 64'd0 : cnt_q[64*d +: 64] + {48'd0, inc_q[16*d +: 16]};
+      cnt_lo = {1'b0, cnt_q[64*d +: 16]} + {1'b0, inc_q[16*d +: 16]};
+      cnt_hi = cnt_q[64*d+16 +: 48];
+      cnt_d[64*d +: 64] = clear ? 64'd0 : {cnt_lo[16] ? cnt_hi + 48'd1 : cnt_hi, cnt_lo[15:0]};
     end
   end
   always @(posedge clk_i or negedge rst_ni) begin

@@ -5,7 +5,7 @@
 // elements of `elem_bytes` bytes. The generator checks the whole descriptor once, in the three
 // cycles after it is accepted, before any burst:
 //   * code 2 (bad descriptor): rows, row_bytes or elem_bytes zero, elem_bytes > ElemBytes, or
-//     row_bytes not a multiple of elem_bytes (a restoring division, 6 + 6 + 4 quotient bits);
+//     row_bytes not a multiple of elem_bytes (a division, 6 + 6 + 4 quotient bits);
 //   * code 1 (window): the bus-aligned extent [floor(addr), ceil(addr + (rows-1)*stride +
 //     row_bytes)) is not inside [win_base, win_limit). The arithmetic is wide enough not to wrap,
 //     so a descriptor whose end overflows AddrW bits is outside the window too.
@@ -88,6 +88,8 @@ module tsr_dma_agen #(
   reg  [XW-1:0]    end_q, end_d;            // ab + (rows - 1) * stride
   reg              lo_ok_q, lo_ok_d;        // the extent starts inside the window
   reg  [EW-1:0]    rem_q, rem_d;            // partial remainder of row_bytes / elem_bytes
+  reg  [EW+1:0]    d3_q, d3_d;              // 3 x the divisor (elem_bytes' low EW bits)
+  reg  [15:0]      rows_m1_q, rows_m1_d;    // rows - 1, registered with the descriptor
   wire             desc_fire, burst_fire;
 
   assign desc_ready_o = (state_q == StIdle);
@@ -96,9 +98,13 @@ module tsr_dma_agen #(
   assign elem_bytes_o = elem_q[EW-1:0];
 
   // ---- check: row_bytes % elem_bytes: dividend bits 15:10 in StChk0 (from a zero remainder),
-  // 9:4 in StChk1, 3:0 in StChk2. Each cycle has its own chain of restoring steps. The last bit
-  // is not divided: the remainder is zero exactly when the last partial remainder (below twice
-  // the divisor) equals 0 or the divisor, an equality that is shorter than a step.
+  // 9:4 in StChk1, 3:0 in StChk2. Each cycle has its own chain of steps. StChk0 and StChk1 take
+  // two dividend bits per step (radix 4: the partial remainder with two more bits, below 4 x the
+  // divisor, minus 3, 2 or 1 x the divisor or nothing, whichever is the largest non-negative);
+  // 3 x the divisor is registered with the descriptor. StChk2, whose result goes on to the
+  // engines' error logic, takes bits 3:1 one per step, and the last bit is not divided: the
+  // remainder is zero exactly when the last partial remainder (below twice the divisor) equals 0
+  // or the divisor, an equality that is shorter than a step.
   wire [EW:0]   divisor  = {1'b0, elem_q[EW-1:0]};
   function automatic [EW-1:0] div_steps(input [EW-1:0] r0, input [5:0] bits, input integer n,
                                         input [EW:0] d);
@@ -115,8 +121,30 @@ module tsr_dma_agen #(
       div_steps = r[EW-1:0];
     end
   endfunction
-  wire [EW-1:0] rem_c0 = div_steps({EW{1'b0}}, row_bytes_q[15:10], 6, divisor);
-  wire [EW-1:0] rem_c1 = div_steps(rem_q, row_bytes_q[9:4], 6, divisor);
+  // Three radix-4 steps: bits 5:4, 3:2, 1:0. r < d on entry and after every step.
+  function automatic [EW-1:0] div_steps4(input [EW-1:0] r0, input [5:0] bits, input [EW:0] d,
+                                         input [EW+1:0] d3);
+    reg     [EW+1:0] v;
+    reg     [EW+2:0] t1, t2, t3;
+    reg     [EW-1:0] r;
+    integer          i;
+    begin
+      r = r0;
+      for (i = 2; i >= 0; i = i - 1) begin
+        v  = {r, bits[2*i+1], bits[2*i]};
+        t1 = {1'b0, v} - {2'b00, d};
+        t2 = {1'b0, v} - {1'b0, d, 1'b0};
+        t3 = {1'b0, v} - {1'b0, d3};
+        if (!t3[EW+2])      r = t3[EW-1:0];
+        else if (!t2[EW+2]) r = t2[EW-1:0];
+        else if (!t1[EW+2]) r = t1[EW-1:0];
+        else                r = v[EW-1:0];
+      end
+      div_steps4 = r;
+    end
+  endfunction
+  wire [EW-1:0] rem_c0 = div_steps4({EW{1'b0}}, row_bytes_q[15:10], divisor, d3_q);
+  wire [EW-1:0] rem_c1 = div_steps4(rem_q, row_bytes_q[9:4], divisor, d3_q);
   wire [EW-1:0] rem_c2 = div_steps(rem_q, {3'd0, row_bytes_q[3:1]}, 3, divisor);
   wire [EW:0]   r_last = {rem_c2, row_bytes_q[0]};
   wire          rem_zero = (r_last == {(EW+1){1'b0}}) || (r_last == divisor);
@@ -126,7 +154,7 @@ module tsr_dma_agen #(
                   !rem_zero;
 
   // ---- check: the bus-aligned extent inside the window -----------------------------------------
-  wire [15:0]   rows_m1  = rows_q - 16'd1;
+  wire [15:0]   rows_m1  = rows_m1_q;
   wire [XW-1:0] stride_x = {{(XW-SW){1'b0}}, stride_q};
   wire [39:0]   pp0_prod = {32'd0, rows_m1[7:0]} * {8'd0, stride_q};   // 8 x 32 bits
   wire [39:0]   pp1_prod = {32'd0, rows_m1[15:8]} * {8'd0, stride_q};
@@ -198,6 +226,8 @@ module tsr_dma_agen #(
     end_d        = end_q;
     lo_ok_d      = lo_ok_q;
     rem_d        = rem_q;
+    d3_d         = d3_q;
+    rows_m1_d    = rows_m1_q;
     case (state_q)
       StIdle: if (desc_fire) begin
         state_d     = StChk0;
@@ -205,9 +235,12 @@ module tsr_dma_agen #(
         row_addr_d  = desc_addr_i;
         stride_d    = desc_stride_i;
         rows_d      = desc_rows_i;
+        rows_m1_d   = desc_rows_i - 16'd1;
         row_bytes_d = desc_row_bytes_i;
         elem_d      = desc_elem_bytes_i;
         rem_d       = {EW{1'b0}};
+        d3_d        = {2'b00, desc_elem_bytes_i[EW-1:0]} +
+                      {1'b0, desc_elem_bytes_i[EW-1:0], 1'b0};
       end
       StChk0: begin
         state_d = StChk1;
@@ -271,6 +304,8 @@ module tsr_dma_agen #(
     end_q        <= end_d;
     lo_ok_q      <= lo_ok_d;
     rem_q        <= rem_d;
+    d3_q         <= d3_d;
+    rows_m1_q    <= rows_m1_d;
   end
 
 endmodule
