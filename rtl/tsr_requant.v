@@ -8,8 +8,9 @@
 //
 // This is TFLite's MultiplyByQuantizedMultiplier followed by the output offset and the activation
 // clamp, bit for bit (the golden model is tsr::ref::requantize). Five register stages (bias and
-// shift; four 32 x 8 partial products; high half; rounding shift; zero point and clamp); every stage
-// advances while en_i is high, so the owner can stall the lane together with its neighbours.
+// shift; four 32 x 8 partial products; high half; rounding shift; zero point and clamp); every
+// stage advances while en_i is high, so the owner can stall the lane together with its
+// neighbours.
 // Parameters such as mult/shift are sampled with the data in stage 1 and travel with it.
 module tsr_requant (
   input  wire        clk_i,
