@@ -32,7 +32,7 @@ int main(int argc, char** /*argv*/) {
   dp.rows = R; dp.cols = 16; dp.skip_depth = D;
   const BalancedGraph bg = balance_rows(g0, cal, dp);
   const Graph& g = argc > 1 ? g0 : bg.graph;
-  const Values v = interpret(g, in);
+  const std::vector<skip::LayerStream> streams = skip::conv_streams(g, in);
   {
     const Values vc = interpret(g, cal);
     const auto dens = channel_density(g, vc);
@@ -46,24 +46,14 @@ int main(int argc, char** /*argv*/) {
   for (int F : {2, 4}) {
     skip::ElasticParams ep{R, D, F, F == 2 ? 32 : 64};
     double tot[8] = {};
-    for (const Op& op : g.ops) {
-      if (op.kind != OpKind::Conv2D) continue;
-      const Tensor& it = g.tensor(op.inputs[0]);
-      const Tensor& w = g.tensor(op.inputs[1]);
-      const auto& a = v[op.inputs[0]];
-      const int zp = it.quant.zp0();
-      const int H = it.shape[1], W = it.shape[2], Cin = it.shape[3];
-      const int kh = w.shape[1], kw = w.shape[2], Cout = w.shape[0];
-      const auto pad = ref::compute_padding_height_width(op.stride_h, op.stride_w, 1, 1, H, W, kh, kw, op.padding);
-      const int OH = pad.out_height, OW = pad.out_width, P = OH * OW;
+    for (const skip::LayerStream& ls : streams) {
+      const int kh = ls.kh, kw = ls.kw, Cin = ls.cin, P = ls.pixels;
       const int chunks = (Cin + R - 1) / R;
-      const int ntiles = (Cout + 15) / 16;
+      const int ntiles = (ls.cout + 15) / 16;
+      // the study's im2col stream (padding taps are zero-point activations)
       auto nzat = [&](int px, int ky, int kx, int c) -> uint8_t {
         if (ky >= kh || kx >= kw || c >= Cin) return 0;
-        const int oy = px / OW, ox = px % OW;
-        const int iy = oy * op.stride_h - pad.padding.height + ky, ix = ox * op.stride_w - pad.padding.width + kx;
-        if (iy < 0 || iy >= H || ix < 0 || ix >= W) return 0;
-        return a[(static_cast<size_t>(iy) * W + ix) * Cin + c] != zp;
+        return ls.nz[static_cast<size_t>(px) * ls.k + static_cast<size_t>((ky * kw + kx) * Cin + c)];
       };
       // a pass: for lane group j -> (ky, kx, chunk, rot)
       struct LG { int ky, kx, ch, rot; };
@@ -118,8 +108,8 @@ int main(int argc, char** /*argv*/) {
       auto [c1, b1] = run(cur);
       auto [c2, b2] = run(rowrot);
       auto [c3, b3] = run(flat);
-      fmt::print("F={} {:>14} {}x{}x{} k{} s{} P={} dense={:7.0f} cur={:7.0f} ({:4.2f}) rowrot={:7.0f} ({:4.2f}) flat={:7.0f} ({:4.2f}) beats {} {} {}\n",
-                 F, op.label(), H, W, Cin, kh, op.stride_h, P, dense, c1, dense / c1, c2, dense / c2, c3, dense / c3, b1, b2, b3);
+      fmt::print("F={} {:>14} {} P={} dense={:7.0f} cur={:7.0f} ({:4.2f}) rowrot={:7.0f} ({:4.2f}) flat={:7.0f} ({:4.2f}) beats {} {} {}\n",
+                 F, ls.label, ls.shape, P, dense, c1, dense / c1, c2, dense / c2, c3, dense / c3, b1, b2, b3);
       tot[0] += dense; tot[1] += c1; tot[2] += c2; tot[3] += c3;
     }
     fmt::print("F={} total dense {:.0f} cur {:.0f} ({:.3f}) rowrot {:.0f} ({:.3f}) flat {:.0f} ({:.3f})\n", F, tot[0], tot[1],

@@ -22,6 +22,10 @@ std::vector<LayerStream> conv_streams(const std::string& model_path, const std::
   if (input.size() != g.input().elements()) {
     fail("{}: input has {} bytes, the model takes {}", model_path, input.size(), g.input().elements());
   }
+  return conv_streams(g, input);
+}
+
+std::vector<LayerStream> conv_streams(const Graph& g, const std::vector<int8_t>& input) {
   const Values v = interpret(g, input);
   std::vector<LayerStream> out;
   for (const Op& op : g.ops) {
@@ -42,6 +46,9 @@ std::vector<LayerStream> conv_streams(const std::string& model_path, const std::
     l.pixels = pad.out_height * pad.out_width;
     l.k = kh * kw * Cin;
     l.cout = Cout;
+    l.kh = kh;
+    l.kw = kw;
+    l.cin = Cin;
     l.nz.resize(static_cast<size_t>(l.pixels) * l.k);
     uint64_t zeros = 0;
     for (int oy = 0; oy < pad.out_height; ++oy) {

@@ -10,6 +10,10 @@
 
 #include "tessera/skip/model.h"
 
+namespace tsr::drv {
+struct Graph;
+}
+
 namespace tsr::skip {
 
 struct LayerStream {
@@ -18,12 +22,15 @@ struct LayerStream {
   int pixels = 0;      // M: output pixels
   int k = 0;           // K = kh*kw*Cin
   int cout = 1;        // output channels: the stream repeats ceil(cout / C) times (N tiles)
+  int kh = 1, kw = 1, cin = 1;  // K index (ky * kw + kx) * cin + c
   double zero_share = 0;  // share of the K x M activations equal to the zero point (incl. padding)
   std::vector<uint8_t> nz;  // [pixel][k] 1 = activation != zero point
 };
 
 // Conv layers of a model on one input (bytes of the model's input tensor).
 std::vector<LayerStream> conv_streams(const std::string& model_path, const std::vector<int8_t>& input);
+// The same for a graph already loaded (e.g. row-balanced).
+std::vector<LayerStream> conv_streams(const drv::Graph& g, const std::vector<int8_t>& input);
 
 // A 32x32x3 CIFAR-like image for ResNet-8 made from a real 96x96 grey image (person.bmp): 3x3 box
 // averages, the grey value in all three channels, quantized with the model input's scale and zp.
