@@ -213,7 +213,7 @@ module tsr_accel #(
   assign stop = halt || soft_req;
 
   // ---- fetch / dispatch ---------------------------------------------------------------------
-  wire             f_desc_valid, f_desc_ready, f_el_valid, f_dma_done;
+  wire             f_desc_valid, f_desc_ready, f_el_valid, f_el_last, f_dma_done;
   wire [31:0]      f_desc_addr;
   wire [15:0]      f_desc_bytes;
   wire             q_ld_valid, q_ld_ready, q_ex_valid, q_ex_ready, q_st_valid, q_st_ready;
@@ -240,6 +240,7 @@ module tsr_accel #(
     .desc_addr_o      (f_desc_addr),
     .desc_row_bytes_o (f_desc_bytes),
     .el_valid_i       (f_el_valid),
+    .el_last_i        (f_el_last),
     .el_data_i        (f_el_data),
     .dma_done_i       (f_dma_done),
     .dma_err_i        (f_err_rd),
@@ -416,7 +417,7 @@ module tsr_accel #(
   wire [8*RowBytes-1:0] l_el_data;
   wire             l_err;
   wire [2:0]       l_err_code;
-  wire             l_busy, f_busy, unused_l_last, unused_f_last;
+  wire             l_busy, f_busy, unused_l_last;
   wire             l_arvalid, f_arvalid, l_rready, f_rready;
   wire [31:0]      l_araddr, f_araddr;
   wire [7:0]       l_arlen, f_arlen;
@@ -508,7 +509,8 @@ module tsr_accel #(
     .DataBytes      (BusBytes),
     .MaxBurst       (16),
     .ElemBytes      (32),
-    .MaxOutstanding (2)
+    .MaxOutstanding (2),
+    .Overlap        (1)
   ) u_dma_fetch (
     .clk_i             (clk_i),
     .rst_ni            (core_rst_n),
@@ -524,7 +526,7 @@ module tsr_accel #(
     .out_valid_o       (f_el_valid),
     .out_ready_i       (1'b1),
     .out_data_o        (f_el_data),
-    .out_last_o        (unused_f_last),
+    .out_last_o        (f_el_last),
     .m_arvalid_o       (f_arvalid),
     .m_arready_i       (m_arready_i && own_ready && ar_f),
     .m_araddr_o        (f_araddr),

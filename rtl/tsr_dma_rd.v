@@ -50,7 +50,7 @@ module tsr_dma_rd #(
   parameter MaxBurst       = 16,  // beats per burst, power of two, <= 256
   parameter ElemBytes      = 16,  // largest element in bytes (any value >= 1)
   parameter MaxOutstanding = 8,   // read bursts in flight, power of two >= 2
-  parameter Overlap        = 0    // descriptors accepted beyond the oldest (0, 1 or 3)
+  parameter Overlap        = 0    // descriptors accepted beyond the oldest (0 or 2^k - 1)
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,

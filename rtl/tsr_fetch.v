@@ -1,7 +1,9 @@
 // tessera: command fetch and dispatch.
 //
 // On start_i it fetches count_i commands from DRAM at base_i, in blocks of up to four (one element
-// descriptor each) whenever its 8-entry buffer has room for a whole block; push_i appends one
+// descriptor each) whenever its 8-entry buffer has room for a whole block besides the blocks
+// already requested; two blocks are in flight at once (the read engine overlaps two descriptors,
+// so the second block's memory latency hides under the first's). push_i appends one
 // command written over CSRs instead. The dispatcher takes the buffer in order and routes each
 // command to its unit's queue (load, execute, store), numbering them from 0 for error reports.
 // FENCE waits until every unit and queue is idle, then retires (and raises fence_o with irq).
@@ -31,6 +33,7 @@ module tsr_fetch #(
   output wire [15:0]      desc_row_bytes_o,
   input  wire             el_valid_i,
   input  wire [255:0]     el_data_i,
+  input  wire             el_last_i,      // the final element of a block
   input  wire             dma_done_i,
   input  wire             dma_err_i,
   input  wire [2:0]       dma_err_code_i,
@@ -72,7 +75,8 @@ module tsr_fetch #(
 
   localparam integer BufD = 8;
 
-  reg              running_q, inflight_q, dead_q;
+  reg              running_q, dead_q;
+  reg  [1:0]       inflight_q;  // blocks requested whose final element has not arrived (0 .. 2)
   reg  [AddrW-1:0] addr_q;
   reg  [31:0]      left_q;
   reg  [4:0]       cred_q;
@@ -86,14 +90,15 @@ module tsr_fetch #(
   wire [7:0]       fetch_code;
 
   assign nreq     = (left_q >= 32'd4) ? 3'd4 : left_q[2:0];
-  assign req      = running_q && !inflight_q && !dead_q && !halt_i && (left_q != 32'd0) &&
+  wire   busy_f   = (inflight_q != 2'd0);
+  assign req      = running_q && (inflight_q != 2'd2) && !dead_q && !halt_i && (left_q != 32'd0) &&
                     (cred_q >= 5'd4);
   assign desc_valid_o     = req;
   assign desc_addr_o      = addr_q;
   assign desc_row_bytes_o = {8'd0, nreq, 5'd0};
 
-  assign buf_push = (inflight_q && el_valid_i) || (push_i && !running_q && !dead_q);
-  assign buf_in   = (inflight_q && el_valid_i) ? el_data_i : push_cmd_i;
+  assign buf_push = (busy_f && el_valid_i) || (push_i && !running_q && !dead_q);
+  assign buf_in   = (busy_f && el_valid_i) ? el_data_i : push_cmd_i;
   tsr_fifo #(.Width (256), .Depth (BufD)) u_buf (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -179,7 +184,7 @@ module tsr_fetch #(
   assign esc_func_o    = buf_cmd[31:16];
   assign esc_args_o    = buf_cmd[255:32];
 
-  assign fetch_err  = inflight_q && dma_done_i && dma_err_i;
+  assign fetch_err  = busy_f && dma_done_i && dma_err_i;
   assign fetch_code = (dma_err_code_i == 3'd1) ? TSR_ERROR_DMA_WINDOW[7:0] :
                       (dma_err_code_i == 3'd2) ? TSR_ERROR_DMA_EMPTY[7:0] :
                                                  TSR_ERROR_AXI_READ[7:0];
@@ -195,6 +200,11 @@ module tsr_fetch #(
   assign push_ready_o = running_q || dead_q || (cred_q != 5'd0);
   assign drained_o  = !running_q && !buf_valid;
 
+  // A block ends with its final element, or (after an error) when the engine falls idle.
+  wire [1:0] inflight_d;
+  assign inflight_d = (busy_f && dma_done_i && dma_err_i) ? 2'd0 :
+                      inflight_q + {1'b0, req && desc_ready_i} -
+                      {1'b0, busy_f && el_valid_i && el_last_i};
   wire [4:0] cred_d;
   assign cred_d = cred_q - ((req && desc_ready_i) ? {2'd0, nreq} : 5'd0) + {4'd0, buf_pop} -
                   {4'd0, push_i && !running_q && !dead_q};
@@ -202,7 +212,7 @@ module tsr_fetch #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       running_q  <= 1'b0;
-      inflight_q <= 1'b0;
+      inflight_q <= 2'd0;
       dead_q     <= 1'b0;
       left_q     <= 32'd0;
       cred_q     <= BufD[4:0];
@@ -215,15 +225,11 @@ module tsr_fetch #(
       if (start_i && !running_q) begin
         running_q <= (count_i != 32'd0);
         left_q    <= count_i;
-      end else if (running_q && !inflight_q && left_q == 32'd0) begin
+      end else if (running_q && !busy_f && left_q == 32'd0) begin
         running_q <= 1'b0;
       end
-      if (req && desc_ready_i) begin
-        inflight_q <= 1'b1;
-        left_q     <= left_q - {29'd0, nreq};
-      end else if (inflight_q && dma_done_i) begin
-        inflight_q <= 1'b0;
-      end
+      if (req && desc_ready_i) left_q <= left_q - {29'd0, nreq};
+      inflight_q <= inflight_d;
       if (err_o) dead_q <= 1'b1;
       cred_q <= cred_d;
       if (buf_pop) idx_q <= idx_q + 1'b1;

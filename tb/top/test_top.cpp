@@ -821,6 +821,39 @@ TEST_F(Top, ErrorAxiResponses) {
                0);
 }
 
+// The command fetch keeps two blocks of four in flight: the second block's AR goes out before
+// the first block's data is back, so a list of FENCEs (no LOADs: every read is a fetch) shows two
+// read bursts outstanding. A read error in the second block stops the list after the first
+// block's four commands have retired, and names the fetch at command 4.
+TEST_F(Top, CommandFetchOverlapsTwoBlocks) {
+  AxiMemory::Config mc = mem_config(rng_);
+  mc.latency_cycles = std::max(mc.latency_cycles, 16);
+  {
+    TopBench bench(mc);
+    bench.set_window(kBase, kLimit);
+    const std::vector<Command> fences(12, tsr::dev::fence(true));
+    bench.mem().write(kBase + 0x100, tsr::dev::to_bytes(fences));
+    bench.write_csr(TSR_CSR_CMD_BASE, static_cast<uint32_t>(kBase + 0x100));
+    bench.write_csr(TSR_CSR_CMD_COUNT, 12);
+    bench.write_csr(TSR_CSR_CTRL, 1);
+    int most = 0;
+    for (int i = 0; i < 3 * mc.latency_cycles; ++i) {
+      bench.step();
+      most = std::max(most, bench.mem().outstanding_reads());
+    }
+    EXPECT_EQ(most, 2);
+    const TopRun r = bench.wait_finish();
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(bench.read_csr(TSR_CSR_FENCES), 12u);  // FENCEs with irq
+    EXPECT_EQ(r.counter(TSR_CNT_CMDS), 12u);
+  }
+  const std::vector<Command> fences(8, tsr::dev::fence(true));
+  const uint64_t second = kBase + 0x100 + 4 * sizeof(Command);
+  const TopRun r = run_error(rng_, fences, second, second + 1);
+  expect_error(r, "axi_read", 0, 4);
+  EXPECT_EQ(r.counter(TSR_CNT_CMDS), 4u);
+}
+
 TEST_F(Top, SoftResetRecoversAfterAnError) {
   TopBench bench(mem_config(rng_));
   bench.set_window(kBase, kLimit);

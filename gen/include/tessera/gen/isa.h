@@ -15,7 +15,7 @@ inline constexpr int kCmdBytes = kCmdWords * 4;
 // Requantization parameter sets in the store unit (PARAMS writes one, STORE reads one per element).
 inline constexpr int kParamSets = 4;
 // LOADs the load unit keeps in flight (its DMA read engine overlaps their descriptors).
-inline constexpr int kLoadDepth = 4;
+inline constexpr int kLoadDepth = 8;
 
 enum class Unit { Load, Execute, Store, Dispatch };
 const char* unit_name(Unit u);

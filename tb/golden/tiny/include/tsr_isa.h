@@ -12,7 +12,7 @@
 // requantization parameter sets in the store unit
 #define TSR_PARAM_SETS 4u
 // LOADs in flight in the load unit
-#define TSR_LOAD_DEPTH 4u
+#define TSR_LOAD_DEPTH 8u
 // Command opcode (table below); 0 is illegal.
 #define TSR_F_OPCODE_LSB 0u
 #define TSR_F_OPCODE_W 8u

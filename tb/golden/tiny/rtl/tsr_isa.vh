@@ -13,7 +13,7 @@ localparam integer TSR_CMD_BITS = 256;
 // requantization parameter sets in the store unit
 localparam integer TSR_PARAM_SETS = 4;
 // LOADs in flight in the load unit
-localparam integer TSR_LOAD_DEPTH = 4;
+localparam integer TSR_LOAD_DEPTH = 8;
 // Command opcode (table below); 0 is illegal.
 localparam integer TSR_F_OPCODE_LSB = 0;
 localparam integer TSR_F_OPCODE_W = 8;
