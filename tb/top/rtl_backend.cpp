@@ -58,7 +58,6 @@ class RtlBackend : public drv::Backend {
     s.array_macs = r.counter(TSR_CNT_ARRAY_MACS);
     s.skip_steps = r.counter(TSR_CNT_SKIP_CYCLES);
     s.gated_macs = r.counter(TSR_CNT_GATED_MACS);
-    s.ex_busy = r.counter(TSR_CNT_EX_BUSY);
     return s;
   }
 

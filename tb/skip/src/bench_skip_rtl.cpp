@@ -68,8 +68,7 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
   std::string md = fmt::format(
       "Zero skipping on the RTL: `{}` ({}x{}, skip depth {}) with MATMUL.skip off and on (and on with the rows "
       "balanced), and the dense `{}`; cycles of each array layer (its whole command segment), every layer "
-      "bit-exact. Skip columns: the balanced run's when there is one. Array busy: the execute unit's EX_BUSY "
-      "counter (cycles it fed the array) of the dense run and of the skip run.\n\n",
+      "bit-exact. Skip columns: the balanced run's when there is one.\n\n",
       opt.variant, vs.dp.rows, vs.dp.cols, vs.dp.skip_depth, opt.dense_variant);
   bool ok = true;
   for (const auto& n : nets) {
@@ -105,8 +104,7 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
     }
     const std::string bcols = bal ? " skip on, balanced | balanced vs dense |" : "";
     md += fmt::format("### {}\n\n{}\n\n| layer | MACs | dense `{}` | skip off | skip on | on vs off | on vs dense |{} "
-                      "array busy: dense | skip | dense / skip | row-steps skipped | MACs gated (on) |\n"
-                      "|---|---:|---:|---:|---:|---:|---:|{}---:|---:|---:|---:|---:|\n",
+                      "row-steps skipped | MACs gated (on) |\n|---|---:|---:|---:|---:|---:|---:|{}---:|---:|\n",
                       n.label, bg ? "Balanced run: " + bg->summary() + " (calibration: no_person.bmp)." : "Rows not balanced.",
                       opt.dense_variant, bcols, bal ? "---:|---:|" : "");
     const auto find = [](const NetRun& r, size_t layer) -> const drv::LayerResult* {
@@ -114,7 +112,7 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
         if (x.layer == layer) return &x;
       return nullptr;
     };
-    uint64_t cd = 0, cf = 0, cn = 0, cb = 0, sk = 0, st = 0, ga = 0, ad = 0, as = 0;
+    uint64_t cd = 0, cf = 0, cn = 0, cb = 0, sk = 0, st = 0, ga = 0;
     for (size_t i = 0; i < on.result.layers.size(); ++i) {
       const auto& lo = on.result.layers[i];
       const drv::Layer& L = on.net.layers[lo.layer];
@@ -135,24 +133,16 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
       sk += ls.run.skip_steps;
       st += steps;
       ga += ls.run.gated_macs;
-      // Array busy: the execute unit's EX_BUSY (cycles feeding the array), dense against the skip
-      // run (balanced when there is one).
-      const uint64_t bd = ld ? ld->run.ex_busy : 0, bs = ls.run.ex_busy;
-      ad += bd;
-      as += bs;
-      md += fmt::format("| {} | {} | {} | {} | {} | {:.2f} | {:.2f} |{} {} | {} | {:.2f} | {:.1f} % | {} |\n", L.name,
-                        L.macs, d, f, c, c ? double(f) / double(c) : 0.0, c ? double(d) / double(c) : 0.0,
-                        bal ? fmt::format(" {} | {:.2f} |", b, b ? double(d) / double(b) : 0.0) : "", bd, bs,
-                        bs ? double(bd) / double(bs) : 0.0,
+      md += fmt::format("| {} | {} | {} | {} | {} | {:.2f} | {:.2f} |{} {:.1f} % | {} |\n", L.name, L.macs, d, f, c,
+                        c ? double(f) / double(c) : 0.0, c ? double(d) / double(c) : 0.0,
+                        bal ? fmt::format(" {} | {:.2f} |", b, b ? double(d) / double(b) : 0.0) : "",
                         steps ? 100.0 * double(ls.run.skip_steps) / double(steps) : 0.0, ls.run.gated_macs);
     }
-    md += fmt::format(
-        "| **array layers** | | **{}** | **{}** | **{}** | **{:.2f}** | **{:.2f}** |{} **{}** | **{}** | **{:.2f}** | "
-        "**{:.1f} %** | {} |\n",
-        cd, cf, cn, cn ? double(cf) / double(cn) : 0.0, cn ? double(cd) / double(cn) : 0.0,
-        bal ? fmt::format(" **{}** | **{:.2f}** |", cb, cb ? double(cd) / double(cb) : 0.0) : "", ad, as,
-        as ? double(ad) / double(as) : 0.0, st ? 100.0 * double(sk) / double(st) : 0.0, ga);
-    md += fmt::format("| whole network | | {} | {} | {} | {:.2f} | {:.2f} |{} | | | | |\n\n", dense.result.cycles,
+    md += fmt::format("| **array layers** | | **{}** | **{}** | **{}** | **{:.2f}** | **{:.2f}** |{} **{:.1f} %** | {} |\n",
+                      cd, cf, cn, cn ? double(cf) / double(cn) : 0.0, cn ? double(cd) / double(cn) : 0.0,
+                      bal ? fmt::format(" **{}** | **{:.2f}** |", cb, cb ? double(cd) / double(cb) : 0.0) : "",
+                      st ? 100.0 * double(sk) / double(st) : 0.0, ga);
+    md += fmt::format("| whole network | | {} | {} | {} | {:.2f} | {:.2f} |{} | |\n\n", dense.result.cycles,
                       off.result.cycles, on.result.cycles,
                       on.result.cycles ? double(off.result.cycles) / double(on.result.cycles) : 0.0,
                       on.result.cycles ? double(dense.result.cycles) / double(on.result.cycles) : 0.0,

@@ -26,8 +26,6 @@ struct SegmentRun {
   uint64_t core_instret = 0;  // instructions the escape core retired serving ESCAPEs
   // Zero-skip variants (docs/skip.md): SKIP_CYCLES (array row-steps skipped) and GATED_MACS.
   uint64_t skip_steps = 0, gated_macs = 0;
-  // EX_BUSY: cycles the execute unit fed the array or the vector lanes (0 without a notion of time).
-  uint64_t ex_busy = 0;
 };
 
 class Backend {
