@@ -132,6 +132,10 @@ module tsr_ex #(
   // Zero-skip arrays (docs/skip.md): a beat carries ADepth chunks of one pixel, chunk j of the
   // group in lanes j*R..j*R+R-1; a pass (chunk group g, tap) takes WRows weight rows.
   localparam integer WRowsI   = Rows * ADepth;
+  localparam [31:0]  WRows32  = WRowsI;
+  localparam [SpAW-1:0] WRowsW = WRows32[SpAW-1:0];
+  localparam [31:0]  SpBankRows32 = SpBankRows;
+  localparam [SpAW-1:0] SpBankRowsW = SpBankRows32[SpAW-1:0];  // 0 with one bank
   localparam         SkipOn   = (SkipDepth > 0) ? 1'b1 : 1'b0;
   localparam         HasC1    = (ADepth > 1) ? 1'b1 : 1'b0;
   localparam integer ALog     = (ADepth == 4) ? 2 : ((ADepth == 2) ? 1 : 0);
@@ -236,7 +240,7 @@ module tsr_ex #(
   reg  [15:0] oy_q, ox_q;
   reg  [31:0] iy_q, ix_q, rowaddr_q, addr_q, m_idx_q;
   // row FIR (depthwise): next pixel of the row that ends an output window; tap of the pass
-  reg  [15:0] nxt_q, wtap_q;
+  reg  [15:0] nxt_q;
   wire        fir, fir_emit, last_px, row_end, mirror_f, dual;
   // three-row FIR: chosen in StSet2; prime: the pass's first (priming) row
   reg         row3_q;
@@ -245,9 +249,17 @@ module tsr_ex #(
   reg  [31:0] rowstep_q;
   reg  [31:0] rowjump_q;      // tap groups: (in_w - k_w) * pitch, one kernel row down
   wire        rowb, px_valid_b, b_req;
-  wire [31:0] iyb, addr_b;
+  // The scratchpad requests leave registers (the grant of port a depends on port w's request and
+  // bank, and the walker advances on that grant): the pixel's range checks are kept beside its
+  // coordinates (rok_q: iy_q inside the input, cok_q: ix_q, rbok_q: iy_q + 1, row B of a dual
+  // pass), and row B's address beside addr_q / rowaddr_q (addrb_q, rowaddrb_q: + rowstep_q; dual
+  // VECTORs only, so the MATMUL fast pass start leaves them alone).
+  reg         rok_q, cok_q, rbok_q;
+  reg  [SpAW-1:0] addrb_q, rowaddrb_q;
   // weight feeder
-  reg  [31:0] wrow_q, wleft_q;
+  // wfa_q: scratchpad row of the next weight row (the tile's base + wj_q)
+  reg  [31:0] wleft_q;
+  reg  [SpAW-1:0] wfa_q;
   reg  [15:0] wj_q;
   // output side
   reg  [31:0] out_m_q, out_pass_q, outs_q, total_q;
@@ -260,10 +272,10 @@ module tsr_ex #(
   reg  [31:0] ctx0_m_q, ctx1_m_q;
   reg  [31:0] ctx0_total_q, ctx1_total_q;
   wire        ctx_push, ctx_pop;
-  // params: the engine that copies a parameter set (rows pe_addr_q + prow_q)
+  // params: the engine that copies a parameter set (row prow_q at scratchpad row pea_q)
   reg  [7:0]  prow_q;
   reg         pe_busy_q, pe_fin1_q, pe_fin2_q;
-  reg  [SpAW-1:0] pe_addr_q;
+  reg  [SpAW-1:0] pea_q;
   reg  [1:0]  pe_set_q;
   wire        pe_any, pe_last, pe_start;
   // error
@@ -340,7 +352,20 @@ module tsr_ex #(
   reg        s1_valid_q, s1_pad_q, s1_last_q;
   reg  [31:0] s1_m_q, s1_pass_q;
 
-  assign px_valid  = !iy_q[31] && (iy_q < {16'd0, in_h}) && !ix_q[31] && (ix_q < {16'd0, in_w});
+  // Range checks of the walker's next pixel, for each way the walker moves (registered in
+  // rok_q / cok_q / rbok_q with the coordinates): the pass's first pixel (iy0, ix0), the next
+  // output row (iy_row, ix0), the next pixel of the row (ix_col), the next pass's first pixel
+  // (niy0, nix0).
+  function automatic in_rng(input [31:0] v, input [15:0] lim);
+    in_rng = !v[31] && (v < {16'd0, lim});
+  endfunction
+  wire [31:0] iy_row, ix_col, rowaddr_nx;
+  assign iy_row     = iy_q + (prime ? 32'd1 : {28'd0, s_h});
+  assign ix_col     = ix_q + (fir ? 32'd1 : {28'd0, s_w});
+  assign rowaddr_nx = rowaddr_q + (prime ? rowstep_q : stepy_q);
+  wire [SpAW-1:0] rowstep_nx;  // the same step for row B's address
+  assign rowstep_nx = prime ? rowstep_q[SpAW-1:0] : stepy_q[SpAW-1:0];
+  assign px_valid  = rok_q && cok_q;
   assign last_m    = (m_idx_q == m_q - 32'd1);
   assign row_end   = ({16'd0, ox_q} == rowlen_q - 32'd1);
   assign fir_emit  = (ox_q == nxt_q);
@@ -352,10 +377,7 @@ module tsr_ex #(
   assign a_req_o   = can_issue && px_valid;
   assign a_addr_o  = addr_q[SpAW-1:0];
   assign rowb       = dual && (ky_q + 16'd1 < {8'd0, k_h});
-  assign iyb        = iy_q + 32'd1;
-  assign px_valid_b = rowb && !prime && !iyb[31] && (iyb < {16'd0, in_h}) && !ix_q[31] &&
-                      (ix_q < {16'd0, in_w});
-  assign addr_b     = (addr_q + rowstep_q) ^ SpBankRows;
+  assign px_valid_b = rowb && !prime && rbok_q && cok_q;
   assign b_req      = can_issue && px_valid_b;
   // Skip arrays with D chunks a beat: lane group j >= 1 of the pixel from copy j (row + j, XOR
   // j*SpBankRows); group D-1 (c1) takes port w before the weight feeder, groups 1 and 2 of a
@@ -505,16 +527,47 @@ module tsr_ex #(
   wire       dw_fetch, in_pass_setup;
   wire [1:0] dw_j;
   wire       in_wb_setup, in_wz_setup;
-  wire [7:0] dw_rowoff;
   assign in_pass_setup = (state_q == StPass1) || (state_q == StPass2) || (state_q == StPass3);
   assign in_wb_setup   = (state_q == StWb1) || (state_q == StWb2) || (state_q == StWb3);
   assign in_wz_setup   = (state_q == StWz1) || (state_q == StWz2) || (state_q == StWz3);
   assign dw_j     = (state_q == StPass1 || state_q == StWb1 || state_q == StWz1) ? 2'd0 :
                     ((state_q == StPass2 || state_q == StWb2 || state_q == StWz2) ? 2'd1 : 2'd2);
-  // tap rows of the pass: A (port a) at +0, B at +k_w; three-row FIR: Z (line buffer) at +0,
-  // A at +k_w, B at +2*k_w
-  assign dw_rowoff = in_wz_setup ? 8'd0 :
-                     in_wb_setup ? (row3 ? {k_w[6:0], 1'b0} : k_w) : (row3 ? k_w : 8'd0);
+  // The fetch's scratchpad row (dwa_q) is formed a cycle ahead, for the setup state that follows
+  // this one (dw_nst; from StStream: the next pass's first). FIR: wtb_q (w_addr + the taps of the
+  // earlier passes) + tap j + the tap row's offset: A (port a) at +0, B at +k_w; three-row FIR: Z
+  // (line buffer) at +0, A at +k_w, B at +2*k_w. Per-tap walk: w_addr + pass (in StPass1).
+  reg  [4:0]      dw_nst;
+  reg  [SpAW-1:0] wtb_q, dwa_q;
+  wire [15:0]     tapstep;
+  wire [SpAW-1:0] dwb, dwa_d;
+  wire [1:0]      dw_nj;
+  wire [7:0]      dw_noff;
+  always @(*) begin
+    case (state_q)
+      StCheck:  dw_nst = row3 ? StWz1 : (dual ? StWb1 : StPass1);
+      StStream: dw_nst = dual ? StWb1 : StPass1;
+      StWz1:    dw_nst = StWz2;
+      StWz2:    dw_nst = StWz3;
+      StWz3:    dw_nst = StWb1;
+      StWb1:    dw_nst = StWb2;
+      StWb2:    dw_nst = StWb3;
+      StWb3:    dw_nst = StPass1;
+      StPass1:  dw_nst = StPass2;
+      default:  dw_nst = StPass3;
+    endcase
+  end
+  assign dw_nj   = (dw_nst == StPass1 || dw_nst == StWb1 || dw_nst == StWz1) ? 2'd0 :
+                   ((dw_nst == StPass2 || dw_nst == StWb2 || dw_nst == StWz2) ? 2'd1 : 2'd2);
+  assign dw_noff = (dw_nst == StWz1 || dw_nst == StWz2 || dw_nst == StWz3) ? 8'd0 :
+                   (dw_nst == StWb1 || dw_nst == StWb2 || dw_nst == StWb3) ?
+                   (row3 ? {k_w[6:0], 1'b0} : k_w) : (row3 ? k_w : 8'd0);
+  assign tapstep = dual ? {7'd0, k_w, 1'b0} : {8'd0, k_w};
+  wire unused_tapstep;  // bits above the scratchpad address
+  assign unused_tapstep = ^tapstep;
+  assign dwb     = (state_q == StCheck) ? w_addr[SpAW-1:0] :
+                   ((state_q == StStream) ? wtb_q + tapstep[SpAW-1:0] : wtb_q);
+  assign dwa_d   = fir ? dwb + {{(SpAW-2){1'b0}}, dw_nj} + {{(SpAW-8){1'b0}}, dw_noff}
+                       : w_addr[SpAW-1:0] + pass_q[SpAW-1:0];
   assign dw_fetch = is_vec && (vmode == TSR_VECTOR_MODE_DW[2:0]) &&
                     (fir ? (((in_pass_setup) || (in_wb_setup && rowb) || in_wz_setup) &&
                             ({6'd0, dw_j} < k_w))
@@ -523,13 +576,10 @@ module tsr_ex #(
   assign pe_last   = pe_busy_q && (prow_q == ParRows[7:0] - 8'd1);
   assign pe_any    = pe_busy_q || pe_fin1_q || pe_fin2_q;
   assign w_req_o   = w_issue || dw_fetch || par_issue || b_req || c1_req;
-  assign w_addr_o  = par_issue ? (pe_addr_q + {{(SpAW-8){1'b0}}, prow_q}) :
-                     b_req     ? addr_b[SpAW-1:0] :
+  assign w_addr_o  = par_issue ? pea_q :
+                     b_req     ? (addrb_q ^ SpBankRowsW) :
                      c1_req    ? addr_c1[SpAW-1:0] :
-                     dw_fetch  ? (w_addr[SpAW-1:0] + (fir ? wtap_q[SpAW-1:0] + {{(SpAW-2){1'b0}}, dw_j}
-                                                            + {{(SpAW-8){1'b0}}, dw_rowoff}
-                                                          : pass_q[SpAW-1:0])) :
-                                 (wrow_q[SpAW-1:0] + {wj_q[SpAW-1:0]});
+                     dw_fetch  ? dwa_q : wfa_q;
 
   // Array results: written in the order they left, counted per pass.
   wire mm_out;
@@ -664,7 +714,7 @@ module tsr_ex #(
   assign vec_row    = {16'd0, acc_addr} + s1_m_q;
   // Rows past AccAW bits are excluded by the range check before the command starts.
   wire [31:0] unused_rows;
-  assign unused_rows = vec_row ^ mm_row ^ addr_b ^ addr_c1 ^
+  assign unused_rows = vec_row ^ mm_row ^ addr_c1 ^
                        {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
   assign vec_first  = (s1_pass_q == 32'd0) && !accumulate;
   assign vec_ctl_in = {vec_in, vec_first, vec_row[AccAW-1:0]};
@@ -928,12 +978,12 @@ module tsr_ex #(
       ky_q   <= 16'd0;
       kx_q   <= 16'd0;
       pass_q <= 32'd0;
-      wtap_q <= 16'd0;
+      wtb_q  <= w_addr[SpAW-1:0];
       dw_w1_q <= {(8*Cols){1'b0}};
       dw_w2_q <= {(8*Cols){1'b0}};
       // after a look-ahead the feeder goes on from the rows it has sent
       if (!pf_q) begin
-        wrow_q <= {16'd0, w_addr};
+        wfa_q  <= w_addr[SpAW-1:0] + WRowsW - 1'b1;
         wj_q   <= WRowsI[15:0] - 16'd1;
       end
       wleft_q <= !is_mm ? 32'd0 :
@@ -961,7 +1011,13 @@ module tsr_ex #(
       addr_q    <= base_q;
       m_idx_q   <= 32'd0;
       nxt_q     <= {8'd0, k_w} - 16'd1;
+      rok_q     <= in_rng(iy0, in_h);
+      cok_q     <= in_rng(ix0, in_w);
+      rbok_q    <= in_rng(iy0 + 32'd1, in_h);
+      rowaddrb_q <= base_q[SpAW-1:0] + rowstep_q[SpAW-1:0];
+      addrb_q    <= base_q[SpAW-1:0] + rowstep_q[SpAW-1:0];
     end
+    dwa_q <= dwa_d;
     // next-pass setup (MATMUL): valid two cycles into a pass
     nt_q    <= niy0 * {16'd0, in_w} + nix0;
     nbase_q <= {16'd0, in_addr} + {16'd0, nc} * ADepth + nt_q * {24'd0, pitch};
@@ -978,18 +1034,25 @@ module tsr_ex #(
         oy_q      <= oy_q + 16'd1;
         ix_q      <= ix0;
         // after the priming row (three-row FIR), the next row down
-        iy_q      <= iy_q + (prime ? 32'd1 : {28'd0, s_h});
-        rowaddr_q <= rowaddr_q + (prime ? rowstep_q : stepy_q);
-        addr_q    <= rowaddr_q + (prime ? rowstep_q : stepy_q);
+        iy_q      <= iy_row;
+        rowaddr_q <= rowaddr_nx;
+        addr_q    <= rowaddr_nx;
         nxt_q     <= {8'd0, k_w} - 16'd1;
+        rok_q     <= in_rng(iy_row, in_h);
+        cok_q     <= in_rng(ix0, in_w);
+        rbok_q    <= in_rng(iy_row + 32'd1, in_h);
+        rowaddrb_q <= rowaddrb_q + rowstep_nx;
+        addrb_q    <= rowaddrb_q + rowstep_nx;
       end else begin
-        ox_q   <= ox_q + 16'd1;
-        ix_q   <= ix_q + (fir ? 32'd1 : {28'd0, s_w});
-        addr_q <= addr_q + stepx_q;
+        ox_q    <= ox_q + 16'd1;
+        ix_q    <= ix_col;
+        addr_q  <= addr_q + stepx_q;
+        cok_q   <= in_rng(ix_col, in_w);
+        addrb_q <= addrb_q + stepx_q[SpAW-1:0];
       end
       if (last_px) begin
         pass_q <= pass_q + 32'd1;
-        wtap_q <= wtap_q + (dual ? {7'd0, k_w, 1'b0} : {8'd0, k_w});
+        wtb_q  <= wtb_q + tapstep[SpAW-1:0];
         if (is_mm) begin
           kx_q <= nkx;
           ky_q <= nky;
@@ -1015,6 +1078,8 @@ module tsr_ex #(
       rowaddr_q <= nbase_q;
       addr_q    <= nbase_q;
       m_idx_q   <= 32'd0;
+      rok_q     <= in_rng(niy0, in_h);
+      cok_q     <= in_rng(nix0, in_w);
     end
     s1_pad_q  <= !px_valid;
     s1b_pad_q <= !px_valid_b;
@@ -1037,15 +1102,16 @@ module tsr_ex #(
     // weight feeder
     if (w_issue) begin
       wleft_q <= wleft_q - 32'd1;
-      if (wj_q == 16'd0) begin
-        wj_q   <= WRowsI[15:0] - 16'd1;
-        wrow_q <= wrow_q + WRowsI;
+      if (wj_q == 16'd0) begin  // the next tile's last row: wfa_q + WRows + (WRows - 1)
+        wj_q  <= WRowsI[15:0] - 16'd1;
+        wfa_q <= wfa_q + WRowsW + WRowsW - 1'b1;
       end else begin
-        wj_q <= wj_q - 16'd1;
+        wj_q  <= wj_q - 16'd1;
+        wfa_q <= wfa_q - 1'b1;
       end
     end
     if (la_start) begin  // (wleft_q is 0 here: no w_issue this cycle)
-      wrow_q  <= {16'd0, l_w_addr};
+      wfa_q   <= l_w_addr[SpAW-1:0] + WRowsW - 1'b1;
       wleft_q <= WRowsI;
       wj_q    <= WRowsI[15:0] - 16'd1;
     end
@@ -1117,10 +1183,11 @@ module tsr_ex #(
     // parameters
     if (pe_start) begin
       prow_q    <= 8'd0;
-      pe_addr_q <= bp_start ? l_par_addr[SpAW-1:0] : par_addr[SpAW-1:0];
+      pea_q     <= bp_start ? l_par_addr[SpAW-1:0] : par_addr[SpAW-1:0];
       pe_set_q  <= bp_start ? l_par_set : par_set;
     end else if (par_issue) begin
       prow_q <= prow_q + 8'd1;
+      pea_q  <= pea_q + 1'b1;
     end
     pw1_row_q <= prow_q;
   end
