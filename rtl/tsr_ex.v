@@ -285,6 +285,7 @@ module tsr_ex #(
   // ---- setup arithmetic -----------------------------------------------------------------------------
   wire [31:0] iy0, ix0;
   wire        last_m, last_pass, px_valid, issue, pass_end;
+  wire        a_conflict;  // port w reads port a's bank this cycle (see the port w section)
   wire        fields_bad, sp_bad, acc_bad;
   wire [47:0] in_end, w_end;
   wire [31:0] acc_end;
@@ -359,8 +360,9 @@ module tsr_ex #(
   function automatic in_rng(input [31:0] v, input [15:0] lim);
     in_rng = !v[31] && (v < {16'd0, lim});
   endfunction
-  wire [31:0] iy_row, ix_col, rowaddr_nx;
+  wire [31:0] iy_row, iyb_row, ix_col, rowaddr_nx;
   assign iy_row     = iy_q + (prime ? 32'd1 : {28'd0, s_h});
+  assign iyb_row    = iy_q + (prime ? 32'd2 : {27'd0, {1'b0, s_h} + 5'd1});  // iy_row + 1
   assign ix_col     = ix_q + (fir ? 32'd1 : {28'd0, s_w});
   assign rowaddr_nx = rowaddr_q + (prime ? rowstep_q : stepy_q);
   wire [SpAW-1:0] rowstep_nx;  // the same step for row B's address
@@ -374,7 +376,7 @@ module tsr_ex #(
   assign last_px   = fir ? (row_end && (oy_q == out_h - (row3 ? 16'd0 : 16'd1))) : last_m;
   assign last_pass = (pass_q == passes_q - 32'd1);
   wire can_issue   = (state_q == StStream) && (!is_mm || (a_cred_q != 4'd0));
-  assign a_req_o   = can_issue && px_valid;
+  assign a_req_o   = can_issue && px_valid && !a_conflict;
   assign a_addr_o  = addr_q[SpAW-1:0];
   assign rowb       = dual && (ky_q + 16'd1 < {8'd0, k_h});
   assign px_valid_b = rowb && !prime && rbok_q && cok_q;
@@ -434,9 +436,9 @@ module tsr_ex #(
   assign c1_valid   = HasC1 && cj_valid[ADepth-1];
   assign c1_req     = can_issue && c1_valid;
   assign addr_c1    = cj_addr[32*(ADepth-1) +: 32];
-  // port w always wins a bank conflict, so row B never waits; the x ports may lose one (then the
-  // pixel is read again)
-  assign issue     = can_issue && (!px_valid || a_gnt_i) && x_ok;
+  // port w always wins a bank conflict, so row B never waits; port a is asked for only when it
+  // wins (a_conflict), and the x ports may lose one (then the pixel is read again)
+  assign issue     = can_issue && (!px_valid || !a_conflict) && x_ok;
   assign pass_end  = issue && last_px;
   assign fast_next = is_mm && (pre_q == 2'd2) && !last_pass;
 
@@ -580,6 +582,27 @@ module tsr_ex #(
                      b_req     ? (addrb_q ^ SpBankRowsW) :
                      c1_req    ? addr_c1[SpAW-1:0] :
                      dw_fetch  ? dwa_q : wfa_q;
+  // Port a loses a bank conflict with port w (tsr_spad: w wins). The walker therefore requests
+  // port a only when port w does not read the same bank in this cycle, so the request is always
+  // granted and the walker advances without waiting for the grant to come back from the
+  // scratchpad (a_gnt_i equals a_req_o). While the walker issues (StStream) port w carries no
+  // depthwise tap fetch, so the stream-time requests of port w (w_req_s, w_addr_s) decide.
+  localparam integer SpRowW  = (SpBankRows <= 2) ? 1 : $clog2(SpBankRows);
+  localparam integer SpBankW = (SpBanks <= 1) ? 1 : $clog2(SpBanks);
+  wire            w_req_s, unused_w_addr_s;  // (the row bits of w_addr_s)
+  wire [SpAW-1:0] w_addr_s;
+  assign unused_w_addr_s = ^w_addr_s;
+  assign w_req_s    = w_issue || par_issue || b_req || c1_req;
+  assign w_addr_s   = par_issue ? pea_q :
+                      b_req     ? (addrb_q ^ SpBankRowsW) :
+                      c1_req    ? addr_c1[SpAW-1:0] : wfa_q;
+  generate
+    if (SpBanks > 1) begin : g_conf_banks
+      assign a_conflict = w_req_s && (w_addr_s[SpRowW +: SpBankW] == addr_q[SpRowW +: SpBankW]);
+    end else begin : g_conf_one
+      assign a_conflict = w_req_s;
+    end
+  endgenerate
 
   // Array results: written in the order they left, counted per pass.
   wire mm_out;
@@ -654,6 +677,9 @@ module tsr_ex #(
     end
   endfunction
 
+  wire [31:0] off_sh;  // SCALE: the offset, shifted like the input
+  assign off_sh = {{16{offset[15]}}, offset} << lshift;
+
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
@@ -680,7 +706,9 @@ module tsr_ex #(
         z_sum_q <= z_sum;
       end
       assign ys        = a_sum_q + b_sum_q + z_sum_q;
-      assign scaled_in = (xs + {{16{offset[15]}}, offset}) << lshift;
+      // (x + offset) << lshift as (x << lshift) + (offset << lshift) (equal modulo 2^32): the
+      // requant lane's bias adder does the sum, no adder between the scratchpad and it
+      assign scaled_in = xs << lshift;
       tsr_delay #(.Width (32), .Depth (VecLat - 1), .Reset (0)) u_simple (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
@@ -694,7 +722,7 @@ module tsr_ex #(
         .en_i      (1'b1),
         .valid_i   (vec_in),
         .acc_i     (scaled_in),
-        .bias_i    (32'd0),
+        .bias_i    (off_sh),
         .mult_i    (vmult),
         .shift_i   (vshift),
         .out_zp_i  (8'd0),
@@ -715,7 +743,7 @@ module tsr_ex #(
   // Rows past AccAW bits are excluded by the range check before the command starts.
   wire [31:0] unused_rows;
   assign unused_rows = vec_row ^ mm_row ^ addr_c1 ^
-                       {31'd0, w_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
+                       {31'd0, w_gnt_i ^ a_gnt_i ^ a_fifo_ready ^ w_fifo_ready};
   assign vec_first  = (s1_pass_q == 32'd0) && !accumulate;
   assign vec_ctl_in = {vec_in, vec_first, vec_row[AccAW-1:0]};
   tsr_delay #(.Width (AccAW + 2), .Depth (VecLat), .Reset (1)) u_vec_ctl (
@@ -1040,7 +1068,7 @@ module tsr_ex #(
         nxt_q     <= {8'd0, k_w} - 16'd1;
         rok_q     <= in_rng(iy_row, in_h);
         cok_q     <= in_rng(ix0, in_w);
-        rbok_q    <= in_rng(iy_row + 32'd1, in_h);
+        rbok_q    <= in_rng(iyb_row, in_h);
         rowaddrb_q <= rowaddrb_q + rowstep_nx;
         addrb_q    <= rowaddrb_q + rowstep_nx;
       end else begin

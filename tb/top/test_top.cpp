@@ -405,6 +405,32 @@ TEST_F(Top, DepthwiseThreeRowFir) {
   if (TSR_SP_BANKS >= 2 && L >= 2) EXPECT_GE(three_row, 4);  // the mirrored walks did run
 }
 
+// Port a (activations) and port w (weights) on the same scratchpad bank. The lowering keeps them
+// in different banks, so no other test makes them collide; here it is told the scratchpad is one
+// bank, and an input of about 1.3 banks reaches into the bank the weights are read from. On a
+// collision port w wins and the execute unit's walker asks for port a again in a later cycle
+// (tsr_spad, tsr_ex: the walker requests port a only when it wins). Dense variants (the zero-skip
+// lowering needs the real bank count).
+TEST_F(Top, ConvWithScratchpadBankConflicts) {
+  if (TSR_SP_BANKS < 2 || kSkipVariant) GTEST_SKIP() << "needs two banks and a dense array";
+  DeviceParams one_bank = device();
+  one_bank.sp_banks = 1;
+  one_bank.sp_bank_rows = TSR_SP_ROWS;
+  const int R = TSR_ARRAY_ROWS;
+  // one chunk (one scratchpad row) per pixel: side * side pixels = about 1.3 banks of rows
+  const int side = static_cast<int>(std::sqrt(1.3 * TSR_SP_BANK_ROWS)) + 1;
+  const int cout = int(rng_() % 8) + 2;
+  auto in = random_tensor(rng_, {1, side, side, R}, static_cast<int>(rng_() % 21) - 10);
+  zp_heavy(in, rng_);
+  const auto filt = random_tensor(rng_, {cout, 3, 3, R}, 0, -127, 127);
+  const auto bias = random_bias(rng_, cout);
+  const auto win = ref::make_window(ref::Padding::Same, in.shape, 3, 3, 1, 1);
+  const auto oq = random_oq(rng_, cout, 60.0F * std::sqrt(float(9 * R)));
+  const Program p = tsr::dev::lower_conv2d(one_bank, "conv", in, filt, bias, win, oq);
+  check_program(p, ref::conv2d(in, filt, bias, win, oq), rng_,
+                fmt::format("conv {}x{}x{} -> {} k3 s1 one-bank lowering", side, side, R, cout));
+}
+
 TEST_F(Top, FullyConnected) {
   for (int i = 0; i < 2; ++i) {
     const int k = int(rng_() % 60) + 1, o = int(rng_() % 20) + 1, rows = int(rng_() % 3) + 1;
