@@ -855,17 +855,11 @@ module tsr_ex #(
         end else if (acc_bad) begin
           err_d = 1'b1; err_code_d = TSR_ERROR_ACC_RANGE[7:0]; state_d = StIdle;
         end else begin
-          state_d = row3 ? StWz1 : (dual ? StWb1 : StPass1);
+          state_d = dw_nst;  // the first setup state (row3 ? StWz1 : dual ? StWb1 : StPass1)
         end
       end
-      StWz1:   state_d = StWz2;
-      StWz2:   state_d = StWz3;
-      StWz3:   state_d = StWb1;
-      StWb1:   state_d = StWb2;
-      StWb2:   state_d = StWb3;
-      StWb3:   state_d = StPass1;
-      StPass1: state_d = StPass2;
-      StPass2: state_d = StPass3;
+      // the setup chain StWz1..3, StWb1..3, StPass1..3: dw_nst is its one description
+      StWz1, StWz2, StWz3, StWb1, StWb2, StWb3, StPass1, StPass2: state_d = dw_nst;
       StPass3: state_d = StStream;
       StStream: if (pass_end) state_d = last_pass ? (is_mm ? StTail : StDrain) :
                                                   (fast_next ? StStream :
