@@ -664,7 +664,7 @@ module tsr_accel #(
   wire [8*Rows*ADepth-1:0] arr_a_data;
   wire [7:0]         arr_zp;
   wire               arr_skip;
-  wire [31:0]        arr_cnt_skip, arr_cnt_gated;
+  wire [31:0]        arr_cnt_skip, arr_cnt_gated, arr_cnt_active;
   wire [8*Cols-1:0]  arr_b_data;
   wire [32*Cols-1:0] arr_c_data;
   wire               pw_valid;
@@ -756,7 +756,8 @@ module tsr_accel #(
         .c_ready_i   (arr_c_ready),
         .c_data_o    (arr_c_data),
         .cnt_skip_o  (arr_cnt_skip),
-        .cnt_gated_o (arr_cnt_gated)
+        .cnt_gated_o (arr_cnt_gated),
+        .cnt_active_o(arr_cnt_active)
       );
     end
   endgenerate
@@ -767,6 +768,7 @@ module tsr_accel #(
       assign unused_arr    = {arr_zp, arr_skip};
       assign arr_cnt_skip  = 32'd0;
       assign arr_cnt_gated = 32'd0;
+      assign arr_cnt_active = 32'd0;
       tsr_array u_array (
         .clk_i     (clk_i),
         .rst_ni    (core_rst_n),
@@ -784,20 +786,31 @@ module tsr_accel #(
     end
   endgenerate
 `endif
-  // The array's wrapping skip counters as per-cycle increments (at most R*D and R*C a cycle).
-  reg  [31:0] cnt_skip_q, cnt_gated_q;
-  wire [31:0] skip_inc, gated_inc;
-  wire [31:0] unused_inc_hi;
-  assign unused_inc_hi = {skip_inc[31:16], gated_inc[31:16]};
-  assign skip_inc  = arr_cnt_skip - cnt_skip_q;
-  assign gated_inc = arr_cnt_gated - cnt_gated_q;
+  // The array's wrapping skip counters as per-cycle increments (at most R*D and R*C a cycle), and
+  // whether the array computed this cycle (ARRAY_CYCLES): a row issued a step (zero-skip array,
+  // at most one a cycle) or an activation vector entered (dense array).
+  reg  [31:0] cnt_skip_q, cnt_gated_q, cnt_active_q;
+  wire [31:0] skip_inc, gated_inc, active_inc;
+  wire [63:0] unused_inc_hi;  // active_inc: all of it on the dense array
+  wire        arr_active;
+  assign unused_inc_hi = {skip_inc[31:16], gated_inc[31:16], active_inc};
+  assign skip_inc   = arr_cnt_skip - cnt_skip_q;
+  assign gated_inc  = arr_cnt_gated - cnt_gated_q;
+  assign active_inc = arr_cnt_active - cnt_active_q;
+`ifdef TSR_ARRAY_SKIP
+  assign arr_active = active_inc[0];
+`else
+  assign arr_active = arr_a_valid && arr_a_ready;
+`endif
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      cnt_skip_q  <= 32'd0;
-      cnt_gated_q <= 32'd0;
+      cnt_skip_q   <= 32'd0;
+      cnt_gated_q  <= 32'd0;
+      cnt_active_q <= 32'd0;
     end else begin
-      cnt_skip_q  <= arr_cnt_skip;
-      cnt_gated_q <= arr_cnt_gated;
+      cnt_skip_q   <= arr_cnt_skip;
+      cnt_gated_q  <= arr_cnt_gated;
+      cnt_active_q <= arr_cnt_active;
     end
   end
 
@@ -929,6 +942,7 @@ module tsr_accel #(
     inc[16*TSR_CNT_ESC_INSTRET +: 16]  = {15'd0, esc_active_cnt && core_retire};
     inc[16*TSR_CNT_SKIP_CYCLES +: 16]  = skip_inc[15:0];
     inc[16*TSR_CNT_GATED_MACS +: 16]   = gated_inc[15:0];
+    inc[16*TSR_CNT_ARRAY_CYCLES +: 16] = {15'd0, arr_active};
   end
   assign cnt_inc = inc;
 

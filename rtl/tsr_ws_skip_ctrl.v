@@ -14,7 +14,8 @@
 // stage. A bank is reloaded only after the bottom row issued the last step of its tile's last
 // pixel and Cols-1 more cycles passed (the step reaches the last column).
 // Counters (wrapping): cnt_skip_o adds Depth - steps for every pixel a row completes (row-steps
-// skipped); cnt_gated_o adds Cols for every zero-operand step issued (PE MACs gated).
+// skipped); cnt_gated_o adds Cols for every zero-operand step issued (PE MACs gated);
+// cnt_active_o counts the cycles in which at least one row issues a step (array cycles).
 module tsr_ws_skip_ctrl #(
   parameter Rows   = 2,
   parameter Cols   = 2,
@@ -50,7 +51,8 @@ module tsr_ws_skip_ctrl #(
   // the bottom row issued the last step of a pixel (its result leaves column 0 next cycle)
   output wire                    out_issue_o,
   output wire [31:0]             cnt_skip_o,
-  output wire [31:0]             cnt_gated_o
+  output wire [31:0]             cnt_gated_o,
+  output wire [31:0]             cnt_active_o
 );
 
   localparam integer EntW   = 8 * Depth + 2;
@@ -284,10 +286,10 @@ module tsr_ws_skip_ctrl #(
   endgenerate
 
   // ---- counters -----------------------------------------------------------------------------------
-  reg  [31:0] cnt_skip_q, cnt_gated_q;
+  reg  [31:0] cnt_skip_q, cnt_gated_q, cnt_active_q;
   reg  [31:0] skip_sum;
   reg  [RowW-1:0] gated_rows;
-  wire [31:0] cnt_skip_d, cnt_gated_d, gated_macs;
+  wire [31:0] cnt_skip_d, cnt_gated_d, cnt_active_d, gated_macs;
   integer i;
   always @* begin
     skip_sum   = 32'd0;
@@ -302,6 +304,8 @@ module tsr_ws_skip_ctrl #(
   assign cnt_gated_d = cnt_gated_q + gated_macs;
   assign cnt_skip_o  = cnt_skip_q;
   assign cnt_gated_o = cnt_gated_q;
+  assign cnt_active_d = cnt_active_q + {31'd0, |issue};
+  assign cnt_active_o = cnt_active_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -314,6 +318,7 @@ module tsr_ws_skip_ctrl #(
       drain1_q    <= {DrainW{1'b0}};
       cnt_skip_q  <= 32'd0;
       cnt_gated_q <= 32'd0;
+      cnt_active_q <= 32'd0;
     end else begin
       full_q      <= full_d;
       pend_q      <= pend_d;
@@ -324,6 +329,7 @@ module tsr_ws_skip_ctrl #(
       drain1_q    <= drain1_d;
       cnt_skip_q  <= cnt_skip_d;
       cnt_gated_q <= cnt_gated_d;
+      cnt_active_q <= cnt_active_d;
     end
   end
 

@@ -174,7 +174,7 @@ std::vector<ExternModule> leaf_modules() {
                      out("w_bank_o"),      out("st_a_o", 9 * r),  out("st_sel_o", sw * r),
                      out("st_bank_o", r),  out("st_v_o", r),      out("st_first_o", r),
                      out("st_last_o", r),  out("st_nz_o", r),     out("out_issue_o"),
-                     out("cnt_skip_o", 32), out("cnt_gated_o", 32)};
+                     out("cnt_skip_o", 32), out("cnt_gated_o", 32), out("cnt_active_o", 32)};
                }});
   v.push_back({"tsr_os_ctrl", {{"Rows", 4}, {"AW", 32}, {"BW", 32}}, [](const ParamMap& m) {
                  const int aw = p(m, "AW"), bw = p(m, "BW");
@@ -240,6 +240,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
       Port{"c_data_o", Dir::Out, cfg.c_width, fmt::format("{} x int32", C)},
       Port{"cnt_skip_o", Dir::Out, 32, "row-steps skipped (wrapping)"},
       Port{"cnt_gated_o", Dir::Out, 32, "PE MACs gated: zero-operand steps x C (wrapping)"},
+      Port{"cnt_active_o", Dir::Out, 32, "array cycles: cycles in which a row issues a step (wrapping)"},
   };
   Builder b(m);
   b.net("en", 1, "The whole array advances as one pipeline while the output FIFO has room.");
@@ -267,7 +268,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
           {"st_v_o", ir::ref("st_v")},          {"st_first_o", ir::ref("st_fi")},
           {"st_last_o", ir::ref("st_la")},      {"st_nz_o", ir::ref("st_nz")},
           {"out_issue_o", ir::ref("out_issue")}, {"cnt_skip_o", ir::ref("cnt_skip_o")},
-          {"cnt_gated_o", ir::ref("cnt_gated_o")}},
+          {"cnt_gated_o", ir::ref("cnt_gated_o")}, {"cnt_active_o", ir::ref("cnt_active_o")}},
          "Row FIFOs, per-row step sequencers, weight double buffering, counters.");
 
   // ---- per-PE nets: steps move right, weights and partial sums move down ---------------------

@@ -156,6 +156,7 @@ std::string gtkw_file(const AccelConfig& cfg, const std::vector<std::string>& ba
       sig("a_zp_i", AccelConfig::kInBits, "24");
       sig("cnt_skip_o", 32, "24");
       sig("cnt_gated_o", 32, "24");
+      sig("cnt_active_o", 32, "24");
     } else if (ws) {
       for (const char* n : {"arr_valid", "arr_bank", "w_shift", "w_bank"}) sig(n, 1, "28");
     } else {

@@ -378,6 +378,9 @@ const std::vector<Counter>& counters() {
        "Zero-skip variants: row-steps the array skipped (D - steps per row and pixel; 0 on dense "
        "variants)."},
       {"GATED_MACS", "Zero-skip variants: PE multiply-accumulates gated on zero activations."},
+      {"ARRAY_CYCLES",
+       "Array cycles: cycles in which the array computes. Dense variants: an activation vector "
+       "enters (equal to ARRAY_ROWS). Zero-skip variants: at least one row issues a step."},
   };
   return c;
 }

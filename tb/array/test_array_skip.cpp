@@ -86,9 +86,11 @@ class SkipArray : public ::testing::Test {
           });
       EXPECT_EQ(msg, "") << stem << " (seed " << seed << ")";
       cycles[skip] = st.cycles;
+      active_[skip] = st.counters.active;
     }
     return {cycles[1], cycles[0]};
   }
+  uint64_t active_[2] = {0, 0};  // the last run()'s array cycles (cnt_active_o): dense, skip
   // Operands with activations equal to zp at the given probability (percent), others random != zp.
   Case sparse(int m, int n, int k, int percent, int8_t zp, std::mt19937_64& rng) {
     Case c{std::vector<int8_t>(static_cast<size_t>(m) * k), std::vector<int8_t>(static_cast<size_t>(k) * n), m, n, k, zp};
@@ -205,10 +207,15 @@ TEST_F(SkipArray, CyclesFollowTheModel) {
       for (int i = 0; i < m; ++i) {
         for (int l = 0; l < D * R; ++l) nz[static_cast<size_t>(i) * D * R + l] = c.a[static_cast<size_t>(i) * D * R + l] != c.zp;
       }
-      const uint64_t model_skip = tsr::skip::elastic_cycles(p, tsr::skip::row_steps(nz, m, R, D, true), m);
-      const uint64_t model_dense = tsr::skip::elastic_cycles(p, tsr::skip::row_steps(nz, m, R, D, false), m);
-      diffs.push_back(static_cast<int64_t>(skip_cycles) - static_cast<int64_t>(model_skip));
-      diffs.push_back(static_cast<int64_t>(dense_cycles) - static_cast<int64_t>(model_dense));
+      const auto model_skip = tsr::skip::elastic_run(p, tsr::skip::row_steps(nz, m, R, D, true), m);
+      const auto model_dense = tsr::skip::elastic_run(p, tsr::skip::row_steps(nz, m, R, D, false), m);
+      diffs.push_back(static_cast<int64_t>(skip_cycles) - static_cast<int64_t>(model_skip.cycles));
+      diffs.push_back(static_cast<int64_t>(dense_cycles) - static_cast<int64_t>(model_dense.cycles));
+      // The array-cycle counter counts exactly the model's cycles with a step issued.
+      EXPECT_EQ(active_[1], model_skip.active) << percent << " % zeros, skip";
+      EXPECT_EQ(active_[0], model_dense.active) << percent << " % zeros, dense";
+      EXPECT_LE(model_skip.active, model_dense.active);
+      EXPECT_GE(model_dense.active, static_cast<uint64_t>(m) * D);
     }
   }
   for (auto d : diffs) EXPECT_EQ(d, diffs[0]) << "RTL - model cycle differences: " << fmt::format("{}", fmt::join(diffs, " "));

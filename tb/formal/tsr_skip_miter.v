@@ -96,7 +96,7 @@ module tsr_skip_miter #(
       reg  [7:0] b_cnt = 8'd0, a_cnt = 8'd0, o_cnt = 8'd0;
       wire       a_valid, a_ready, b_valid, b_ready, c_valid;
       wire [32*Cols-1:0] c_data;
-      wire [31:0] cnt_skip, cnt_gated;
+      wire [31:0] cnt_skip, cnt_gated, cnt_active;
       assign b_valid = rst_n && b_cnt < KT && b_bub[i];
       assign a_valid = rst_n && a_cnt < Pixels && a_bub[i];
 
@@ -116,7 +116,8 @@ module tsr_skip_miter #(
         .c_ready_i   (c_rdy[i]),
         .c_data_o    (c_data),
         .cnt_skip_o  (cnt_skip),
-        .cnt_gated_o (cnt_gated)
+        .cnt_gated_o (cnt_gated),
+        .cnt_active_o(cnt_active)
       );
 
       always @(posedge clk_i) begin

@@ -58,6 +58,7 @@ class RtlBackend : public drv::Backend {
     s.array_macs = r.counter(TSR_CNT_ARRAY_MACS);
     s.skip_steps = r.counter(TSR_CNT_SKIP_CYCLES);
     s.gated_macs = r.counter(TSR_CNT_GATED_MACS);
+    s.array_cycles = r.counter(TSR_CNT_ARRAY_CYCLES);
     return s;
   }
 

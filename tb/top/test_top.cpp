@@ -184,6 +184,23 @@ void check_program_mode(const Program& p, const ref::QTensor& want, std::mt19937
                              rtl.run.counter(TSR_CNT_GATED_MACS), dev.result.total.skip_steps,
                              dev.result.total.gated_macs);
         }
+        // ARRAY_CYCLES: a dense array computes exactly when a vector enters; a skip array issues
+        // at most R row-steps a cycle and row 0 at least one step per pixel.
+        {
+          const uint64_t act = rtl.run.counter(TSR_CNT_ARRAY_CYCLES);
+          const uint64_t rows = rtl.run.counter(TSR_CNT_ARRAY_ROWS);
+          if (!kSkipVariant && act != rows) {
+            return fmt::format("ARRAY_CYCLES {} != ARRAY_ROWS {}", act, rows);
+          }
+          if (kSkipVariant) {
+            const uint64_t steps = rows * kBeatMacs / TSR_ARRAY_COLS - rtl.run.counter(TSR_CNT_SKIP_CYCLES);
+            const uint64_t lo = std::max<uint64_t>(rows, (steps + TSR_ARRAY_ROWS - 1) / TSR_ARRAY_ROWS);
+            if (act < lo || act > rtl.run.counter(TSR_CNT_CYCLES)) {
+              return fmt::format("ARRAY_CYCLES {} outside [{}, CYCLES {}] ({} row-steps, {} vectors)", act,
+                                 lo, rtl.run.counter(TSR_CNT_CYCLES), steps, rows);
+            }
+          }
+        }
         if (std::getenv("TSR_DEBUG_SKIP")) fmt::print("{}: cycles {} skip {} gated {} rows {}\n", what, rtl.run.counter(TSR_CNT_CYCLES), rtl.run.counter(TSR_CNT_SKIP_CYCLES), rtl.run.counter(TSR_CNT_GATED_MACS), rtl.run.counter(TSR_CNT_ARRAY_ROWS));
         return compare(rtl.output, want);
       });

@@ -96,20 +96,21 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
   // Zero-skip variants: per array layer the share of the array's row-steps skipped (SKIP_CYCLES
   // over D*R per beat, from ARRAY_MACS) and the MACs gated (GATED_MACS).
   const bool skip = dp.skip_depth > 0;
-  uint64_t skip_steps = 0, gated = 0, steps = 0;
+  uint64_t skip_steps = 0, gated = 0, steps = 0, array_cycles = 0;
   std::vector<std::string> skip_cols;
   for (const auto& lr : r.layers) {
+    array_cycles += lr.run.array_cycles;
     const uint64_t st = lr.run.array_macs / static_cast<uint64_t>(dp.cols);
     skip_steps += lr.run.skip_steps;
     gated += lr.run.gated_macs;
     steps += st;
-    skip_cols.push_back(st ? fmt::format(" {:>7.1f}% {:>10}", 100.0 * double(lr.run.skip_steps) / double(st),
-                                         lr.run.gated_macs)
-                           : fmt::format(" {:>8} {:>10}", "-", "-"));
+    skip_cols.push_back(st ? fmt::format(" {:>7.1f}% {:>10} {:>10}", 100.0 * double(lr.run.skip_steps) / double(st),
+                                         lr.run.gated_macs, has_cycles ? std::to_string(lr.run.array_cycles) : "-")
+                           : fmt::format(" {:>8} {:>10} {:>10}", "-", "-", "-"));
   }
   if (skip) {
     s.pop_back();
-    s += fmt::format(" {:>8} {:>10}\n", "skipped", "gated MACs");
+    s += fmt::format(" {:>8} {:>10} {:>10}\n", "skipped", "gated MACs", "array cyc");
   }
   size_t li = 0;
   for (const auto& lr : r.layers) {
@@ -140,9 +141,10 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
   s += fmt::format("total: {} MACs, {} DMA bytes, roofline bound {} cycles", macs, dma, bound_sum);
   if (core > 0) s += fmt::format(", {} escape-core instructions", core);
   if (skip) {
-    s += fmt::format(", zero skip ({}): {} of {} array row-steps skipped ({:.1f}%), {} MACs gated{}",
+    s += fmt::format(", zero skip ({}): {} of {} array row-steps skipped ({:.1f}%), {} MACs gated{}{}",
                      dp.skip ? "on" : "off", skip_steps, steps,
                      steps ? 100.0 * double(skip_steps) / double(steps) : 0.0, gated,
+                     has_cycles ? fmt::format(", {} array cycles", array_cycles) : "",
                      net.row_balance.empty() ? ", rows not balanced" : ", " + net.row_balance);
   }
   if (has_cycles) {

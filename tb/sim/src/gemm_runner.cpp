@@ -170,6 +170,7 @@ std::vector<int32_t> run_gemm(ArraySim& sim, std::span<const int8_t> a, std::spa
     const SkipCounters cnt1 = sim.skip_counters();
     stats->counters.skipped = cnt1.skipped - cnt0.skipped;
     stats->counters.gated = cnt1.gated - cnt0.gated;
+    stats->counters.active = cnt1.active - cnt0.active;
   }
   return out;
 }

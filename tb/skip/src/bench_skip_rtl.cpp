@@ -113,6 +113,14 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
       return nullptr;
     };
     uint64_t cd = 0, cf = 0, cn = 0, cb = 0, sk = 0, st = 0, ga = 0;
+    // Array cycles (ARRAY_CYCLES): the cycles in which the array computed, per layer; sums over the
+    // array layers and over the conv layers.
+    std::string arr = fmt::format(
+        "Array cycles (`ARRAY_CYCLES`: dense array, cycles an activation vector enters; skip array, cycles in "
+        "which a row issues a step):\n\n| layer | dense `{}` | skip off | skip on |{} {} vs dense |\n"
+        "|---|---:|---:|---:|{}---:|\n",
+        opt.dense_variant, bal ? " skip on, balanced |" : "", bal ? "balanced" : "on", bal ? "---:|" : "");
+    uint64_t ad[2] = {0, 0}, af[2] = {0, 0}, an[2] = {0, 0}, ab[2] = {0, 0};  // [conv only, all]
     for (size_t i = 0; i < on.result.layers.size(); ++i) {
       const auto& lo = on.result.layers[i];
       const drv::Layer& L = on.net.layers[lo.layer];
@@ -133,6 +141,19 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
       sk += ls.run.skip_steps;
       st += steps;
       ga += ls.run.gated_macs;
+      {
+        const uint64_t xd = ld ? ld->run.array_cycles : 0, xf = lf ? lf->run.array_cycles : 0;
+        const uint64_t xn = lo.run.array_cycles, xb = lb ? lb->run.array_cycles : 0, xs = lb ? xb : xn;
+        const bool conv = L.name.find("CONV") != std::string::npos;
+        for (int k = conv ? 0 : 1; k < 2; ++k) {
+          ad[k] += xd;
+          af[k] += xf;
+          an[k] += xn;
+          ab[k] += xs;
+        }
+        arr += fmt::format("| {} | {} | {} | {} |{} {:.2f} |\n", L.name, xd, xf, xn,
+                           bal ? fmt::format(" {} |", xb) : "", xs ? double(xd) / double(xs) : 0.0);
+      }
       md += fmt::format("| {} | {} | {} | {} | {} | {:.2f} | {:.2f} |{} {:.1f} % | {} |\n", L.name, L.macs, d, f, c,
                         c ? double(f) / double(c) : 0.0, c ? double(d) / double(c) : 0.0,
                         bal ? fmt::format(" {} | {:.2f} |", b, b ? double(d) / double(b) : 0.0) : "",
@@ -149,6 +170,12 @@ int bench_skip_rtl(const BenchSkipRtlOptions& opt) {
                       bal ? fmt::format(" {} | {:.2f} |", bal->result.cycles,
                                         double(dense.result.cycles) / double(std::max<uint64_t>(1, bal->result.cycles)))
                           : "");
+    for (int k = 0; k < 2; ++k) {
+      arr += fmt::format("| **{}** | **{}** | **{}** | **{}** |{} **{:.2f}** |\n", k ? "array layers" : "conv layers",
+                         ad[k], af[k], an[k], bal ? fmt::format(" **{}** |", ab[k]) : "",
+                         ab[k] ? double(ad[k]) / double(ab[k]) : 0.0);
+    }
+    md += arr + "\n";
   }
   fmt::print("{}", md);
   if (!opt.markdown_path.empty()) std::ofstream(opt.markdown_path) << md;

@@ -23,10 +23,14 @@ std::vector<uint8_t> row_steps(std::span<const uint8_t> nz, int pixels, int rows
 }
 
 uint64_t elastic_cycles(const ElasticParams& p, std::span<const uint8_t> steps, int pixels) {
+  return elastic_run(p, steps, pixels).cycles;
+}
+
+ElasticCount elastic_run(const ElasticParams& p, std::span<const uint8_t> steps, int pixels) {
   const int R = p.rows;
   if (R < 1 || p.depth < 1 || p.psum_fifo < 1 || p.row_fifo < 1) fail("elastic_cycles: bad parameters");
   if (steps.size() != static_cast<size_t>(pixels) * R) fail("elastic_cycles: {} step counts for {} pixels", steps.size(), pixels);
-  if (pixels == 0) return 0;
+  if (pixels == 0) return {};
   // Registered state, as in tsr_ws_skip_ctrl.
   std::vector<int> head(R, 0);     // next pixel of row r (its FIFO head when count > 0)
   std::vector<int> count(R, 0);    // input FIFO occupancy
@@ -36,7 +40,7 @@ uint64_t elastic_cycles(const ElasticParams& p, std::span<const uint8_t> steps, 
   int accepted = 0;
   uint64_t cycle = 0;
   bool started = false;
-  uint64_t start = 0;
+  uint64_t start = 0, active = 0;
   for (;;) {
     for (int r = 0; r < R; ++r) {
       issue[r] = 0;
@@ -55,6 +59,7 @@ uint64_t elastic_cycles(const ElasticParams& p, std::span<const uint8_t> steps, 
       start = cycle;
     }
     const bool finish = issue[R - 1] && last[R - 1] && head[R - 1] == pixels - 1;
+    active += std::find(issue.begin(), issue.end(), 1) != issue.end();
     // Update.
     for (int r = 0; r < R; ++r) {
       const bool take = r + 1 < R && issue[r + 1] && first[r + 1];
@@ -74,7 +79,7 @@ uint64_t elastic_cycles(const ElasticParams& p, std::span<const uint8_t> steps, 
       if (accept) ++count[r];
     }
     if (accept) ++accepted;
-    if (finish) return cycle - start + 1;
+    if (finish) return {cycle - start + 1, active};
     ++cycle;
   }
 }

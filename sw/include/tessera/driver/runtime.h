@@ -26,6 +26,9 @@ struct SegmentRun {
   uint64_t core_instret = 0;  // instructions the escape core retired serving ESCAPEs
   // Zero-skip variants (docs/skip.md): SKIP_CYCLES (array row-steps skipped) and GATED_MACS.
   uint64_t skip_steps = 0, gated_macs = 0;
+  // ARRAY_CYCLES: cycles in which the array computed (a vector entered a dense array; a row of a
+  // zero-skip array issued a step). 0 when the backend has no notion of time.
+  uint64_t array_cycles = 0;
 };
 
 class Backend {

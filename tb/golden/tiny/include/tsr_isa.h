@@ -416,7 +416,9 @@
 #define TSR_CNT_SKIP_CYCLES 18u
 // Zero-skip variants: PE multiply-accumulates gated on zero activations.
 #define TSR_CNT_GATED_MACS 19u
+// Array cycles: cycles in which the array computes. Dense variants: an activation vector enters (equal to ARRAY_ROWS). Zero-skip variants: at least one row issues a step.
+#define TSR_CNT_ARRAY_CYCLES 20u
 // number of performance counters
-#define TSR_CNT_NUM 20u
+#define TSR_CNT_NUM 21u
 
 #endif  // TSR_ISA_H_

@@ -417,7 +417,9 @@ localparam integer TSR_CNT_ESC_INSTRET = 17;
 localparam integer TSR_CNT_SKIP_CYCLES = 18;
 // Zero-skip variants: PE multiply-accumulates gated on zero activations.
 localparam integer TSR_CNT_GATED_MACS = 19;
+// Array cycles: cycles in which the array computes. Dense variants: an activation vector enters (equal to ARRAY_ROWS). Zero-skip variants: at least one row issues a step.
+localparam integer TSR_CNT_ARRAY_CYCLES = 20;
 // number of performance counters
-localparam integer TSR_CNT_NUM = 20;
+localparam integer TSR_CNT_NUM = 21;
 
 /* verilator lint_on UNUSEDPARAM */

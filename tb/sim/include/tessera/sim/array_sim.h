@@ -32,6 +32,7 @@ struct VariantInfo {
 struct SkipCounters {
   uint32_t skipped = 0;  // row-steps skipped
   uint32_t gated = 0;    // PE MACs gated (zero-operand steps x C)
+  uint32_t active = 0;   // array cycles: cycles in which a row issued a step
 };
 
 struct SimOptions {

@@ -69,6 +69,7 @@ class ArraySimImpl final : public ArraySim {
       c.skipped = top_->cnt_skip_o;
       c.gated = top_->cnt_gated_o;
     }
+    if constexpr (requires { top_->cnt_active_o; }) c.active = top_->cnt_active_o;
     return c;
   }
   void settle() override { top_->eval(); }

@@ -28,6 +28,14 @@ std::vector<uint8_t> row_steps(std::span<const uint8_t> nz, int pixels, int rows
 // with the activation stream always valid and the output never stalled.
 uint64_t elastic_cycles(const ElasticParams& p, std::span<const uint8_t> steps, int pixels);
 
+// The same run with the array-cycle count of the RTL's cnt_active_o (ARRAY_CYCLES on a top): the
+// cycles in which at least one row issues a step.
+struct ElasticCount {
+  uint64_t cycles = 0;  // elastic_cycles()
+  uint64_t active = 0;  // cycles with a step issued
+};
+ElasticCount elastic_run(const ElasticParams& p, std::span<const uint8_t> steps, int pixels);
+
 // Synchronized alternatives over the same tile (beats of D*R lanes), in array cycles:
 // dense:        D per pixel (D beats of R lanes).
 // vector skip:  the R-lane beats that are not all zero (whole vectors skipped; 0 for a zero pixel).
