@@ -20,7 +20,8 @@
 // before READY).
 //
 // The extent's (rows - 1) * stride is formed over two cycles (two 8 x 32 partial products, then
-// their sum with the rest of the end address), so no check cycle holds a multiplier and an adder.
+// their sum, beside the room between the start and the window's limit), so no check cycle holds
+// a multiplier and an adder, or more than one two-operand sum.
 //
 // Latency: a descriptor accepted in cycle t presents its first burst in cycle t + 4.
 module tsr_dma_agen #(
@@ -85,7 +86,8 @@ module tsr_dma_agen #(
   reg              first_q, first_d;
   reg  [39:0]      pp0_q, pp0_d, pp1_q, pp1_d;  // (rows - 1) * stride = pp0 + (pp1 << 8)
   reg  [XW-1:0]    ab_q, ab_d;              // addr + row_bytes + DataBytes - 1
-  reg  [XW-1:0]    end_q, end_d;            // ab + (rows - 1) * stride
+  reg  [47:0]      ext_q, ext_d;            // (rows - 1) * stride
+  reg  [XW:0]      room_q, room_d;          // (limit | DataBytes - 1) - ab, signed
   reg              lo_ok_q, lo_ok_d;        // the extent starts inside the window
   reg  [EW-1:0]    rem_q, rem_d;            // partial remainder of row_bytes / elem_bytes
   reg  [EW+1:0]    d3_q, d3_d;              // 3 x the divisor (elem_bytes' low EW bits)
@@ -164,10 +166,13 @@ module tsr_dma_agen #(
   wire [XW-1:0] rbytes_x = {{(XW-16){1'b0}}, row_bytes_q};
   localparam [XW-1:0] ROUND = {{(XW-OffW){1'b0}}, {OffW{1'b1}}};  // DataBytes - 1
   wire [XW-1:0] ab_x     = addr_x + rbytes_x + ROUND;               // ceil needs + DataBytes - 1
-  wire [XW-1:0] end_x    = ab_q + {{(XW-40){1'b0}}, pp0_q} + {{(XW-48){1'b0}}, pp1_q, 8'd0};
-  wire [XW-1:0] end_al   = {end_q[XW-1:OffW], OFF_ZERO};
   wire [XW-1:0] first_al = {addr_x[XW-1:OffW], OFF_ZERO};
-  wire          in_window = lo_ok_q && (end_al <= limit_x);
+  // The aligned end fits, floor(end / DataBytes) * DataBytes <= limit, exactly when
+  // end = ab + ext <= limit | (DataBytes - 1): StChk1 forms ext and the room left above ab as two
+  // two-operand sums, StChk2 compares them (the window is sampled in StChk1).
+  wire [47:0]   ext_x    = {8'd0, pp0_q} + {pp1_q, 8'd0};
+  wire [XW:0]   room_x   = {1'b0, limit_x | ROUND} - {1'b0, ab_q};
+  wire          in_window = lo_ok_q && ($signed({{(XW-47){1'b0}}, ext_q}) <= $signed(room_q));
   wire          check_ok  = !bad && in_window;
 
   assign ok_o       = (state_q == StChk2) && check_ok;
@@ -187,14 +192,23 @@ module tsr_dma_agen #(
   wire [BW-1:0]    row_beats   = beats_sum[BW+OffW-1:OffW];
 
   // ---- burst sizing -------------------------------------------------------------------------
+  // A burst is min(beats left in the row, beats to the 4 KiB boundary, MaxBurst) beats long. The
+  // next address and the row's end are formed beside that minimum, not behind it: the row ends
+  // with this burst exactly when its beats left are at most both bounds, and a burst that does not
+  // end the row is to_page beats long, so it ends at addr + MaxBurst beats or, when the boundary
+  // is nearer, at the boundary itself ({addr[AddrW-1:12] + 1, 12'b0}: addr is bus-aligned).
   wire [12:0]     page_beats = (13'd4096 - {1'b0, addr_q[11:0]}) >> OffW;  // to the 4 KiB boundary
-  wire [LenW-1:0] to_page    = (page_beats >= MaxBurstI[12:0]) ? MaxBurstI[LenW-1:0]
-                                                               : page_beats[LenW-1:0];
+  wire            page_near  = (page_beats < MaxBurstI[12:0]);
+  wire [LenW-1:0] to_page    = page_near ? page_beats[LenW-1:0] : MaxBurstI[LenW-1:0];
   wire [LenW-1:0] len_beats  = (beats_left_q < {{(BW-LenW){1'b0}}, to_page}) ?
                                beats_left_q[LenW-1:0] : to_page;
   wire [8:0]      len_m1     = {{(9-LenW){1'b0}}, len_beats} - 9'd1;
-  wire            row_done   = ({{(BW-LenW){1'b0}}, len_beats} == beats_left_q);
+  wire            row_done   = (beats_left_q <= MaxBurstI[BW-1:0]) &&
+                               (beats_left_q <= {{(BW-13){1'b0}}, page_beats});
   wire            last_row   = (rows_q == 16'd1);
+  wire [AddrW-1:0] addr_page = {addr_q[AddrW-1:12] + {{(AddrW-13){1'b0}}, 1'b1}, 12'd0};
+  wire [AddrW-1:0] addr_max  = addr_q + (MaxBurstI[AddrW-1:0] << OffW);
+  wire [AddrW-1:0] addr_step = page_near ? addr_page : addr_max;
 
   assign burst_valid_o   = (state_q == StRun);
   assign burst_fire      = burst_valid_o && burst_ready_i;
@@ -206,7 +220,7 @@ module tsr_dma_agen #(
   assign burst_lo_o      = row_addr_q[OffW-1:0];
   assign burst_hi_o      = row_addr_q[OffW-1:0] + row_bytes_q[OffW-1:0] - {{(OffW-1){1'b0}}, 1'b1};
 
-  wire unused_bits = len_m1[8] ^ (^stride_wide[XW-1:AddrW]) ^ (^end_q[OffW-1:0]) ^
+  wire unused_bits = len_m1[8] ^ (^stride_wide[XW-1:AddrW]) ^
                      (^addr_x[OffW-1:0]) ^
                      (^beats_sum[OffW-1:0]);
 
@@ -223,7 +237,8 @@ module tsr_dma_agen #(
     pp0_d        = pp0_q;
     pp1_d        = pp1_q;
     ab_d         = ab_q;
-    end_d        = end_q;
+    ext_d        = ext_q;
+    room_d       = room_q;
     lo_ok_d      = lo_ok_q;
     rem_d        = rem_q;
     d3_d         = d3_q;
@@ -252,7 +267,8 @@ module tsr_dma_agen #(
       end
       StChk1: begin
         state_d = StChk2;
-        end_d   = end_x;
+        ext_d   = ext_x;
+        room_d  = room_x;
         rem_d   = rem_c1;
       end
       StChk2: begin
@@ -270,8 +286,8 @@ module tsr_dma_agen #(
           first_d      = 1'b1;
           if (last_row || abort_i) state_d = StIdle;
         end else begin
-          addr_d       = addr_q + ({{(AddrW-LenW){1'b0}}, len_beats} << OffW);
-          beats_left_d = beats_left_q - {{(BW-LenW){1'b0}}, len_beats};
+          addr_d       = addr_step;
+          beats_left_d = beats_left_q - {{(BW-LenW){1'b0}}, to_page};
           first_d      = 1'b0;
           if (abort_i) state_d = StIdle;
         end
@@ -301,7 +317,8 @@ module tsr_dma_agen #(
     pp0_q        <= pp0_d;
     pp1_q        <= pp1_d;
     ab_q         <= ab_d;
-    end_q        <= end_d;
+    ext_q        <= ext_d;
+    room_q       <= room_d;
     lo_ok_q      <= lo_ok_d;
     rem_q        <= rem_d;
     d3_q         <= d3_d;
