@@ -258,7 +258,7 @@ module tsr_dma_rd #(
 
   // ---- byte buffer ------------------------------------------------------------------------------
   reg  [8*CapB-1:0] buf_q;
-  wire [8*CapB-1:0] buf_d, merged, ins;
+  wire [8*CapB-1:0] buf_d, ins, kept;
   reg  [CW-1:0]     cnt_q;
   wire [CW-1:0]     cnt_d;
   wire [CW:0]       fill, cnt_sum;
@@ -272,15 +272,27 @@ module tsr_dma_rd #(
   assign push       = r_fire && !err_q && (m_rresp_i == 2'b00);
   assign resp_err   = r_fire && !err_q && (m_rresp_i != 2'b00);
 
+  // bytes an element leaves behind: its own, or (coalesced, not the last) the stride
+  wire [EW-1:0] drop   = (co_cur && !out_last_o) ? co_stride_cur[EW-1:0] : elem;
+  wire [CW:0]   drop_c = {{(CW+1-EW){1'b0}}, drop};
+
+  // The buffer's next state is (buffer with the beat's bytes at cnt_q) >> drop when an element
+  // leaves (out_fire), else the merge alone. The drop is applied to each input of the merge, not
+  // after it: the kept bytes are buf_q >> drop (registers only), the beat's bytes go to
+  // base = cnt_q - drop (an element only leaves when cnt_q >= its bytes >= drop) and the lanes
+  // [base, fill - drop) take them. Same bytes; the beat meets one merge behind its two shifts.
+  wire [CW-1:0] base;
+  wire [CW:0]   lim;
   wire [8*DataBytes-1:0] beat_al = m_rdata_i >> {seg_lo, 3'b000};
-  assign ins = {{(8*CapB-8*DataBytes){1'b0}}, beat_al} << {cnt_q, 3'b000};
+  assign ins  = {{(8*CapB-8*DataBytes){1'b0}}, beat_al} << {base, 3'b000};
+  assign kept = out_fire ? (buf_q >> {drop, 3'b000}) : buf_q;
 
   genvar j;
   for (j = 0; j < CapB; j = j + 1) begin : g_lane
     localparam integer JI = j;
     localparam [CW:0]  J  = JI[CW:0];
-    assign lane_in[j] = push && (J >= {1'b0, cnt_q}) && (J < fill);
-    assign merged[8*j +: 8] = lane_in[j] ? ins[8*j +: 8] : buf_q[8*j +: 8];
+    assign lane_in[j] = push && (J >= {1'b0, base}) && (J < lim);
+    assign buf_d[8*j +: 8] = lane_in[j] ? ins[8*j +: 8] : kept[8*j +: 8];
   end
 
   wire [CW:0] elem_c = {{(CW+1-EW){1'b0}}, elem};
@@ -291,10 +303,8 @@ module tsr_dma_rd #(
   // After an error, keep only an element on offer (never withdraw out_valid_o), then discard.
   assign flush       = (desc_fire && (act_q == {AcW{1'b0}})) || (err_q && !hold);
 
-  // bytes an element leaves behind: its own, or (coalesced, not the last) the stride
-  wire [EW-1:0] drop   = (co_cur && !out_last_o) ? co_stride_cur[EW-1:0] : elem;
-  wire [CW:0]   drop_c = {{(CW+1-EW){1'b0}}, drop};
-  assign buf_d   = out_fire ? (merged >> {drop, 3'b000}) : merged;
+  assign base    = cnt_q - (out_fire ? drop_c[CW-1:0] : {CW{1'b0}});
+  assign lim     = {1'b0, base} + {{(CW+1-NW){1'b0}}, seg_n};
   assign cnt_sum = (push ? fill : {1'b0, cnt_q}) - (out_fire ? drop_c : {(CW+1){1'b0}});
   assign cnt_d   = flush ? {CW{1'b0}} : cnt_sum[CW-1:0];
   wire unused_cnt_sum = cnt_sum[CW];
