@@ -662,53 +662,70 @@ module tsr_ex #(
   assign vshift = cmd_q[TSR_F_VECTOR_SHIFT_LSB +: 6];
   assign vmult  = cmd_q[TSR_F_VECTOR_MULT_LSB +: 32];
 
-  // One kernel row of a lane: the newest pixel times tap 0, plus (tail) the two before it times
-  // taps 1 and 2, as int32.
-  function automatic [31:0] row_sum(input [7:0] p0, input [7:0] t0, input [7:0] p1,
-                                    input [7:0] t1, input [7:0] p2, input [7:0] t2,
-                                    input tail);
-    reg [15:0] m0, m1, m2;
+  // One kernel row of a lane is head + tail: the newest pixel times tap 0 (head), and the two
+  // before it times taps 1 and 2 (tail, FIR rows only). Head and tail are registered apart and
+  // summed over the three rows in the next stage: the head's multiplier follows the scratchpad
+  // read, the sum does not.
+  function automatic [15:0] row_head(input [7:0] p0, input [7:0] t0);
+    row_head = $signed(p0) * $signed(t0);
+  endfunction
+  function automatic [16:0] row_tail(input [7:0] p1, input [7:0] t1, input [7:0] p2,
+                                     input [7:0] t2);
+    reg [15:0] m1, m2;
     begin
-      m0 = $signed(p0) * $signed(t0);
       m1 = $signed(p1) * $signed(t1);
       m2 = $signed(p2) * $signed(t2);
-      row_sum = {{16{m0[15]}}, m0} +
-                (tail ? ({{16{m1[15]}}, m1} + {{16{m2[15]}}, m2}) : 32'd0);
+      row_tail = {m1[15], m1} + {m2[15], m2};
     end
   endfunction
 
-  wire [31:0] off_sh;  // SCALE: the offset, shifted like the input
-  assign off_sh = {{16{offset[15]}}, offset} << lshift;
+  // SCALE: (x + offset) << lshift, then the requant lane's own << max(shift, 0), is
+  // (x + offset) << (lshift + max(shift, 0)) modulo 2^32 (0 for a total of 32 or more): one
+  // short sum of the int8 pixel and the int16 offset, then one shifter, formed here (the lanes'
+  // tsr_requant has PreScaled = 1). The total shift comes from the command alone.
+  wire [5:0] sc_shift;
+  assign sc_shift = {1'b0, lshift} + (vshift[5] ? 6'd0 : {1'b0, vshift[4:0]});
 
   genvar l;
   generate
     for (l = 0; l < Cols; l = l + 1) begin : g_lane
-      wire [31:0] a_sum, b_sum, z_sum, ys;
-      wire [31:0] xs, scaled_in;
-      reg  [31:0] a_sum_q, b_sum_q, z_sum_q;
+      wire [31:0] ys, scaled_in;
+      wire [15:0] xs;
+      wire [16:0] x_off;
+      wire [15:0] a_head, b_head, z_head;
+      wire [16:0] a_tail, b_tail, z_tail;
+      reg  [15:0] a_head_q, b_head_q, z_head_q;
+      reg  [16:0] a_tail_q, b_tail_q, z_tail_q;
       // Row A: the pixel just read (port a) and the FIR window; row B: port w and its window;
       // row Z: the line buffer and its window. Unused taps (k_w < 3) hold zero weights; the
-      // per-tap walk uses w0 only. Other modes pass the input through row A's sum.
-      assign xs    = {{24{s1_data[8*l+7]}}, s1_data[8*l +: 8]};
-      assign a_sum = (vmode != TSR_VECTOR_MODE_DW[2:0]) ? xs :
-                     row_sum(s1_data[8*l +: 8], dw_w0_q[8*l +: 8], x1_q[8*l +: 8],
-                             dw_w1_q[8*l +: 8], x2_q[8*l +: 8], dw_w2_q[8*l +: 8], fir);
-      assign b_sum = dual ? row_sum(s1b_data[8*l +: 8], wb0_q[8*l +: 8], y1_q[8*l +: 8],
-                                    wb1_q[8*l +: 8], y2_q[8*l +: 8], wb2_q[8*l +: 8], 1'b1)
-                          : 32'd0;
-      assign z_sum = row3 ? row_sum(lb_rdata[8*l +: 8], wz0_q[8*l +: 8], z1_q[8*l +: 8],
-                                    wz1_q[8*l +: 8], z2_q[8*l +: 8], wz2_q[8*l +: 8], 1'b1)
-                          : 32'd0;
-      // one register stage of the VecLat: the row sums, then their total
+      // per-tap walk uses w0 only. Other modes pass the input through row A's head.
+      assign xs     = {{8{s1_data[8*l+7]}}, s1_data[8*l +: 8]};
+      assign a_head = (vmode != TSR_VECTOR_MODE_DW[2:0]) ? xs :
+                      row_head(s1_data[8*l +: 8], dw_w0_q[8*l +: 8]);
+      assign a_tail = ((vmode != TSR_VECTOR_MODE_DW[2:0]) || !fir) ? 17'd0 :
+                      row_tail(x1_q[8*l +: 8], dw_w1_q[8*l +: 8], x2_q[8*l +: 8],
+                               dw_w2_q[8*l +: 8]);
+      assign b_head = dual ? row_head(s1b_data[8*l +: 8], wb0_q[8*l +: 8]) : 16'd0;
+      assign b_tail = dual ? row_tail(y1_q[8*l +: 8], wb1_q[8*l +: 8], y2_q[8*l +: 8],
+                                      wb2_q[8*l +: 8]) : 17'd0;
+      assign z_head = row3 ? row_head(lb_rdata[8*l +: 8], wz0_q[8*l +: 8]) : 16'd0;
+      assign z_tail = row3 ? row_tail(z1_q[8*l +: 8], wz1_q[8*l +: 8], z2_q[8*l +: 8],
+                                      wz2_q[8*l +: 8]) : 17'd0;
+      // one register stage of the VecLat: the rows' heads and tails, then their total (exact:
+      // |total| < 2^19)
       always @(posedge clk_i) begin
-        a_sum_q <= a_sum;
-        b_sum_q <= b_sum;
-        z_sum_q <= z_sum;
+        a_head_q <= a_head;
+        b_head_q <= b_head;
+        z_head_q <= z_head;
+        a_tail_q <= a_tail;
+        b_tail_q <= b_tail;
+        z_tail_q <= z_tail;
       end
-      assign ys        = a_sum_q + b_sum_q + z_sum_q;
-      // (x + offset) << lshift as (x << lshift) + (offset << lshift) (equal modulo 2^32): the
-      // requant lane's bias adder does the sum, no adder between the scratchpad and it
-      assign scaled_in = xs << lshift;
+      assign ys = {{16{a_head_q[15]}}, a_head_q} + {{15{a_tail_q[16]}}, a_tail_q} +
+                  {{16{b_head_q[15]}}, b_head_q} + {{15{b_tail_q[16]}}, b_tail_q} +
+                  {{16{z_head_q[15]}}, z_head_q} + {{15{z_tail_q[16]}}, z_tail_q};
+      assign x_off     = {{9{s1_data[8*l+7]}}, s1_data[8*l +: 8]} + {offset[15], offset};
+      assign scaled_in = {{15{x_off[16]}}, x_off} << sc_shift;
       tsr_delay #(.Width (32), .Depth (VecLat - 1), .Reset (0)) u_simple (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
@@ -716,13 +733,13 @@ module tsr_ex #(
         .d_i    (ys),
         .q_o    (lane_simple[32*l +: 32])
       );
-      tsr_requant u_scale (
+      tsr_requant #(.PreScaled (1)) u_scale (
         .clk_i     (clk_i),
         .rst_ni    (rst_ni),
         .en_i      (1'b1),
         .valid_i   (vec_in),
         .acc_i     (scaled_in),
-        .bias_i    (off_sh),
+        .bias_i    (32'd0),
         .mult_i    (vmult),
         .shift_i   (vshift),
         .out_zp_i  (8'd0),

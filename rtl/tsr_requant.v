@@ -12,7 +12,14 @@
 // stage advances while en_i is high, so the owner can stall the lane together with its
 // neighbours.
 // Parameters such as mult/shift are sampled with the data in stage 1 and travel with it.
-module tsr_requant (
+//
+// PreScaled = 1: the owner forms stage 1's x itself, (acc + bias) << max(shift, 0), and passes it
+// as acc_i; bias_i and the positive part of shift_i are then unused. The execute unit's SCALE
+// lanes do so, where the sum is a short one (int8 pixel + int16 offset) and both left shifts
+// come from the command and merge into one.
+module tsr_requant #(
+  parameter PreScaled = 0
+) (
   input  wire        clk_i,
   input  wire        rst_ni,
   input  wire        en_i,
@@ -34,17 +41,27 @@ module tsr_requant (
   reg  [31:0] s1_x_q, s1_mult_q;
   reg  [4:0]  s1_rshift_q;
   reg  [7:0]  s1_zp_q, s1_min_q, s1_max_q;
-  wire [31:0] sum, s1_x_d;
-  wire [4:0]  lshift, rshift_d;
+  wire [31:0] s1_x_d;
+  wire [4:0]  rshift_d;
   wire        shift_neg;
 
-  assign sum       = acc_i + bias_i;
   assign shift_neg = shift_i[5];
-  assign lshift    = shift_neg ? 5'd0 : shift_i[4:0];
   // A right shift of 32 or more leaves only the rounding of 0 or -1: clamp to 31, which gives the
   // same result for every int32 input of RoundingDivideByPOT.
   assign rshift_d  = !shift_neg ? 5'd0 : ((shift_i == 6'b100000) ? 5'd31 : (~shift_i[4:0] + 5'd1));
-  assign s1_x_d    = sum << lshift;
+  generate
+    if (PreScaled != 0) begin : g_pre_scaled
+      wire [31:0] unused_bias;
+      assign unused_bias = bias_i;
+      assign s1_x_d      = acc_i;
+    end else begin : g_scale
+      wire [31:0] sum;
+      wire [4:0]  lshift;
+      assign sum    = acc_i + bias_i;
+      assign lshift = shift_neg ? 5'd0 : shift_i[4:0];
+      assign s1_x_d = sum << lshift;
+    end
+  endgenerate
 
   // ---- stage 2: the 32 x 32 signed product as four 32 x 8 partial products ------------------
   // x * mult = p0 + (p1 << 8) + (p2 << 16) + (p3 << 24) with pk = x * mult byte k, the bytes 0..2

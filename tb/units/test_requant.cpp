@@ -1,12 +1,15 @@
 // tsr_requant (one lane of TFLite int8 requantization) against the golden tsr::ref::requantize:
 // directed edge cases (rounding ties, saturation, shift extremes, multipliers near 2^31, clamps)
-// and random parameters, streamed through the 4-stage pipeline with random stalls.
+// and random parameters, streamed through the 4-stage pipeline with random stalls. The same cases
+// run on the PreScaled = 1 lane (the execute unit's SCALE lanes), fed (acc + bias) << max(shift, 0)
+// and a bias it must ignore.
 #include <deque>
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "Vtsr_requant.h"
+#include "Vtsr_requant_pre.h"
 #include "tessera/ref/gemm.h"
 #include "tessera/ref/quant.h"
 #include "tessera/tb/dut.h"
@@ -19,6 +22,8 @@ struct Case {
   tsr::ref::Requant rq;
 };
 
+// Model: Vtsr_requant, or Vtsr_requant_pre (PreScaled = 1: acc_i carries the pre-scaled sum).
+template <class Model, bool kPre>
 class RequantLane {
  public:
   RequantLane() : dut_("requant") {
@@ -43,8 +48,14 @@ class RequantLane {
       dut_->valid_i = en && next < cases.size();
       if (next < cases.size()) {
         const Case& c = cases[next];
-        dut_->acc_i = static_cast<uint32_t>(c.acc);
-        dut_->bias_i = static_cast<uint32_t>(c.bias);
+        if (kPre) {
+          const uint32_t x = static_cast<uint32_t>(tsr::ref::wrap_add(c.acc, c.bias));
+          dut_->acc_i = c.rq.shift > 0 ? x << c.rq.shift : x;
+          dut_->bias_i = 0xdeadbeefu;  // unused
+        } else {
+          dut_->acc_i = static_cast<uint32_t>(c.acc);
+          dut_->bias_i = static_cast<uint32_t>(c.bias);
+        }
         dut_->mult_i = static_cast<uint32_t>(c.rq.multiplier);
         dut_->shift_i = static_cast<uint8_t>(c.rq.shift) & 0x3f;
         dut_->out_zp_i = static_cast<uint8_t>(c.rq.zero_point);
@@ -60,12 +71,13 @@ class RequantLane {
   }
 
  private:
-  tsr::tb::Dut<Vtsr_requant> dut_;
+  tsr::tb::Dut<Model> dut_;
 };
 
-void expect_matches_golden(const std::vector<Case>& cases, int stall_pct, uint64_t seed) {
+template <class Model, bool kPre>
+void expect_lane_matches_golden(const std::vector<Case>& cases, int stall_pct, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  RequantLane lane;
+  RequantLane<Model, kPre> lane;
   const auto got = lane.run(cases, stall_pct, rng);
   ASSERT_EQ(got.size(), cases.size());
   int bad = 0;
@@ -74,12 +86,17 @@ void expect_matches_golden(const std::vector<Case>& cases, int stall_pct, uint64
     const int8_t want = tsr::ref::requantize(tsr::ref::wrap_add(c.acc, c.bias), c.rq);
     if (got[i] != want) {
       ++bad;
-      ADD_FAILURE() << "case " << i << ": acc " << c.acc << " bias " << c.bias << " mult "
+      ADD_FAILURE() << (kPre ? "pre-scaled " : "") << "case " << i << ": acc " << c.acc << " bias " << c.bias << " mult "
                     << c.rq.multiplier << " shift " << c.rq.shift << " zp " << c.rq.zero_point
                     << " clamp [" << c.rq.act_min << ", " << c.rq.act_max << "]: rtl "
                     << int(got[i]) << ", golden " << int(want);
     }
   }
+}
+
+void expect_matches_golden(const std::vector<Case>& cases, int stall_pct, uint64_t seed) {
+  expect_lane_matches_golden<Vtsr_requant, false>(cases, stall_pct, seed);
+  expect_lane_matches_golden<Vtsr_requant_pre, true>(cases, stall_pct, seed);
 }
 
 tsr::ref::Requant rq(int32_t m, int shift, int32_t zp = 0, int32_t lo = -128, int32_t hi = 127) {
