@@ -41,7 +41,7 @@ module tsr_acc_mem #(
 
   wire             sram_re;
   wire [AddrW-1:0] sram_raddr;
-  wire [W-1:0]     sram_rdata, old_row, new_row;
+  wire [W-1:0]     sram_rdata, new_row;
   wire             fwd_s1, fwd_rd;
 
   // The read port serves accumulates first, then post-processing reads.
@@ -50,18 +50,23 @@ module tsr_acc_mem #(
   assign rd_ready_o = !(wr_valid_i && wr_accum_i);
 
   assign fwd_s1  = last_valid_q && (last_addr_q == s1_addr_q);
-  assign old_row = fwd_s1 ? last_data_q : sram_rdata;
 
+  // The old value is the forwarded row or the memory's; the sum and the maximum are formed with
+  // both and the forwarding picks among the results, so the memory's read data meets the adder
+  // and the comparator first (it is the late input: the macro's clock to data).
   genvar l;
   generate
     for (l = 0; l < Lanes; l = l + 1) begin : g_lane
-      wire [31:0] old_l, in_l;
-      wire        keep_old;
-      assign old_l    = old_row[32*l +: 32];
-      assign in_l     = s1_data_q[32*l +: 32];
-      assign keep_old = $signed(old_l) > $signed(in_l);
-      assign new_row[32*l +: 32] = !s1_accum_q ? in_l :
-                                   s1_max_q    ? (keep_old ? old_l : in_l) : old_l + in_l;
+      wire [31:0] mem_l, last_l, in_l, sum_l, max_l;
+      wire        keep_mem, keep_last;
+      assign mem_l     = sram_rdata[32*l +: 32];
+      assign last_l    = last_data_q[32*l +: 32];
+      assign in_l      = s1_data_q[32*l +: 32];
+      assign keep_mem  = $signed(mem_l) > $signed(in_l);
+      assign keep_last = $signed(last_l) > $signed(in_l);
+      assign sum_l     = fwd_s1 ? (last_l + in_l) : (mem_l + in_l);
+      assign max_l     = fwd_s1 ? (keep_last ? last_l : in_l) : (keep_mem ? mem_l : in_l);
+      assign new_row[32*l +: 32] = !s1_accum_q ? in_l : s1_max_q ? max_l : sum_l;
     end
   endgenerate
 
