@@ -3,8 +3,9 @@
 //   raw:     acc unchanged
 //   avg:     q = (|acc| + half) * magic >> dshift with the sign of acc (TFLite's rounding division
 //            of the average pool when magic/dshift are an exact reciprocal), clamp(q + zp)
-// The average's multiply is split over two stages (four 32 x 8 partial products, then their
-// sum), so that no stage holds more than one wide carry chain.
+// The average's multiply is split over three stages (four 32 x 8 partial products; the sums of
+// two pairs; their sum, with the shift behind it), so that no stage holds more than one wide
+// carry chain.
 module tsr_post_lane (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -56,18 +57,20 @@ module tsr_post_lane (
   );
 
   // ---- average: rounding division by reciprocal multiply ----
-  // stage 1: u = |acc| + half; 2: four 32 x 8 partial products of u * magic; 3: their sum;
-  // 4: the shift; 5: the sign, the zero point and the clamp.
+  // stage 1: u = |acc| + half; 2: four 32 x 8 partial products of u * magic; 3: the sums of the
+  // pairs p0 + (p1 << 8) and p2 + (p3 << 8); 4: their sum and the shift; 5: the sign, the zero
+  // point and the clamp.
   reg         a1_neg_q, a2_neg_q, a3_neg_q, a4_neg_q;
   reg  [31:0] a1_u_q, a1_magic_q;
   reg  [5:0]  a1_sh_q, a2_sh_q, a3_sh_q;
   reg  [39:0] a2_p0_q, a2_p1_q, a2_p2_q, a2_p3_q;
-  reg  [63:0] a3_prod_q;
+  reg  [47:0] a3_lo_q, a3_hi_q;   // p0 + (p1 << 8), p2 + (p3 << 8)
   reg  [31:0] a4_q_q;
   reg  [7:0]  a1_zp_q, a2_zp_q, a3_zp_q, a4_zp_q, a1_min_q, a2_min_q, a3_min_q, a4_min_q,
               a1_max_q, a2_max_q, a3_max_q, a4_max_q, a5_out_q;
   wire [31:0] mag_half, with_zp, lo, hi;
   wire [63:0] prod, shifted;
+  wire [47:0] lo_d, hi_d;
   wire [7:0]  a5_out_d;
   wire [31:0] unused_rq_wide;
   wire        unused_rq_valid;
@@ -76,9 +79,10 @@ module tsr_post_lane (
 
   // |acc| + half as one adder: (acc ^ sign) + half + sign (|INT32_MIN| = 2^31 fits unsigned).
   assign mag_half = (acc_i ^ {32{acc_i[31]}}) + {16'd0, half_i} + {31'd0, acc_i[31]};
-  assign prod     = {24'd0, a2_p0_q} + {16'd0, a2_p1_q, 8'd0} + {8'd0, a2_p2_q, 16'd0} +
-                    {a2_p3_q, 24'd0};
-  assign shifted  = a3_prod_q >> a3_sh_q;
+  assign lo_d     = {8'd0, a2_p0_q} + {a2_p1_q, 8'd0};
+  assign hi_d     = {8'd0, a2_p2_q} + {a2_p3_q, 8'd0};
+  assign prod     = {16'd0, a3_lo_q} + {a3_hi_q, 16'd0};
+  assign shifted  = prod >> a3_sh_q;
   // The sign and the zero point in one adder: (neg ? -q : q) + zp = (q ^ neg) + zp + neg.
   assign with_zp  = (a4_q_q ^ {32{a4_neg_q}}) + {{24{a4_zp_q[7]}}, a4_zp_q} + {31'd0, a4_neg_q};
   assign lo       = {{24{a4_min_q[7]}}, a4_min_q};
@@ -106,7 +110,8 @@ module tsr_post_lane (
     a2_min_q   <= a1_min_q;
     a2_max_q   <= a1_max_q;
     a3_neg_q   <= a2_neg_q;
-    a3_prod_q  <= prod;
+    a3_lo_q    <= lo_d;
+    a3_hi_q    <= hi_d;
     a3_sh_q    <= a2_sh_q;
     a3_zp_q    <= a2_zp_q;
     a3_min_q   <= a2_min_q;
