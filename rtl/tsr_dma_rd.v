@@ -226,8 +226,9 @@ module tsr_dma_rd #(
   assign ar_fire     = m_arvalid_o && m_arready_i;
 
   tsr_fifo #(
-    .Width (MW),
-    .Depth (MaxOutstanding)
+    .Width   (MW),
+    .Depth   (MaxOutstanding),
+    .HeadReg (1)
   ) u_meta (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
