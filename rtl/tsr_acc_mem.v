@@ -32,24 +32,27 @@ module tsr_acc_mem #(
 
   // Stage 1 registers: the beat whose old row is being read this cycle.
   reg              s1_valid_q, s1_accum_q, s1_max_q, rd_valid_q;
-  reg  [AddrW-1:0] s1_addr_q, rd_addr_q;
+  reg  [AddrW-1:0] s1_addr_q;
   reg  [W-1:0]     s1_data_q;
-  // The write committed at the end of the previous cycle (for forwarding).
-  reg              last_valid_q;
-  reg  [AddrW-1:0] last_addr_q;
+  // The write committed at the end of the previous cycle (for forwarding), and whether the beat
+  // in stage 1 and the read whose data is due read its row: both compares are made a cycle
+  // early, against the addresses that enter rd_addr_q and s1_addr_q, and registered.
+  reg              fwd_s1_q, fwd_rd_q;
   reg  [W-1:0]     last_data_q;
 
   wire             sram_re;
   wire [AddrW-1:0] sram_raddr;
   wire [W-1:0]     sram_rdata, new_row;
-  wire             fwd_s1, fwd_rd;
+  wire             fwd_s1, fwd_rd, fwd_s1_d, fwd_rd_d;
 
   // The read port serves accumulates first, then post-processing reads.
   assign sram_re    = (wr_valid_i && wr_accum_i) || rd_valid_i;
   assign sram_raddr = (wr_valid_i && wr_accum_i) ? wr_addr_i : rd_addr_i;
   assign rd_ready_o = !(wr_valid_i && wr_accum_i);
 
-  assign fwd_s1  = last_valid_q && (last_addr_q == s1_addr_q);
+  assign fwd_s1_d = s1_valid_q && (s1_addr_q == wr_addr_i);
+  assign fwd_rd_d = s1_valid_q && (s1_addr_q == rd_addr_i);
+  assign fwd_s1   = fwd_s1_q;
 
   // The old value is the forwarded row or the memory's; the sum and the maximum are formed with
   // both and the forwarding picks among the results, so the memory's read data meets the adder
@@ -70,7 +73,7 @@ module tsr_acc_mem #(
     end
   endgenerate
 
-  assign fwd_rd     = last_valid_q && (last_addr_q == rd_addr_q);
+  assign fwd_rd     = fwd_rd_q;
   assign rd_valid_o = rd_valid_q;
   assign rd_data_o  = fwd_rd ? last_data_q : sram_rdata;
 
@@ -92,11 +95,13 @@ module tsr_acc_mem #(
     if (!rst_ni) begin
       s1_valid_q   <= 1'b0;
       rd_valid_q   <= 1'b0;
-      last_valid_q <= 1'b0;
+      fwd_s1_q     <= 1'b0;
+      fwd_rd_q     <= 1'b0;
     end else begin
       s1_valid_q   <= wr_valid_i;
       rd_valid_q   <= rd_valid_i && rd_ready_o;
-      last_valid_q <= s1_valid_q;
+      fwd_s1_q     <= fwd_s1_d;
+      fwd_rd_q     <= fwd_rd_d;
     end
   end
 
@@ -105,8 +110,6 @@ module tsr_acc_mem #(
     s1_max_q    <= wr_max_i;
     s1_addr_q   <= wr_addr_i;
     s1_data_q   <= wr_data_i;
-    rd_addr_q   <= rd_addr_i;
-    last_addr_q <= s1_addr_q;
     last_data_q <= new_row;
   end
 
