@@ -259,6 +259,10 @@ module tsr_ex #(
   // weight feeder
   // wfa_q: scratchpad row of the next weight row (the tile's base + wj_q)
   reg  [31:0] wleft_q;
+  // wzero_q == (wleft_q == 0), kept beside it: the feeder's and the look-ahead's decisions start at
+  // a flip-flop, not behind a 32-bit zero test (they go on into the unit sequencer)
+  reg         wzero_q;
+  wire [31:0] wleft_set;
   reg  [SpAW-1:0] wfa_q;
   reg  [15:0] wj_q;
   // output side
@@ -507,7 +511,7 @@ module tsr_ex #(
   assign w_run   = (is_mm && (state_q == StPass1 || state_q == StPass2 || state_q == StPass3 ||
                               state_q == StStream || state_q == StTail)) ||
                    (pf_q && (state_q == StIdle));
-  assign w_issue = w_run && (wleft_q != 32'd0) && (w_cred_q != 4'd0) && !c1_req && !par_issue;
+  assign w_issue = w_run && !wzero_q && (w_cred_q != 4'd0) && !c1_req && !par_issue;
   tsr_fifo #(.Width (8 * Cols), .Depth (FifoD)) u_w_fifo (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -818,7 +822,7 @@ module tsr_ex #(
   assign la_end   = {16'd0, l_w_addr} + WRowsI;
   assign la_fit   = (la_end <= SpRows32);
   assign la_ok    = is_mm && ((state_q == StStream) || (state_q == StTail)) &&
-                    (wleft_q == 32'd0) && !pf_q && l_is_mm && !zp_change && la_fit && !pe_any;
+                    wzero_q && !pf_q && l_is_mm && !zp_change && la_fit && !pe_any;
   assign la_start = start_i && (state_q != StIdle) && l_is_mm;
   assign pf_go    = pf_q && (ctx_n_q != 2'd2);
 
@@ -829,13 +833,15 @@ module tsr_ex #(
   // other PARAMS is unreported; its completion is reported after the older MATMULs' as always.
   wire bp_ok, bp_start;
   assign bp_ok    = !HasC1 && is_mm && ((state_q == StStream) || (state_q == StTail)) &&
-                    (wleft_q == 32'd0) && !pf_q && l_is_par && !pe_any && !par_pend_q &&
+                    wzero_q && !pf_q && l_is_par && !pe_any && !par_pend_q &&
                     (dq_q == 2'd0) && ({16'd0, l_par_addr} + ParRows <= SpRowsI);
   assign bp_start = start_i && (state_q != StIdle) && l_is_par;
   assign pe_start = bp_start || ((state_q == StCheck) && is_par &&
                                  !({16'd0, par_addr} + ParRows > SpRowsI));
   assign arr_zp_o   = arr_zp_q;
   assign arr_skip_o = arr_skip_q;
+  assign wleft_set = !is_mm ? 32'd0 :
+                     pf_q ? passes_q * WRowsI - WRowsI + wleft_q : passes_q * WRowsI;
   wire [31:0] total_w;  // results of this command: passes * output pixels
   assign total_w = passes_q * m_q;
   wire outs_total_done, mm_last;
@@ -883,7 +889,7 @@ module tsr_ex #(
                                                    (dual ? StWb1 : StPass1));
       // MATMUL: every weight row issued, and the last activation through the issue stage.
       // (with a look-ahead command pending, wleft_q counts its weight rows)
-      StTail: if (((wleft_q == 32'd0) || pf_q) && !s1_valid_q) state_d = StIdle;
+      StTail: if ((wzero_q || pf_q) && !s1_valid_q) state_d = StIdle;
       StDrain: if (outs_total_done && !s1_valid_q && !vec_out && (a_cred_q == FifoD[3:0])) begin
         done_d = 1'b1; state_d = StIdle;
       end
@@ -1025,8 +1031,8 @@ module tsr_ex #(
         wfa_q  <= w_addr[SpAW-1:0] + WRowsW - 1'b1;
         wj_q   <= WRowsI[15:0] - 16'd1;
       end
-      wleft_q <= !is_mm ? 32'd0 :
-                 pf_q ? passes_q * WRowsI - WRowsI + wleft_q : passes_q * WRowsI;
+      wleft_q <= wleft_set;
+      wzero_q <= (wleft_set == 32'd0);
       if (ctx_n_q == 2'd0) begin
         out_m_q    <= 32'd0;
         out_pass_q <= 32'd0;
@@ -1141,6 +1147,7 @@ module tsr_ex #(
     // weight feeder
     if (w_issue) begin
       wleft_q <= wleft_q - 32'd1;
+      wzero_q <= (wleft_q == 32'd1);
       if (wj_q == 16'd0) begin  // the next tile's last row: wfa_q + WRows + (WRows - 1)
         wj_q  <= WRowsI[15:0] - 16'd1;
         wfa_q <= wfa_q + WRowsW + WRowsW - 1'b1;
@@ -1152,6 +1159,7 @@ module tsr_ex #(
     if (la_start) begin  // (wleft_q is 0 here: no w_issue this cycle)
       wfa_q   <= l_w_addr[SpAW-1:0] + WRowsW - 1'b1;
       wleft_q <= WRowsI;
+      wzero_q <= 1'b0;  // WRows >= 1
       wj_q    <= WRowsI[15:0] - 16'd1;
     end
     // depthwise tap weights
