@@ -94,7 +94,8 @@ std::string profile_table(const CompiledNet& net, const NetResult& r, int clock_
                    "bound", "%bound", "util", "DMA B", "core instr", "exact");
   uint64_t macs = 0, bound_sum = 0, dma = 0, core = 0;
   // Zero-skip variants: per array layer the share of the array's row-steps skipped (SKIP_CYCLES
-  // over D*R per beat, from ARRAY_MACS) and the MACs gated (GATED_MACS).
+  // over D*R per beat, from ARRAY_MACS), the MACs gated (GATED_MACS) and the array cycles
+  // (ARRAY_CYCLES; rtl backend only).
   const bool skip = dp.skip_depth > 0;
   uint64_t skip_steps = 0, gated = 0, steps = 0, array_cycles = 0;
   std::vector<std::string> skip_cols;
