@@ -1,6 +1,11 @@
 // tessera: the accumulator: two tsr_acc_mem banks of BankRows rows, selected by the top row-address
 // bit, so the store unit can read one bank while the execute unit accumulates into the other (the
 // compiler alternates banks between tiles). Same ports as tsr_acc_mem.
+//
+// Write beats are registered here (s0) before they reach a bank, so that the banks' read-port
+// arbitration, the bank select and the memories' read address start at flip-flops; the beats
+// reach the memories one cycle later. A read is held off while s0 holds a write to its row, so it
+// still sees every write accepted before it.
 module tsr_acc_banks #(
   parameter Lanes    = 4,
   parameter BankRows = 64,
@@ -24,14 +29,19 @@ module tsr_acc_banks #(
 
   wire             wr_bank, rd_bank;
   reg              rd_bank_q;
+  reg              s0_valid_q, s0_accum_q, s0_max_q;
+  reg  [AddrW-1:0] s0_addr_q;
+  reg  [32*Lanes-1:0] s0_data_q;
+  wire             rd_hazard;
   wire [1:0]       rd_ready, rd_valid;
   wire [32*Lanes-1:0] rd_data [0:1];
   wire [AddrW-1:0] unused_addr;
 
-  assign wr_bank    = wr_addr_i[RowW];
+  assign wr_bank    = s0_addr_q[RowW];
   assign rd_bank    = rd_addr_i[RowW];
-  assign unused_addr = wr_addr_i ^ rd_addr_i;
-  assign rd_ready_o = rd_ready[rd_bank];
+  assign unused_addr = s0_addr_q ^ rd_addr_i;
+  assign rd_hazard  = s0_valid_q && (s0_addr_q[RowW:0] == rd_addr_i[RowW:0]);
+  assign rd_ready_o = rd_ready[rd_bank] && !rd_hazard;
   assign rd_valid_o = rd_valid[rd_bank_q];
   assign rd_data_o  = rd_data[rd_bank_q];
 
@@ -45,12 +55,12 @@ module tsr_acc_banks #(
       ) u_bank (
         .clk_i      (clk_i),
         .rst_ni     (rst_ni),
-        .wr_valid_i (wr_valid_i && (wr_bank == b)),
-        .wr_accum_i (wr_accum_i),
-        .wr_max_i   (wr_max_i),
-        .wr_addr_i  (wr_addr_i[RowW-1:0]),
-        .wr_data_i  (wr_data_i),
-        .rd_valid_i (rd_valid_i && (rd_bank == b)),
+        .wr_valid_i (s0_valid_q && (wr_bank == b)),
+        .wr_accum_i (s0_accum_q),
+        .wr_max_i   (s0_max_q),
+        .wr_addr_i  (s0_addr_q[RowW-1:0]),
+        .wr_data_i  (s0_data_q),
+        .rd_valid_i (rd_valid_i && (rd_bank == b) && !rd_hazard),
         .rd_ready_o (rd_ready[b]),
         .rd_addr_i  (rd_addr_i[RowW-1:0]),
         .rd_valid_o (rd_valid[b]),
@@ -59,7 +69,19 @@ module tsr_acc_banks #(
     end
   endgenerate
 
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s0_valid_q <= 1'b0;
+    end else begin
+      s0_valid_q <= wr_valid_i;
+    end
+  end
+
   always @(posedge clk_i) begin
+    s0_accum_q <= wr_accum_i;
+    s0_max_q   <= wr_max_i;
+    s0_addr_q  <= wr_addr_i;
+    s0_data_q  <= wr_data_i;
     if (rd_valid_i && rd_ready_o) begin
       rd_bank_q <= rd_bank;
     end

@@ -2,11 +2,18 @@
 //
 // Write port (from the array): each beat either overwrites a row or adds to it lane by lane
 // (wrapping int32, the rule of tsr::ref::wrap_add) or keeps the lane-wise signed maximum (max
-// pooling), one beat per cycle, never stalling. Adding is a
-// read-modify-write over two cycles; a beat that reads a row the previous beat is writing in the
-// same cycle gets the new value forwarded, so back-to-back accumulation into one row is exact.
+// pooling), one beat per cycle, never stalling. A beat takes three cycles: the memory reads its
+// row (accumulates only), the old row is registered (s1), the new row is formed and written (s2).
+// A beat whose row one of the two beats ahead of it writes gets their new value forwarded, so
+// back-to-back accumulation into one row is exact: the beat two ahead wrote in the cycle the
+// memory read (a read-first memory returns the old row), so the registered old row is taken from
+// last_data_q instead; the beat just ahead is still being formed, so s2 takes last_data_q over
+// the registered old row. The memory's read data thus meets only a multiplexer and a register;
+// the add and the maximum start at registers.
 // Read port (to post-processing): a request is accepted when no accumulate needs the memory's read
-// port in that cycle; its data comes one cycle later (and sees every write accepted before it).
+// port in that cycle and no beat in s1 writes the requested row (it would be written only after
+// the read); its data comes one cycle later and sees every write accepted before it (a beat in s2
+// is forwarded).
 module tsr_acc_mem #(
   parameter Lanes = 4,
   parameter Depth = 64,
@@ -30,52 +37,45 @@ module tsr_acc_mem #(
 
   localparam W = 32 * Lanes;
 
-  // Stage 1 registers: the beat whose old row is being read this cycle.
-  reg              s1_valid_q, s1_accum_q, s1_max_q, rd_valid_q;
-  reg  [AddrW-1:0] s1_addr_q;
-  reg  [W-1:0]     s1_data_q;
-  // The write committed at the end of the previous cycle (for forwarding), and whether the beat
-  // in stage 1 and the read whose data is due read its row: both compares are made a cycle
-  // early, against the addresses that enter rd_addr_q and s1_addr_q, and registered.
-  reg              fwd_s1_q, fwd_rd_q;
+  // s1: the beat whose old row the memory returns this cycle; s2: the beat being written.
+  reg              s1_valid_q, s1_accum_q, s1_max_q, s2_valid_q, s2_accum_q, s2_max_q, rd_valid_q;
+  reg  [AddrW-1:0] s1_addr_q, s2_addr_q;
+  reg  [W-1:0]     s1_data_q, s2_data_q, s2_old_q;
+  // The row written at the end of the previous cycle (s2's result), and the forwarding flags,
+  // each compared a cycle early and registered: fwd_s1_q, the beat in s1 reads the row s2 wrote
+  // last cycle; fwd_s2_q, the beat in s2 reads the row the beat ahead of it wrote last cycle;
+  // fwd_rd_q, the read whose data is due reads that row.
+  reg              fwd_s1_q, fwd_s2_q, fwd_rd_q;
   reg  [W-1:0]     last_data_q;
 
-  wire             sram_re;
+  wire             sram_re, accum_in, rd_hazard;
   wire [AddrW-1:0] sram_raddr;
-  wire [W-1:0]     sram_rdata, new_row;
-  wire             fwd_s1, fwd_rd, fwd_s1_d, fwd_rd_d;
+  wire [W-1:0]     sram_rdata, old_s1, old_s2, new_row;
 
   // The read port serves accumulates first, then post-processing reads.
-  assign sram_re    = (wr_valid_i && wr_accum_i) || rd_valid_i;
-  assign sram_raddr = (wr_valid_i && wr_accum_i) ? wr_addr_i : rd_addr_i;
-  assign rd_ready_o = !(wr_valid_i && wr_accum_i);
+  assign accum_in   = wr_valid_i && wr_accum_i;
+  assign rd_hazard  = s1_valid_q && (s1_addr_q == rd_addr_i);
+  assign sram_re    = accum_in || (rd_valid_i && !rd_hazard);
+  assign sram_raddr = accum_in ? wr_addr_i : rd_addr_i;
+  assign rd_ready_o = !accum_in && !rd_hazard;
 
-  assign fwd_s1_d = s1_valid_q && (s1_addr_q == wr_addr_i);
-  assign fwd_rd_d = s1_valid_q && (s1_addr_q == rd_addr_i);
-  assign fwd_s1   = fwd_s1_q;
+  assign old_s1 = fwd_s1_q ? last_data_q : sram_rdata;
+  assign old_s2 = fwd_s2_q ? last_data_q : s2_old_q;
 
-  // The old value is the forwarded row or the memory's; the sum and the maximum are formed with
-  // both and the forwarding picks among the results, so the memory's read data meets the adder
-  // and the comparator first (it is the late input: the macro's clock to data).
   genvar l;
   generate
     for (l = 0; l < Lanes; l = l + 1) begin : g_lane
-      wire [31:0] mem_l, last_l, in_l, sum_l, max_l;
-      wire        keep_mem, keep_last;
-      assign mem_l     = sram_rdata[32*l +: 32];
-      assign last_l    = last_data_q[32*l +: 32];
-      assign in_l      = s1_data_q[32*l +: 32];
-      assign keep_mem  = $signed(mem_l) > $signed(in_l);
-      assign keep_last = $signed(last_l) > $signed(in_l);
-      assign sum_l     = fwd_s1 ? (last_l + in_l) : (mem_l + in_l);
-      assign max_l     = fwd_s1 ? (keep_last ? last_l : in_l) : (keep_mem ? mem_l : in_l);
-      assign new_row[32*l +: 32] = !s1_accum_q ? in_l : s1_max_q ? max_l : sum_l;
+      wire [31:0] old_l, in_l;
+      assign old_l = old_s2[32*l +: 32];
+      assign in_l  = s2_data_q[32*l +: 32];
+      assign new_row[32*l +: 32] = !s2_accum_q ? in_l :
+                                   s2_max_q ? (($signed(old_l) > $signed(in_l)) ? old_l : in_l) :
+                                   old_l + in_l;
     end
   endgenerate
 
-  assign fwd_rd     = fwd_rd_q;
   assign rd_valid_o = rd_valid_q;
-  assign rd_data_o  = fwd_rd ? last_data_q : sram_rdata;
+  assign rd_data_o  = fwd_rd_q ? last_data_q : sram_rdata;
 
   tsr_sram_1r1w #(
     .Width (W),
@@ -86,22 +86,26 @@ module tsr_acc_mem #(
     .re_i    (sram_re),
     .raddr_i (sram_raddr),
     .rdata_o (sram_rdata),
-    .we_i    (s1_valid_q),
-    .waddr_i (s1_addr_q),
+    .we_i    (s2_valid_q),
+    .waddr_i (s2_addr_q),
     .wdata_i (new_row)
   );
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      s1_valid_q   <= 1'b0;
-      rd_valid_q   <= 1'b0;
-      fwd_s1_q     <= 1'b0;
-      fwd_rd_q     <= 1'b0;
+      s1_valid_q <= 1'b0;
+      s2_valid_q <= 1'b0;
+      rd_valid_q <= 1'b0;
+      fwd_s1_q   <= 1'b0;
+      fwd_s2_q   <= 1'b0;
+      fwd_rd_q   <= 1'b0;
     end else begin
-      s1_valid_q   <= wr_valid_i;
-      rd_valid_q   <= rd_valid_i && rd_ready_o;
-      fwd_s1_q     <= fwd_s1_d;
-      fwd_rd_q     <= fwd_rd_d;
+      s1_valid_q <= wr_valid_i;
+      s2_valid_q <= s1_valid_q;
+      rd_valid_q <= rd_valid_i && rd_ready_o;
+      fwd_s1_q   <= s2_valid_q && (s2_addr_q == wr_addr_i);
+      fwd_s2_q   <= s2_valid_q && (s2_addr_q == s1_addr_q);
+      fwd_rd_q   <= s2_valid_q && (s2_addr_q == rd_addr_i);
     end
   end
 
@@ -110,6 +114,11 @@ module tsr_acc_mem #(
     s1_max_q    <= wr_max_i;
     s1_addr_q   <= wr_addr_i;
     s1_data_q   <= wr_data_i;
+    s2_accum_q  <= s1_accum_q;
+    s2_max_q    <= s1_max_q;
+    s2_addr_q   <= s1_addr_q;
+    s2_data_q   <= s1_data_q;
+    s2_old_q    <= old_s1;
     last_data_q <= new_row;
   end
 

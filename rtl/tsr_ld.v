@@ -186,6 +186,10 @@ module tsr_ld #(
   reg  [NCx-1:0]  cx_mirror_q;
   reg  [SpAW-1:0] waddr_q, waddr_d;
   reg  [31:0]     count_q, count_d;
+  // last_q: the head's next element is its last ((count_q + 1) == c0_total whenever the back end
+  // holds a command), kept as a register so that done_o is el_we and one flip-flop: el_valid_i
+  // comes late out of the DMA engine, and done_o goes on into the sequencer and the CSR block.
+  reg             last_q, last_d;
   wire [31:0]     c0_total;
   wire            c0_mirror;
   wire [PW-1:0]   hd_next;
@@ -195,7 +199,7 @@ module tsr_ld #(
   assign el_we     = el_valid_i && !be_empty && (state_q != StDead);
   assign c0_total  = cx_total_q[hd_q];
   assign c0_mirror = cx_mirror_q[hd_q];
-  assign el_last   = el_we && ((count_q + 32'd1) == c0_total);
+  assign el_last   = el_we && last_q;
   assign be_n_d    = be_n_q + {{(BW-1){1'b0}}, hand_off} - {{(BW-1){1'b0}}, el_last};
   assign hd_next   = hd_q + 1'b1;
 
@@ -204,12 +208,15 @@ module tsr_ld #(
   always @(*) begin
     waddr_d = el_we ? waddr_q + 1'b1 : waddr_q;
     count_d = el_we ? count_q + 32'd1 : count_q;
+    last_d  = el_we ? ((count_q + 32'd2) == c0_total) : last_q;
     if (el_last && (be_n_q > Be1)) begin
       count_d = 32'd0;
       waddr_d = cx_addr_q[hd_next];
+      last_d  = (cx_total_q[hd_next] == 32'd1);
     end else if (hand_off && (be_empty || (el_last && (be_n_q == Be1)))) begin
       count_d = 32'd0;
       waddr_d = sp_addr[SpAW-1:0];
+      last_d  = (total_q == 32'd1);
     end
   end
 
@@ -256,6 +263,7 @@ module tsr_ld #(
     fe_code_q   <= fe_code_d;
     waddr_q     <= waddr_d;
     count_q     <= count_d;
+    last_q      <= last_d;
     if (hand_off) begin
       cx_addr_q[tl_q]   <= sp_addr[SpAW-1:0];
       cx_total_q[tl_q]  <= total_q;
