@@ -58,9 +58,14 @@ module tsr_fifo #(
     end
   endgenerate
 
+  // The count moves by +1 / -1 / 0, and both neighbours are formed from count_q alone, so the
+  // consumer's ready (often late: a decision on the head entry) only selects among them.
+  wire [PtrW:0] count_inc, count_dec;
+  assign count_inc = count_q + 1'b1;
+  assign count_dec = count_q - 1'b1;
   assign wptr_d  = push ? wptr_q + 1'b1 : wptr_q;
   assign rptr_d  = pop ? rptr_q + 1'b1 : rptr_q;
-  assign count_d = count_q + {{PtrW{1'b0}}, push} - {{PtrW{1'b0}}, pop};
+  assign count_d = pop ? (push ? count_q : count_dec) : (push ? count_inc : count_q);
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
