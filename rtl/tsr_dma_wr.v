@@ -168,8 +168,9 @@ module tsr_dma_wr #(
   assign aw_fire     = m_awvalid_o && m_awready_i;
 
   tsr_fifo #(
-    .Width (MW),
-    .Depth (MaxOutstanding)
+    .Width   (MW),
+    .Depth   (MaxOutstanding),
+    .HeadReg (1)
   ) u_meta (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
