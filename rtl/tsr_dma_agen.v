@@ -100,56 +100,42 @@ module tsr_dma_agen #(
   assign elem_bytes_o = elem_q[EW-1:0];
 
   // ---- check: row_bytes % elem_bytes: dividend bits 15:10 in StChk0 (from a zero remainder),
-  // 9:4 in StChk1, 3:0 in StChk2. Each cycle has its own chain of steps. StChk0 and StChk1 take
-  // two dividend bits per step (radix 4: the partial remainder with two more bits, below 4 x the
-  // divisor, minus 3, 2 or 1 x the divisor or nothing, whichever is the largest non-negative);
-  // 3 x the divisor is registered with the descriptor. StChk2, whose result goes on to the
-  // engines' error logic, takes bits 3:1 one per step, and the last bit is not divided: the
-  // remainder is zero exactly when the last partial remainder (below twice the divisor) equals 0
-  // or the divisor, an equality that is shorter than a step.
+  // 9:4 in StChk1, 3:0 in StChk2. Each cycle has its own chain of steps, two dividend bits per
+  // step (radix 4: the partial remainder with two more bits, below 4 x the divisor, minus 3, 2 or
+  // 1 x the divisor or nothing, whichever is the largest non-negative); 3 x the divisor is
+  // registered with the descriptor. StChk2, whose result goes on to the engines' error logic
+  // (and the next state), takes bits 3:2 in one step, and the last two bits are not divided: the
+  // remainder is zero exactly when the last partial remainder (below 4 x the divisor) equals 0 or
+  // 1, 2 or 3 x the divisor, four equalities side by side that are shorter than a step.
   wire [EW:0]   divisor  = {1'b0, elem_q[EW-1:0]};
-  function automatic [EW-1:0] div_steps(input [EW-1:0] r0, input [5:0] bits, input integer n,
-                                        input [EW:0] d);
-    reg     [EW:0] r;
-    integer        i;
+  // One radix-4 step: bits b (two); r < d on entry and on return.
+  function automatic [EW-1:0] div_step4(input [EW-1:0] r, input [1:0] b, input [EW:0] d,
+                                        input [EW+1:0] d3);
+    reg [EW+1:0] v;
+    reg [EW+2:0] t1, t2, t3;
     begin
-      r = {1'b0, r0};
-      for (i = 5; i >= 0; i = i - 1) begin
-        if (i < n) begin
-          r = {r[EW-1:0], bits[i]};
-          if (r >= d) r = r - d;
-        end
-      end
-      div_steps = r[EW-1:0];
+      v  = {r, b};
+      t1 = {1'b0, v} - {2'b00, d};
+      t2 = {1'b0, v} - {1'b0, d, 1'b0};
+      t3 = {1'b0, v} - {1'b0, d3};
+      if (!t3[EW+2])      div_step4 = t3[EW-1:0];
+      else if (!t2[EW+2]) div_step4 = t2[EW-1:0];
+      else if (!t1[EW+2]) div_step4 = t1[EW-1:0];
+      else                div_step4 = v[EW-1:0];
     end
   endfunction
-  // Three radix-4 steps: bits 5:4, 3:2, 1:0. r < d on entry and after every step.
+  // Three radix-4 steps: bits 5:4, 3:2, 1:0.
   function automatic [EW-1:0] div_steps4(input [EW-1:0] r0, input [5:0] bits, input [EW:0] d,
                                          input [EW+1:0] d3);
-    reg     [EW+1:0] v;
-    reg     [EW+2:0] t1, t2, t3;
-    reg     [EW-1:0] r;
-    integer          i;
-    begin
-      r = r0;
-      for (i = 2; i >= 0; i = i - 1) begin
-        v  = {r, bits[2*i+1], bits[2*i]};
-        t1 = {1'b0, v} - {2'b00, d};
-        t2 = {1'b0, v} - {1'b0, d, 1'b0};
-        t3 = {1'b0, v} - {1'b0, d3};
-        if (!t3[EW+2])      r = t3[EW-1:0];
-        else if (!t2[EW+2]) r = t2[EW-1:0];
-        else if (!t1[EW+2]) r = t1[EW-1:0];
-        else                r = v[EW-1:0];
-      end
-      div_steps4 = r;
-    end
+    div_steps4 = div_step4(div_step4(div_step4(r0, bits[5:4], d, d3), bits[3:2], d, d3),
+                           bits[1:0], d, d3);
   endfunction
   wire [EW-1:0] rem_c0 = div_steps4({EW{1'b0}}, row_bytes_q[15:10], divisor, d3_q);
   wire [EW-1:0] rem_c1 = div_steps4(rem_q, row_bytes_q[9:4], divisor, d3_q);
-  wire [EW-1:0] rem_c2 = div_steps(rem_q, {3'd0, row_bytes_q[3:1]}, 3, divisor);
-  wire [EW:0]   r_last = {rem_c2, row_bytes_q[0]};
-  wire          rem_zero = (r_last == {(EW+1){1'b0}}) || (r_last == divisor);
+  wire [EW-1:0] rem_c2 = div_step4(rem_q, row_bytes_q[3:2], divisor, d3_q);
+  wire [EW+1:0] r_last = {rem_c2, row_bytes_q[1:0]};
+  wire          rem_zero = (r_last == {(EW+2){1'b0}}) || (r_last == {1'b0, divisor}) ||
+                           (r_last == {divisor, 1'b0}) || (r_last == d3_q);
 
   wire elem_big = ({16'd0, elem_q} > ElemBytesI[31:0]);
   wire bad      = (rows_q == 16'd0) || (row_bytes_q == 16'd0) || (elem_q == 16'd0) || elem_big ||
