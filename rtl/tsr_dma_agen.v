@@ -19,9 +19,11 @@
 // reports an error): a burst already presented is never withdrawn (AXI forbids dropping VALID
 // before READY).
 //
-// The extent's (rows - 1) * stride is formed over two cycles (two 8 x 32 partial products, then
-// their sum, beside the room between the start and the window's limit), so no check cycle holds
-// a multiplier and an adder, or more than one two-operand sum.
+// The extent's (rows - 1) * stride is checked as rows * stride against a room that adds the
+// stride back: rows * stride is formed over two cycles (two 8 x 32 partial products of the
+// registered rows, then their sum, beside the room between the start and the window's limit), so
+// no check cycle holds a multiplier and an adder, and the descriptor's rows (which can arrive late
+// from the engine's own descriptor logic) go straight into a register, with no decrement.
 //
 // Latency: a descriptor accepted in cycle t presents its first burst in cycle t + 4.
 module tsr_dma_agen #(
@@ -84,14 +86,13 @@ module tsr_dma_agen #(
   reg  [15:0]      elem_q, elem_d;
   reg  [BW-1:0]    beats_left_q, beats_left_d;
   reg              first_q, first_d;
-  reg  [39:0]      pp0_q, pp0_d, pp1_q, pp1_d;  // (rows - 1) * stride = pp0 + (pp1 << 8)
+  reg  [39:0]      pp0_q, pp0_d, pp1_q, pp1_d;  // rows * stride = pp0 + (pp1 << 8)
   reg  [XW-1:0]    ab_q, ab_d;              // addr + row_bytes + DataBytes - 1
-  reg  [47:0]      ext_q, ext_d;            // (rows - 1) * stride
-  reg  [XW:0]      room_q, room_d;          // (limit | DataBytes - 1) - ab, signed
+  reg  [47:0]      ext_q, ext_d;            // rows * stride
+  reg  [XW:0]      room_q, room_d;          // (limit | DataBytes - 1) - ab + stride, signed
   reg              lo_ok_q, lo_ok_d;        // the extent starts inside the window
   reg  [EW-1:0]    rem_q, rem_d;            // partial remainder of row_bytes / elem_bytes
   reg  [EW+1:0]    d3_q, d3_d;              // 3 x the divisor (elem_bytes' low EW bits)
-  reg  [15:0]      rows_m1_q, rows_m1_d;    // rows - 1, registered with the descriptor
   wire             desc_fire, burst_fire;
 
   assign desc_ready_o = (state_q == StIdle);
@@ -142,10 +143,9 @@ module tsr_dma_agen #(
                   !rem_zero;
 
   // ---- check: the bus-aligned extent inside the window -----------------------------------------
-  wire [15:0]   rows_m1  = rows_m1_q;
   wire [XW-1:0] stride_x = {{(XW-SW){1'b0}}, stride_q};
-  wire [39:0]   pp0_prod = {32'd0, rows_m1[7:0]} * {8'd0, stride_q};   // 8 x 32 bits
-  wire [39:0]   pp1_prod = {32'd0, rows_m1[15:8]} * {8'd0, stride_q};
+  wire [39:0]   pp0_prod = {32'd0, rows_q[7:0]} * {8'd0, stride_q};   // 8 x 32 bits
+  wire [39:0]   pp1_prod = {32'd0, rows_q[15:8]} * {8'd0, stride_q};
   wire [XW-1:0] addr_x   = {{(XW-AddrW){1'b0}}, addr_q};
   wire [XW-1:0] base_x   = {{(XW-AddrW){1'b0}}, win_base_i};
   wire [XW-1:0] limit_x  = {{(XW-AddrW){1'b0}}, win_limit_i};
@@ -154,10 +154,13 @@ module tsr_dma_agen #(
   wire [XW-1:0] ab_x     = addr_x + rbytes_x + ROUND;               // ceil needs + DataBytes - 1
   wire [XW-1:0] first_al = {addr_x[XW-1:OffW], OFF_ZERO};
   // The aligned end fits, floor(end / DataBytes) * DataBytes <= limit, exactly when
-  // end = ab + ext <= limit | (DataBytes - 1): StChk1 forms ext and the room left above ab as two
-  // two-operand sums, StChk2 compares them (the window is sampled in StChk1).
+  // end = ab + (rows - 1) * stride <= limit | (DataBytes - 1), that is when
+  // ext = rows * stride <= (limit | DataBytes - 1) - ab + stride: StChk1 forms ext (a two-operand
+  // sum) and that room (three operands, no multiplier), StChk2 compares them (the window is
+  // sampled in StChk1). Neither side wraps (room: -2^33 .. 2^33, ext < 2^48). rows = 0 is a bad
+  // descriptor, which the window check does not decide.
   wire [47:0]   ext_x    = {8'd0, pp0_q} + {pp1_q, 8'd0};
-  wire [XW:0]   room_x   = {1'b0, limit_x | ROUND} - {1'b0, ab_q};
+  wire [XW:0]   room_x   = {1'b0, limit_x | ROUND} - {1'b0, ab_q} + {1'b0, stride_x};
   wire          in_window = lo_ok_q && ($signed({{(XW-47){1'b0}}, ext_q}) <= $signed(room_q));
   wire          check_ok  = !bad && in_window;
 
@@ -228,7 +231,6 @@ module tsr_dma_agen #(
     lo_ok_d      = lo_ok_q;
     rem_d        = rem_q;
     d3_d         = d3_q;
-    rows_m1_d    = rows_m1_q;
     case (state_q)
       StIdle: if (desc_fire) begin
         state_d     = StChk0;
@@ -236,7 +238,6 @@ module tsr_dma_agen #(
         row_addr_d  = desc_addr_i;
         stride_d    = desc_stride_i;
         rows_d      = desc_rows_i;
-        rows_m1_d   = desc_rows_i - 16'd1;
         row_bytes_d = desc_row_bytes_i;
         elem_d      = desc_elem_bytes_i;
         rem_d       = {EW{1'b0}};
@@ -308,7 +309,6 @@ module tsr_dma_agen #(
     lo_ok_q      <= lo_ok_d;
     rem_q        <= rem_d;
     d3_q         <= d3_d;
-    rows_m1_q    <= rows_m1_d;
   end
 
 endmodule
