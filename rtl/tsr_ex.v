@@ -235,6 +235,7 @@ module tsr_ex #(
   reg  [15:0] c_q, ky_q, kx_q;
   reg  [31:0] pass_q;
   reg  [31:0] t_q;            // iy0 * in_w + ix0 (signed)
+  reg  [31:0] trow_q;         // iy0 * in_w - p_l: t_q less kx_q, kept beside ky_q (see trow_n)
   reg  [31:0] base_q;         // scratchpad address of pixel (0, 0) of this pass (signed)
   // pixel walker
   reg  [15:0] oy_q, ox_q;
@@ -325,6 +326,22 @@ module tsr_ex #(
                                                                                   : c_q;
   assign niy0 = {16'd0, nky} - {28'd0, p_t};
   assign nix0 = {16'd0, nkx} - {28'd0, p_l};
+  // The next pass's t (niy0 * in_w + nix0) without a multiplier behind the tap counters: trow_q
+  // holds (ky_q - p_t) * in_w - p_l, and the next pass's kernel row is row 0 (trow0) or
+  // ky_q + 0, 1 or 2 (trow_q + 0, in_w or 2 * in_w); nt = trow_n + nkx. trow_q follows every
+  // write of ky_q (valid from StCheck on, while cmd_q holds the command).
+  wire [31:0] inw, trow0, trow_n, trow_v;
+  wire        nky0;
+  wire [1:0]  nkyd;
+  assign inw    = {16'd0, in_w};
+  assign trow0  = 32'd0 - {28'd0, p_t} * inw - {28'd0, p_l};
+  assign nky0   = tpair ? tg_end : (kx_end && (ky_q == {8'd0, k_h} - 16'd1));
+  assign nkyd   = tpair ? {fw2, fw1 && !fw2} : {1'b0, kx_end};  // nky - ky_q unless nky0
+  assign trow_n = nky0 ? trow0 : trow_q + ((nkyd == 2'd2) ? {inw[30:0], 1'b0} :
+                                           (nkyd == 2'd1) ? inw : 32'd0);
+  // VECTOR passes: ky_q back to 0 or on by 1 (2 for dual)
+  assign trow_v = (ky_q + (dual ? 16'd1 : 16'd0) >= {8'd0, k_h} - 16'd1) ? trow0 :
+                  trow_q + (dual ? {inw[30:0], 1'b0} : inw);
 
   assign fields_bad = (in_h == 16'd0) || (in_w == 16'd0) || (out_h == 16'd0) ||
                       (out_w == 16'd0) || (k_h == 8'd0) || (k_w == 8'd0) || (s_h == 4'd0) ||
@@ -1021,6 +1038,7 @@ module tsr_ex #(
     if (state_q == StCheck) begin
       c_q    <= 16'd0;
       ky_q   <= 16'd0;
+      trow_q <= trow0;
       kx_q   <= 16'd0;
       pass_q <= 32'd0;
       wtb_q  <= w_addr[SpAW-1:0];
@@ -1042,7 +1060,7 @@ module tsr_ex #(
       total_q    <= total_w;
     end
     if (state_q == StPass1) begin
-      t_q <= iy0 * {16'd0, in_w} + ix0;
+      t_q <= trow_q + {16'd0, kx_q};  // iy0 * in_w + ix0
     end
     if (state_q == StPass2) begin
       base_q <= {16'd0, in_addr} + {16'd0, c_q} * ADepth + t_q * {24'd0, pitch};
@@ -1064,7 +1082,7 @@ module tsr_ex #(
     end
     dwa_q <= dwa_d;
     // next-pass setup (MATMUL): valid two cycles into a pass
-    nt_q    <= niy0 * {16'd0, in_w} + nix0;
+    nt_q    <= trow_n + {16'd0, nkx};  // niy0 * in_w + nix0
     nbase_q <= {16'd0, in_addr} + {16'd0, nc} * ADepth + nt_q * {24'd0, pitch};
     if (state_q == StPass3 || (pass_end && fast_next)) begin
       pre_q <= 2'd0;
@@ -1101,9 +1119,11 @@ module tsr_ex #(
         if (is_mm) begin
           kx_q <= nkx;
           ky_q <= nky;
+          trow_q <= trow_n;
           c_q  <= nc;
         end else if (fir || kx_end) begin
           kx_q <= 16'd0;
+          trow_q <= trow_v;
           if (ky_q + (dual ? 16'd1 : 16'd0) >= {8'd0, k_h} - 16'd1) begin
             ky_q <= 16'd0;
             c_q  <= c_q + 16'd1;
