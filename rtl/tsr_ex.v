@@ -186,9 +186,14 @@ module tsr_ex #(
   wire        fw1, fw2, tg_end;
 
   assign opcode     = cmd_q[TSR_F_OPCODE_LSB +: 8];
-  assign is_mm      = (opcode == TSR_OP_MATMUL[7:0]);
-  assign is_vec     = (opcode == TSR_OP_VECTOR[7:0]);
-  assign is_par     = (opcode == TSR_OP_PARAMS[7:0]);
+  // The opcode decodes are registers set with cmd_q (the same values: cmd_q changes only there),
+  // so the many paths behind them (operand pitch, walker, ready_o) start at a flip-flop.
+  reg         is_mm_q, is_vec_q, is_par_q;
+  wire [7:0]  unused_opcode;
+  assign unused_opcode = opcode;
+  assign is_mm      = is_mm_q;
+  assign is_vec     = is_vec_q;
+  assign is_par     = is_par_q;
   assign accumulate = cmd_q[TSR_F_MATMUL_ACCUMULATE_LSB];
   assign vmode      = cmd_q[TSR_F_VECTOR_VMODE_LSB +: 3];
   assign in_addr    = cmd_q[TSR_F_MATMUL_IN_ADDR_LSB +: 16];
@@ -228,8 +233,9 @@ module tsr_ex #(
   // ---- state --------------------------------------------------------------------------------------
   reg  [4:0]  state_q, state_d;
   // setup products
-  reg  [31:0] npix_q, m_q, taps_q, stepx_q, syw_q, spanm_q, rowlen_q;
+  reg  [31:0] npix_q, m_q, m_m1_q, taps_q, stepx_q, syw_q, spanm_q, rowlen_m1_q;
   reg  [47:0] in_ext_q, w_ext_q;
+  reg  [8:0]  in_sub_q;
   reg  [31:0] stepy_q, passes_q;
   // pass counters
   reg  [15:0] c_q, ky_q, kx_q;
@@ -389,8 +395,10 @@ module tsr_ex #(
   wire [SpAW-1:0] rowstep_nx;  // the same step for row B's address
   assign rowstep_nx = prime ? rowstep_q[SpAW-1:0] : stepy_q[SpAW-1:0];
   assign px_valid  = rok_q && cok_q;
-  assign last_m    = (m_idx_q == m_q - 32'd1);
-  assign row_end   = ({16'd0, ox_q} == rowlen_q - 32'd1);
+  // m_m1_q = m_q - 1 and rowlen_m1_q (the row length - 1) are formed in StSet2, so the walker's
+  // end-of-pass and end-of-row compares start at registers.
+  assign last_m    = (m_idx_q == m_m1_q);
+  assign row_end   = ({16'd0, ox_q} == rowlen_m1_q);
   assign fir_emit  = (ox_q == nxt_q);
   assign row3       = row3_q && dual;
   assign prime     = row3 && (oy_q == 16'd0);
@@ -838,7 +846,16 @@ module tsr_ex #(
   wire [31:0] la_end;
   assign la_end   = {16'd0, l_w_addr} + WRowsI;
   assign la_fit   = (la_end <= SpRows32);
-  assign la_ok    = is_mm && ((state_q == StStream) || (state_q == StTail)) &&
+  // mm_st_q: is_mm && state_q is StStream or StTail, kept as its own register, so that ready_o's
+  // look-ahead terms (which go on into the sequencer and the token counters) start at one
+  // flip-flop instead of the opcode and state decodes, whose hundreds of loads ABC buffers as a
+  // chain. cmd_q (and so is_mm) changes only in StIdle, whose next state is neither.
+  reg  mm_st_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) mm_st_q <= 1'b0;
+    else         mm_st_q <= is_mm && ((state_d == StStream) || (state_d == StTail));
+  end
+  assign la_ok    = mm_st_q &&
                     wzero_q && !pf_q && l_is_mm && !zp_change && la_fit && !pe_any;
   assign la_start = start_i && (state_q != StIdle) && l_is_mm;
   assign pf_go    = pf_q && (ctx_n_q != 2'd2);
@@ -849,7 +866,7 @@ module tsr_ex #(
   // when its rows lie inside the scratchpad (otherwise it runs, and fails, the usual way) and no
   // other PARAMS is unreported; its completion is reported after the older MATMULs' as always.
   wire bp_ok, bp_start;
-  assign bp_ok    = !HasC1 && is_mm && ((state_q == StStream) || (state_q == StTail)) &&
+  assign bp_ok    = !HasC1 && mm_st_q &&
                     wzero_q && !pf_q && l_is_par && !pe_any && !par_pend_q &&
                     (dq_q == 2'd0) && ({16'd0, l_par_addr} + ParRows <= SpRowsI);
   assign bp_start = start_i && (state_q != StIdle) && l_is_par;
@@ -1003,10 +1020,17 @@ module tsr_ex #(
   end
 
   always @(posedge clk_i) begin
-    if ((state_q == StIdle) && (start_i || pf_go)) cmd_q <= cmd_i;
+    if ((state_q == StIdle) && (start_i || pf_go)) begin
+      cmd_q    <= cmd_i;
+      is_mm_q  <= l_is_mm;
+      is_vec_q <= l_is_vec;
+      is_par_q <= l_is_par;
+    end
     // setup products (two cycles)
     if (state_q == StSet1) begin
       npix_q  <= {16'd0, in_h} * {16'd0, in_w};
+      // the input extent's subtrahend (StSet2): 0, or pitch - 1 as a 9-bit two's complement
+      in_sub_q <= is_mm ? 9'd0 : {1'b0, pitch} - 9'd1;
       m_q     <= {16'd0, out_h} * {16'd0, out_w};
       // MATMUL tap groups: ceil(k_w / T) passes per kernel row
       // MATMUL tap groups: ceil(k_h * k_w / T) passes (flattened taps)
@@ -1022,8 +1046,7 @@ module tsr_ex #(
       // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only:
       // (npix - 1) * pitch + 1, formed as npix * pitch - (pitch - 1) (no adder before the
       // product; npix >= 1 unless a field is bad, which is reported first).
-      in_ext_q <= {16'd0, npix_q} * {40'd0, pitch} -
-                  (is_mm ? 48'd0 : {40'd0, pitch} - 48'd1);
+      in_ext_q <= {16'd0, npix_q} * {40'd0, pitch} - {{39{in_sub_q[8]}}, in_sub_q};
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
       stepy_q  <= syw_q * {24'd0, pitch};
@@ -1032,7 +1055,8 @@ module tsr_ex #(
       passes_q <= row3_d ? 32'd1 :
                   dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
                   fir  ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
-      rowlen_q <= fir ? spanm_q + {24'd0, k_w} : {16'd0, out_w};
+      rowlen_m1_q <= fir ? spanm_q + {24'd0, k_w} - 32'd1 : {16'd0, out_w} - 32'd1;
+      m_m1_q      <= m_q - 32'd1;
     end
     // pass and pixel walk
     if (state_q == StCheck) begin
