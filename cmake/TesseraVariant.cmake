@@ -46,7 +46,8 @@ function(tsr_add_variant name)
   # The array model needs only the array's own files; the accelerator's leaves (top variants) are
   # verilated by tb/top, so editing them does not rebuild every array model.
   set(array_rtl ${rtl})
-  list(FILTER array_rtl INCLUDE REGEX "/tsr_(array|delay|fifo|pe_ws|pe_os|ws_ctrl|os_ctrl)\\.v$")
+  list(FILTER array_rtl INCLUDE REGEX
+       "/tsr_(array|clk_gate|delay|fifo|pe_ws|pe_ws_skip|pe_os|ws_ctrl|ws_skip_ctrl|os_ctrl)\\.v$")
   verilate(${V_TARGET}
     PREFIX Vtsr_${name}
     TOP_MODULE tsr_array

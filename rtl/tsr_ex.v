@@ -144,7 +144,7 @@ module tsr_ex #(
                    StPass2 = 5'd5, StPass3 = 5'd6, StStream = 5'd7, StDrain = 5'd8,
                    StParams = 5'd9, StParDrain = 5'd10, StHold = 5'd11, StTail = 5'd12,
                    StWb1 = 5'd13, StWb2 = 5'd14, StWb3 = 5'd15, StWz1 = 5'd16, StWz2 = 5'd17,
-                   StWz3 = 5'd18;
+                   StWz3 = 5'd18, StSet3 = 5'd19;
   localparam integer LineD  = (LinePx < 2) ? 2 : LinePx;
   localparam integer LineAW = $clog2(LineD);
   localparam [31:0]  LineMax = (LinePx < 2) ? 32'd0 : LinePx;
@@ -237,6 +237,15 @@ module tsr_ex #(
   reg  [47:0] in_ext_q, w_ext_q;
   reg  [8:0]  in_sub_q;
   reg  [31:0] stepy_q, passes_q;
+  // The setup products over three cycles, at most one 8-bit-wide multiplier operand each
+  // (StSet1 -> StSet2 -> StSet3; a 16-row product and its 32-bit add do not fit one 2 ns cycle on
+  // Nangate45): partial products of m = out_h * out_w and npix = in_h * in_w (StSet1), the
+  // passes * m partial products (StSet3), the pitch as a register (StSet1).
+  reg  [23:0] m_lo_q, m_hi_q, np_lo_q, np_hi_q;
+  reg  [31:0] tot0_q;
+  reg  [23:0] tot1_q;
+  reg  [15:0] tot2_q;
+  reg  [7:0]  pitch_q;
   // pass counters
   reg  [15:0] c_q, ky_q, kx_q;
   reg  [31:0] pass_q;
@@ -395,8 +404,8 @@ module tsr_ex #(
   wire [SpAW-1:0] rowstep_nx;  // the same step for row B's address
   assign rowstep_nx = prime ? rowstep_q[SpAW-1:0] : stepy_q[SpAW-1:0];
   assign px_valid  = rok_q && cok_q;
-  // m_m1_q = m_q - 1 and rowlen_m1_q (the row length - 1) are formed in StSet2, so the walker's
-  // end-of-pass and end-of-row compares start at registers.
+  // m_m1_q = m_q - 1 (StSet3) and rowlen_m1_q (the row length - 1, StSet2) are registers, so
+  // the walker's end-of-pass and end-of-row compares start at registers.
   assign last_m    = (m_idx_q == m_m1_q);
   assign row_end   = ({16'd0, ox_q} == rowlen_m1_q);
   assign fir_emit  = (ox_q == nxt_q);
@@ -876,8 +885,8 @@ module tsr_ex #(
   assign arr_skip_o = arr_skip_q;
   assign wleft_set = !is_mm ? 32'd0 :
                      pf_q ? passes_q * WRowsI - WRowsI + wleft_q : passes_q * WRowsI;
-  wire [31:0] total_w;  // results of this command: passes * output pixels
-  assign total_w = passes_q * m_q;
+  wire [31:0] total_w;  // results of this command: passes * output pixels (mod 2^32)
+  assign total_w = tot0_q + {tot1_q, 8'd0} + {tot2_q, 16'd0};
   wire outs_total_done, mm_last;
   assign outs_total_done = (outs_q == total_q);
   // The last result of the head MATMUL is written this cycle.
@@ -897,7 +906,8 @@ module tsr_ex #(
                                                                                  : StSet1);
       StHold:  if (ctx_n_q == 2'd0) state_d = StSet1;
       StSet1:  state_d = StSet2;
-      StSet2:  state_d = StCheck;
+      StSet2:  state_d = StSet3;
+      StSet3:  state_d = StCheck;
       StCheck: begin
         if (is_par) begin
           if ({16'd0, par_addr} + ParRows > SpRowsI) begin
@@ -962,7 +972,7 @@ module tsr_ex #(
   // The offer is kept while a started command is not yet checked (an error names it) and while a
   // look-ahead command is pending.
   assign free_o     = !pf_q && (state_q != StSet1) && (state_q != StSet2) &&
-                      (state_q != StCheck) && (state_q != StHold);
+                      (state_q != StSet3) && (state_q != StCheck) && (state_q != StHold);
   // MATMUL: a free output context. Others: nothing unreported, so the sequencer's in-flight
   // window (3) always has room for the MATMULs that overlap them.
   assign ready_o    = ((state_q == StIdle) && !pf_q && !pe_any &&
@@ -1028,10 +1038,13 @@ module tsr_ex #(
     end
     // setup products (two cycles)
     if (state_q == StSet1) begin
-      npix_q  <= {16'd0, in_h} * {16'd0, in_w};
-      // the input extent's subtrahend (StSet2): 0, or pitch - 1 as a 9-bit two's complement
+      np_lo_q <= {8'd0, in_h} * {16'd0, in_w[7:0]};
+      np_hi_q <= {8'd0, in_h} * {16'd0, in_w[15:8]};
+      pitch_q <= pitch;
+      // the input extent's subtrahend (StSet3): 0, or pitch - 1 as a 9-bit two's complement
       in_sub_q <= is_mm ? 9'd0 : {1'b0, pitch} - 9'd1;
-      m_q     <= {16'd0, out_h} * {16'd0, out_w};
+      m_lo_q  <= {8'd0, out_h} * {16'd0, out_w[7:0]};
+      m_hi_q  <= {8'd0, out_h} * {16'd0, out_w[15:8]};
       // MATMUL tap groups: ceil(k_w / T) passes per kernel row
       // MATMUL tap groups: ceil(k_h * k_w / T) passes (flattened taps)
       taps_q  <= !tpair ? {16'd0, {8'd0, k_h} * {8'd0, k_w}} :
@@ -1043,20 +1056,28 @@ module tsr_ex #(
       syw_q   <= {28'd0, s_h} * {16'd0, in_w};
     end
     if (state_q == StSet2) begin
-      // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only:
-      // (npix - 1) * pitch + 1, formed as npix * pitch - (pitch - 1) (no adder before the
-      // product; npix >= 1 unless a field is bad, which is reported first).
-      in_ext_q <= {16'd0, npix_q} * {40'd0, pitch} - {{39{in_sub_q[8]}}, in_sub_q};
+      npix_q   <= {8'd0, np_lo_q} + {np_hi_q, 8'd0};
+      m_q      <= {8'd0, m_lo_q} + {m_hi_q, 8'd0};
       w_ext_q  <= is_mm ? ({16'd0, taps_q} * {32'd0, ngroups}) * WRowsI :
                   ((vmode == TSR_VECTOR_MODE_DW[2:0]) ? {16'd0, taps_q} : 48'd0);
-      stepy_q  <= syw_q * {24'd0, pitch};
-      rowjump_q <= rowstep_q - {16'd0, {8'd0, k_w} * {8'd0, pitch}};
+      stepy_q  <= syw_q * {24'd0, pitch_q};
+      rowjump_q <= rowstep_q - {16'd0, {8'd0, k_w} * {8'd0, pitch_q}};
       row3_q    <= row3_d;
       passes_q <= row3_d ? 32'd1 :
                   dual ? {25'd0, k_h[7:1]} + {31'd0, k_h[0]} :
                   fir  ? {24'd0, k_h} : taps_q * {16'd0, nchunks};
       rowlen_m1_q <= fir ? spanm_q + {24'd0, k_w} - 32'd1 : {16'd0, out_w} - 32'd1;
-      m_m1_q      <= m_q - 32'd1;
+    end
+    if (state_q == StSet3) begin
+      // MATMUL reads every chunk of every pixel; VECTOR the first row of each pixel only:
+      // (npix - 1) * pitch + 1, formed as npix * pitch - (pitch - 1) (no adder before the
+      // product; npix >= 1 unless a field is bad, which is reported first).
+      in_ext_q <= {16'd0, npix_q} * {40'd0, pitch_q} - {{39{in_sub_q[8]}}, in_sub_q};
+      m_m1_q   <= m_q - 32'd1;
+      // passes <= 2^24 (taps <= 2^16, chunk groups <= 255): total = sum of m * passes byte i << 8i
+      tot0_q   <= m_q * {24'd0, passes_q[7:0]};
+      tot1_q   <= m_q[23:0] * {16'd0, passes_q[15:8]};
+      tot2_q   <= m_q[15:0] * {8'd0, passes_q[23:16]};
     end
     // pass and pixel walk
     if (state_q == StCheck) begin

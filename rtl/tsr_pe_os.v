@@ -9,9 +9,13 @@
 // one cycle earlier, its out_q already holds the new step's value when this PE samples it; prev_q
 // keeps the value out_q had before the step, and that is what the chain passes down (chain_o).
 // Advances only while en_i is high.
+//
+// ClkGate = 1: the step registers run on a clock gated by the step (tsr_clk_gate) instead of a
+// hold multiplexer per bit; ClkGate = 0 builds the multiplexers (FPGA targets). See tsr_pe_ws.
 module tsr_pe_os #(
-  parameter InW  = 8,
-  parameter AccW = 32
+  parameter InW     = 8,
+  parameter AccW    = 32,
+  parameter ClkGate = 0
 ) (
   input  wire            clk_i,
   input  wire            rst_ni,
@@ -39,18 +43,27 @@ module tsr_pe_os #(
   wire             a_valid_d, a_flip_d;
   wire [AccW-1:0]  acc_d, out_d, prev_d, prod_ext;
   wire [2*InW-1:0] prod;
-  wire             step;
+  wire             step, step_h, clk_step;
 
   assign step      = en_i && a_valid_i;
+  assign step_h    = step || (ClkGate != 0);  // on a gated clock: no hold multiplexer
   assign prod      = $signed(a_i) * $signed(b_i);
   assign prod_ext  = {{(AccW-2*InW){prod[2*InW-1]}}, prod};
-  assign acc_d     = !step ? acc_q : (a_flip_i ? prod_ext : acc_q + prod_ext);
-  assign out_d     = !step ? out_q : (a_flip_i ? acc_q : chain_i);
-  assign prev_d    = step ? out_q : prev_q;
-  assign a_d       = step ? a_i : a_q;
-  assign b_d       = step ? b_i : b_q;
+  assign acc_d     = !step_h ? acc_q : (a_flip_i ? prod_ext : acc_q + prod_ext);
+  assign out_d     = !step_h ? out_q : (a_flip_i ? acc_q : chain_i);
+  assign prev_d    = step_h ? out_q : prev_q;
+  assign a_d       = step_h ? a_i : a_q;
+  assign b_d       = step_h ? b_i : b_q;
   assign a_valid_d = en_i ? a_valid_i : a_valid_q;
-  assign a_flip_d  = step ? a_flip_i : a_flip_q;
+  assign a_flip_d  = step_h ? a_flip_i : a_flip_q;
+
+  generate
+    if (ClkGate != 0) begin : g_cg
+      tsr_clk_gate u_cg_step (.clk_i (clk_i), .en_i (step), .clk_o (clk_step));
+    end else begin : g_nocg
+      assign clk_step = clk_i;
+    end
+  endgenerate
 
   assign a_o       = a_q;
   assign a_valid_o = a_valid_q;
@@ -68,7 +81,7 @@ module tsr_pe_os #(
   end
 
   // Datapath registers: no reset, only meaningful while the matching valid bit is set.
-  always @(posedge clk_i) begin
+  always @(posedge clk_step) begin
     a_q      <= a_d;
     b_q      <= b_d;
     a_flip_q <= a_flip_d;

@@ -18,7 +18,8 @@ Port out(const std::string& name, int width = 1) { return Port{name, Dir::Out, w
 // Small helper that keeps the builder code readable.
 class Builder {
  public:
-  explicit Builder(Module& m) : m_(m) {}
+  // clock_gate: delay lines of 3 or more bits run on a gated clock (config array.clock_gate)
+  Builder(Module& m, bool clock_gate) : m_(m), clock_gate_(clock_gate) {}
   ExprRef net(const std::string& name, int width, const std::string& comment = "") {
     m_.nets.push_back(Net{name, width, comment});
     return ir::ref(name);
@@ -39,7 +40,9 @@ class Builder {
       assign(q, d, comment);
       return;
     }
-    inst("tsr_delay", name, {{"Width", width}, {"Depth", depth}, {"Reset", reset ? 1 : 0}},
+    const int cg = clock_gate_ && width * depth >= 3 ? 1 : 0;  // a gate outweighs 2 hold muxes
+    inst("tsr_delay", name,
+         {{"Width", width}, {"Depth", depth}, {"Reset", reset ? 1 : 0}, {"ClkGate", cg}},
          {{"clk_i", ir::ref("clk_i")}, {"rst_ni", ir::ref("rst_ni")}, {"en_i", ir::ref("en")}, {"d_i", d},
           {"q_o", q}},
          comment);
@@ -47,6 +50,7 @@ class Builder {
 
  private:
   Module& m_;
+  bool clock_gate_;
 };
 
 // Width of a weight index into the Depth weights of a skip PE (as the leaves compute it).
@@ -116,7 +120,8 @@ std::vector<ExternModule> leaf_modules() {
                 {"CoreMExt", 1}, {"CoreImemKib", 16}, {"CoreDmemKib", 16}, {"CoreClkDiv", 1},
                 {"SkipDepth", 0}, {"DwLinePx", 0}},
                [](const ParamMap& m) { return accel_ports(p(m, "BusBytes")); }});
-  v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}}, [](const ParamMap& m) {
+  v.push_back({"tsr_delay", {{"Width", 8}, {"Depth", 1}, {"Reset", 0}, {"ClkGate", 0}},
+               [](const ParamMap& m) {
                  return std::vector<Port>{in("clk_i"), in("rst_ni"), in("en_i"),
                                           in("d_i", p(m, "Width")), out("q_o", p(m, "Width"))};
                }});
@@ -127,7 +132,7 @@ std::vector<ExternModule> leaf_modules() {
                                           out("pop_valid_o"),  in("pop_ready_i"),
                                           out("pop_data_o", p(m, "Width")), out("full_o")};
                }});
-  v.push_back({"tsr_pe_ws", {{"InW", 8}, {"AccW", 32}}, [](const ParamMap& m) {
+  v.push_back({"tsr_pe_ws", {{"InW", 8}, {"AccW", 32}, {"ClkGate", 0}}, [](const ParamMap& m) {
                  const int iw = p(m, "InW"), aw = p(m, "AccW");
                  return std::vector<Port>{in("clk_i"),     in("rst_ni"),     in("en_i"),
                                           in("a_i", iw),   in("a_valid_i"),  in("a_bank_i"),
@@ -135,7 +140,7 @@ std::vector<ExternModule> leaf_modules() {
                                           in("w_i", iw),   in("w_shift_i"),  in("w_bank_i"),
                                           out("w_o", iw),  in("psum_i", aw), out("psum_o", aw)};
                }});
-  v.push_back({"tsr_pe_os", {{"InW", 8}, {"AccW", 32}}, [](const ParamMap& m) {
+  v.push_back({"tsr_pe_os", {{"InW", 8}, {"AccW", 32}, {"ClkGate", 0}}, [](const ParamMap& m) {
                  const int iw = p(m, "InW"), aw = p(m, "AccW");
                  return std::vector<Port>{in("clk_i"),     in("rst_ni"),     in("en_i"),
                                           in("a_i", iw),   in("a_valid_i"),  in("a_flip_i"),
@@ -149,7 +154,8 @@ std::vector<ExternModule> leaf_modules() {
                                           in("b_valid_i"), out("b_ready_o"),  out("arr_valid_o"),
                                           out("arr_bank_o"), out("w_shift_o"), out("w_bank_o")};
                }});
-  v.push_back({"tsr_pe_ws_skip", {{"InW", 8}, {"AccW", 32}, {"Depth", 2}, {"Fifo", 2}, {"Gate", 1}},
+  v.push_back({"tsr_pe_ws_skip",
+               {{"InW", 8}, {"AccW", 32}, {"Depth", 2}, {"Fifo", 2}, {"Gate", 1}, {"ClkGate", 0}},
                [](const ParamMap& m) {
                  const int iw = p(m, "InW"), aw = p(m, "AccW"), sw = sel_width(p(m, "Depth"));
                  return std::vector<Port>{
@@ -192,18 +198,19 @@ std::vector<ExternModule> leaf_modules() {
 
 std::vector<std::string> leaf_files(const AccelConfig& cfg) {
   if (cfg.skip_enable && !cfg.has_top()) {
-    return {"tsr_delay", "tsr_fifo", "tsr_pe_ws_skip", "tsr_ws_skip_ctrl"};
+    return {"tsr_clk_gate", "tsr_delay", "tsr_fifo", "tsr_pe_ws_skip", "tsr_ws_skip_ctrl"};
   }
   if (cfg.dataflow == Dataflow::WeightStationary) {
     const char* pe = cfg.skip_enable ? "tsr_pe_ws_skip" : "tsr_pe_ws";
     const char* ctrl = cfg.skip_enable ? "tsr_ws_skip_ctrl" : "tsr_ws_ctrl";
-    return {"tsr_delay",    "tsr_fifo",      pe,            ctrl,          "tsr_sram_1r1w",
+    return {"tsr_clk_gate", "tsr_delay",     "tsr_fifo",    pe,            ctrl,
+            "tsr_sram_1r1w",
             "tsr_spad",     "tsr_acc_mem",   "tsr_acc_banks", "tsr_divu",  "tsr_requant",
             "tsr_post_lane", "tsr_unit_seq", "tsr_dma_agen", "tsr_dma_rd", "tsr_dma_wr",
             "tsr_ld",       "tsr_ex",        "tsr_st",      "tsr_fetch",   "tsr_csr",
-            "tsr_clk_gate", "tsr_core_muldiv", "tsr_core",  "tsr_core_bus", "tsr_accel"};
+            "tsr_core_muldiv", "tsr_core",  "tsr_core_bus", "tsr_accel"};
   }
-  return {"tsr_delay", "tsr_fifo", "tsr_pe_os", "tsr_os_ctrl"};
+  return {"tsr_clk_gate", "tsr_delay", "tsr_fifo", "tsr_pe_os", "tsr_os_ctrl"};
 }
 
 namespace {
@@ -242,7 +249,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
       Port{"cnt_gated_o", Dir::Out, 32, "PE MACs gated: zero-operand steps x C (wrapping)"},
       Port{"cnt_active_o", Dir::Out, 32, "array cycles: cycles in which a row issues a step (wrapping)"},
   };
-  Builder b(m);
+  Builder b(m, cfg.clock_gate);
   b.net("en", 1, "The whole array advances as one pipeline while the output FIFO has room.");
   b.net("fifo_full", 1);
   b.net("out_valid", 1);
@@ -323,7 +330,7 @@ ir::Design build_skip_array(const AccelConfig& cfg) {
       });
       b.inst("tsr_pe_ws_skip", fmt::format("u_pe_r{}_c{}", r, c),
              {{"InW", IW}, {"AccW", AW}, {"Depth", D}, {"Fifo", r + 1 == R ? 1 : cfg.skip_psum_fifo},
-              {"Gate", cfg.skip_gate ? 1 : 0}},
+              {"Gate", cfg.skip_gate ? 1 : 0}, {"ClkGate", cfg.clock_gate ? 1 : 0}},
              std::move(conns));
     }
   }
@@ -372,7 +379,7 @@ ir::Design build_array(const AccelConfig& cfg) {
       Port{"c_ready_i", Dir::In, 1, ""},
       Port{"c_data_o", Dir::Out, cfg.c_width, fmt::format("{} x int32", C)},
   };
-  Builder b(m);
+  Builder b(m, cfg.clock_gate);
 
   b.net("en", 1, "The whole array advances as one pipeline while the output FIFO has room.");
   b.net("fifo_full", 1);
@@ -503,7 +510,7 @@ ir::Design build_array(const AccelConfig& cfg) {
         });
       }
       b.inst(ws ? "tsr_pe_ws" : "tsr_pe_os", fmt::format("u_pe_r{}_c{}", r, c),
-             {{"InW", IW}, {"AccW", AW}}, std::move(conns));
+             {{"InW", IW}, {"AccW", AW}, {"ClkGate", cfg.clock_gate ? 1 : 0}}, std::move(conns));
     }
   }
   // bot_c: the column's result as it leaves the array (bottom row for WS, row 0 for OS).

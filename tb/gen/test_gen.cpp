@@ -48,6 +48,7 @@ const char* kValid =
     "rows = 4\n"
     "cols = 8\n"
     "dataflow = \"ws\"\n"
+    "clock_gate = true\n"
     "[clock]\n"
     "freq_mhz = 500\n"
     "[memory]\n"

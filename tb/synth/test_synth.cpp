@@ -227,6 +227,16 @@ TEST(Parse, StatAndModulesCombine) {
   ASSERT_TRUE(g->area_um2.has_value());
   EXPECT_NEAR(*g->area_um2, 2 * 9.842, 1e-9);
   EXPECT_EQ(d.groups.front().module, "leaf");  // largest first
+  // Subtree totals: a leaf is its own subtree; the top's subtree is the whole design.
+  ASSERT_TRUE(g->subtree_area_um2.has_value());
+  EXPECT_NEAR(*g->subtree_area_um2, 2 * 9.842, 1e-9);
+  EXPECT_EQ(g->subtree_cells, 2 * 3);
+  const ModuleGroup* t = d.group("top");
+  ASSERT_NE(t, nullptr);
+  ASSERT_TRUE(t->subtree_area_um2.has_value());
+  EXPECT_NEAR(*t->subtree_area_um2, 20.216, 1e-9);
+  EXPECT_EQ(t->subtree_cells, 7);
+  EXPECT_EQ(t->subtree_resources.at("FF"), 4);
   EXPECT_EQ(d.instance_modules.at("u_b"), "$paramod$0123abcd\\leaf");
   EXPECT_THROW(combine(st, mods, "nosuch", Target::Nangate45), tsr::Error);
 }

@@ -373,6 +373,49 @@ DesignStats combine(const StatText& stat, const std::vector<ModuleInfo>& modules
   }
   if (have_transistors) d.transistors = transistors;
 
+  // Subtree totals: a module with everything it instantiates (memoized over the DAG).
+  std::map<std::string, const ModuleStats*> by_name;
+  for (const auto& m : d.modules) by_name[m.name] = &m;
+  struct Subtree {
+    long cells = 0;
+    std::map<std::string, long> cell_types;
+    std::optional<double> area;
+  };
+  std::map<std::string, Subtree> subtree;
+  std::function<const Subtree&(const std::string&, int)> sub = [&](const std::string& mod,
+                                                                   int depth) -> const Subtree& {
+    if (depth > 64) fail("synth: hierarchy under '{}' deeper than 64 levels", top);
+    if (const auto it = subtree.find(mod); it != subtree.end()) return it->second;
+    Subtree t;
+    if (const auto st = by_name.find(mod); st != by_name.end()) {
+      t.cells = st->second->cells;
+      t.cell_types = st->second->cell_types;
+      t.area = st->second->area_um2;
+    }
+    if (const auto it = info.find(mod); it != info.end()) {
+      for (const auto& [inst, type] : it->second->instances) {
+        if (!module_names.count(type)) continue;
+        const Subtree& c = sub(type, depth + 1);
+        t.cells += c.cells;
+        for (const auto& [type2, n] : c.cell_types) t.cell_types[type2] += n;
+        if (c.area) t.area = t.area.value_or(0.0) + *c.area;
+      }
+    }
+    return subtree[mod] = std::move(t);
+  };
+  for (const auto& m : d.modules) {
+    if (m.instances == 0) continue;
+    const Subtree& t = sub(m.name, 0);
+    auto& g = groups[m.module];
+    g.subtree_cells += t.cells * m.instances;
+    for (const auto& [cls, n] : fpga_resources(target, t.cell_types)) {
+      g.subtree_resources[cls] += n * m.instances;
+    }
+    if (t.area) {
+      g.subtree_area_um2 = g.subtree_area_um2.value_or(0.0) + *t.area * static_cast<double>(m.instances);
+    }
+  }
+
   for (auto& [name, g] : groups) d.groups.push_back(g);
   std::stable_sort(d.groups.begin(), d.groups.end(), [](const ModuleGroup& a, const ModuleGroup& b) {
     if (a.area_um2 && b.area_um2 && *a.area_um2 != *b.area_um2) return *a.area_um2 > *b.area_um2;

@@ -61,8 +61,9 @@ Metric pe_metric(const SynthResult& r) {
   }
   const std::optional<double> array_area =
       have_area ? std::optional<double>(array_area_v) : std::nullopt;
-  if (pe->area_um2 && r.ref_design->area_um2 && array_area) {
-    m = {"area_um2", *pe->area_um2 / n, *r.ref_design->area_um2, *array_area, true};
+  // One PE with what it instantiates (its clock gates, array.clock_gate).
+  if (pe->subtree_area_um2 && r.ref_design->area_um2 && array_area) {
+    m = {"area_um2", *pe->subtree_area_um2 / n, *r.ref_design->area_um2, *array_area, true};
   } else if (r.target == Target::Ice40 || r.target == Target::Ecp5) {
     // LUTs alone can be 0 for the MAC (ECP5 puts it all in a DSP, carry cells and flops).
     auto get = [](const std::map<std::string, long>& res) {
@@ -73,9 +74,9 @@ Metric pe_metric(const SynthResult& r) {
       }
       return v;
     };
-    m = {"LUT+FF", get(pe->resources) / n, get(r.ref_design->resources), get(array_res), true};
+    m = {"LUT+FF", get(pe->subtree_resources) / n, get(r.ref_design->resources), get(array_res), true};
   } else {
-    m = {"cells", static_cast<double>(pe->cells) / n, static_cast<double>(r.ref_design->cells),
+    m = {"cells", static_cast<double>(pe->subtree_cells) / n, static_cast<double>(r.ref_design->cells),
          static_cast<double>(array_cells), true};
   }
   m.ok = m.mac > 0;

@@ -18,6 +18,7 @@ struct AccelConfig {
   int rows = 0;
   int cols = 0;
   Dataflow dataflow = Dataflow::WeightStationary;
+  bool clock_gate = false;  // clock-gated PE / delay-line registers instead of hold multiplexers
   int freq_mhz = 0;
   int sp_kib = 0;     // requested scratchpad size
   int sp_banks = 0;

@@ -57,6 +57,10 @@ struct ModuleGroup {
   std::map<std::string, long> resources;  // FPGA: LUT, FF, DSP, ... over all instances
   std::optional<double> area_um2;          // over all instances
   std::optional<long> transistors;
+  // The same over all instances with the submodules they instantiate (a PE with its clock gates)
+  long subtree_cells = 0;
+  std::map<std::string, long> subtree_resources;
+  std::optional<double> subtree_area_um2;
 };
 
 struct DesignStats {
