@@ -254,7 +254,9 @@ TEST_P(LowerRandom, NarrowInputConvFoldsTheKernelWidth) {
   const int R = dp.rows, C = dp.cols;
   Gen g(tsr::tb::test_seed());
   int folded = 0;
-  for (int i = 0; i < 12; ++i) {
+  // At least 12 cases, and more (up to 60) until 3 of them folded: whether a random shape folds
+  // is chance (about 1 seed in 300 gave only 2 of 12), that the lowering folds at all is not.
+  for (int i = 0; i < 60 && (i < 12 || folded < 3); ++i) {
     static const int kernels[][2] = {{3, 3}, {5, 5}, {10, 4}, {3, 2}};
     const auto& kk = kernels[g.i(0, 3)];
     const int kh = kk[0], kw = std::min(kk[1], R);
