@@ -202,7 +202,7 @@ TEST(ConfigErrors, CoreSectionErrors) {
   EXPECT_NE(e.find("true or false"), std::string::npos) << e;
   EXPECT_NE(e.find("got a integer"), std::string::npos) << e;
   e = error_of(variant_of("imem_kib = 16", "imem_kib = 12"));
-  EXPECT_NE(e.find("bad.toml:18"), std::string::npos) << e;
+  EXPECT_NE(e.find("bad.toml:19"), std::string::npos) << e;
   EXPECT_NE(e.find("'core.imem_kib': 12 is not a power of two"), std::string::npos) << e;
   e = error_of(variant_of("clk_div = 3", "clk_div = 0"));
   EXPECT_NE(e.find("'core.clk_div'"), std::string::npos) << e;

@@ -169,6 +169,12 @@ json design_json(const DesignStats& d, const std::optional<double>& kge_um2) {
     if (g.area_um2 && g.instances > 0) {
       jg["area_per_instance_um2"] = *g.area_um2 / static_cast<double>(g.instances);
     }
+    // with the submodules it instantiates (a PE with its clock gates)
+    jg["subtree_cells"] = g.subtree_cells;
+    jg["subtree_area_um2"] = opt_num(g.subtree_area_um2);
+    if (g.subtree_area_um2 && g.instances > 0) {
+      jg["subtree_area_per_instance_um2"] = *g.subtree_area_um2 / static_cast<double>(g.instances);
+    }
     if (g.area_um2 && d.area_um2 && *d.area_um2 > 0) jg["area_share"] = *g.area_um2 / *d.area_um2;
     groups[g.module] = jg;
   }

@@ -56,7 +56,8 @@ Gemm sparse_gemm(int m, int n, int k, int percent, int8_t zp, std::mt19937_64& r
 // Runs g on a fresh simulator of `variant`; throws unless the result is bit-exact.
 sim::GemmStats run_checked(const std::string& variant, const Gemm& g, bool skip,
                            const std::string& trace = "") {
-  auto s = sim::make_array_sim(variant, {1, trace});
+  // toggle traces start from zeros, so both builds count the same power-up flips (none)
+  auto s = sim::make_array_sim(variant, {1, trace, !trace.empty()});
   s->reset();
   sim::GemmOptions opt;
   opt.skip = skip;
@@ -76,7 +77,7 @@ sim::GemmStats run_checked(const std::string& variant, const Gemm& g, bool skip,
 struct Toggles {
   uint64_t operands = 0;  // multiplier inputs: a_i (the operand) and w_sel (the selected weight)
   uint64_t products = 0;  // prod
-  uint64_t psums = 0;     // psum FIFO entries (mem_q) and the adder output (sum)
+  uint64_t psums = 0;     // psum FIFO entries (ent_q) and the adder output (sum)
   uint64_t total() const { return operands + products + psums; }
 };
 
@@ -96,7 +97,7 @@ Toggles count_toggles(const std::string& fst) {
     if (!in_pe) return None;
     if (name == "a_i" || name == "w_sel") return Operand;
     if (name == "prod") return Product;
-    if (name == "sum" || name.rfind("mem_q", 0) == 0) return Psum;
+    if (name == "sum" || name == "ent_q") return Psum;  // ent_q: a psum FIFO entry (g_ent[i])
     return None;
   };
   auto flips = [](const std::string& a, const std::string& b) {
@@ -289,7 +290,7 @@ int bench_skip(const BenchSkipOptions& opt) {
     const int tm = opt.quick ? 2 * tv.rows : 8 * tv.rows, tk = 2 * tv.skip_depth * tv.rows, tn = tv.cols;
     out(fmt::format("## 2. Datapath toggles (Verilator FST traces, `{}` gated vs `{}` not gated)\n\n"
                     "GEMM {}x{}x{}, bit flips summed over all PEs: multiplier operands (a_i, w_sel), "
-                    "products (prod), psum entries and adder output (mem_q, sum).\n\n",
+                    "products (prod), psum entries and adder output (ent_q, sum).\n\n",
                     opt.toggle_variant, opt.toggle_baseline, tm, tn, tk));
     out("| sparsity % | skipping | operands gated / not | products gated / not | psums gated / not | total "
         "reduction |\n|---|---|---|---|---|---|\n");

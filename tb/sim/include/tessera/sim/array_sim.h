@@ -38,6 +38,9 @@ struct SkipCounters {
 struct SimOptions {
   uint64_t seed = 1;       // Verilator's random initial values (--x-initial unique)
   std::string trace_path;  // non-empty: write an FST wave here
+  // Power-up values 0 instead of random: toggle counts that two builds of different register
+  // layouts can compare without the random fill's first flips.
+  bool zero_init = false;
 };
 
 class ArraySim {

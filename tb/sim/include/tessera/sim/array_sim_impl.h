@@ -16,7 +16,8 @@ class ArraySimImpl final : public ArraySim {
  public:
   ArraySimImpl(VariantInfo info, const SimOptions& opt)
       : ArraySim(std::move(info)), ctx_(std::make_unique<VerilatedContext>()) {
-    ctx_->randReset(2);  // random initial values: the design must not rely on power-up state
+    // random initial values (the design must not rely on power-up state), or zeros on request
+    ctx_->randReset(opt.zero_init ? 0 : 2);
     ctx_->randSeed(static_cast<int>(opt.seed & 0x7fffffff));
     if (!opt.trace_path.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<V>(ctx_.get(), "tsr");
